@@ -1,0 +1,331 @@
+// Future: the eventual outcome of one call, on an explicit state machine (as CPython's _base.py):
+//
+//   PENDING ──setRunningOrNotifyCancel()──▶ RUNNING ──setResult()/setException()──▶ FINISHED
+//      │  ╲______________________________________________setResult()/setException()_▲
+//      └──cancel()──▶ CANCELLED ──setRunningOrNotifyCancel()──▶ CANCELLED_AND_NOTIFIED
+//
+// Users see cancel/result/exception/addDoneCallback and `await`. Executors alone call the methods
+// marked "For executors". Waiting (wait, asCompleted, result with a timeout) goes through Waiters
+// that a future notifies when it ends, so no one polls.
+
+import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
+import { checkTimeout } from './validate.js';
+
+export type FutureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'CANCELLED_AND_NOTIFIED' | 'FINISHED';
+
+/** Something waiting for futures to end (see waiters.ts). Internal. */
+export interface Waiter {
+  addResult(future: Future<unknown>): void;
+  addException(future: Future<unknown>): void;
+  addCancelled(future: Future<unknown>): void;
+}
+
+/**
+ * For executors that hand a call to a worker before the worker starts it (internal). Lets
+ * `cancel()` and `running()` answer exactly, synchronously, while the call sits in a worker's queue.
+ */
+export interface RemoteStart {
+  /** True once the worker has started the call. */
+  hasStarted(): boolean;
+  /** Tries to stop the worker from ever starting the call: true if that worked, false if it already started. */
+  preventStart(): boolean;
+}
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+export class Future<T = unknown> implements PromiseLike<T> {
+  #state: FutureState = 'PENDING';
+  #value: T | undefined = undefined;
+  #error: unknown = undefined;
+  #failed = false;
+  #callbacks: Array<(future: Future<T>) => void> | undefined = undefined;
+  #waiters: Set<Waiter> | undefined = undefined;
+  #remote: RemoteStart | undefined = undefined;
+  // Created only when someone awaits without a timeout, so a failed future nobody awaits never
+  // produces a rejected promise, and so never an `unhandledRejection`.
+  #settled: Promise<T> | undefined = undefined;
+  #resolveSettled: ((value: T) => void) | undefined = undefined;
+  #rejectSettled: ((reason: unknown) => void) | undefined = undefined;
+
+  // ── What users call ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Cancels the call if it has not started: returns true (also when already cancelled). Returns
+   * false, changing nothing, once the call runs or has finished.
+   */
+  cancel(): boolean {
+    const state = this.#state;
+    if (state === 'CANCELLED' || state === 'CANCELLED_AND_NOTIFIED') return true;
+    if (state !== 'PENDING') return false;
+    if (this.#remote !== undefined && !this.#remote.preventStart()) {
+      // The worker claimed the call first: it is running, whatever the parent has heard so far.
+      this.#remote = undefined;
+      this.#state = 'RUNNING';
+      return false;
+    }
+    this.#remote = undefined;
+    this.#state = 'CANCELLED';
+    this.#finish();
+    return true;
+  }
+
+  cancelled(): boolean {
+    return this.#state === 'CANCELLED' || this.#state === 'CANCELLED_AND_NOTIFIED';
+  }
+
+  running(): boolean {
+    if (this.#state === 'PENDING' && this.#remote?.hasStarted()) {
+      this.#remote = undefined;
+      this.#state = 'RUNNING';
+    }
+    return this.#state === 'RUNNING';
+  }
+
+  done(): boolean {
+    const state = this.#state;
+    return state === 'FINISHED' || state === 'CANCELLED' || state === 'CANCELLED_AND_NOTIFIED';
+  }
+
+  /** The call's value; rejects with its error, `CancelledError`, or `TimeoutError` after `timeout` ms. */
+  result(timeout?: number): Promise<T> {
+    return this.#outcome(timeout, 'result', false) as Promise<T>;
+  }
+
+  /** The error the call threw, or `undefined` if it succeeded; rejects as `result()` does otherwise. */
+  exception(timeout?: number): Promise<unknown> {
+    return this.#outcome(timeout, 'exception', true);
+  }
+
+  /**
+   * Runs `fn(future)` when the future ends, in the order added, synchronously inside the call that
+   * ends it; at once if it has ended. A callback's error is printed to stderr, never thrown.
+   */
+  addDoneCallback(fn: (future: Future<T>) => void): void {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`Expected the done callback to be a function, got ${typeof fn}.`);
+    }
+    if (this.done()) {
+      this.#runCallback(fn);
+      return;
+    }
+    (this.#callbacks ??= []).push(fn);
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.result().then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.result().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.result().finally(onFinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Future';
+  }
+
+  toString(): string {
+    return `Future<${this.#describeState()}>`;
+  }
+
+  [inspectCustom](): string {
+    return this.toString();
+  }
+
+  // ── For executors ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * For executors, just before the call starts. PENDING → RUNNING: true. CANCELLED → marks it
+   * notified: false (skip the call). Any other state: `InvalidStateError`.
+   */
+  setRunningOrNotifyCancel(): boolean {
+    const state = this.#state;
+    if (state === 'PENDING') {
+      this.#remote = undefined;
+      this.#state = 'RUNNING';
+      return true;
+    }
+    if (state === 'CANCELLED') {
+      this.#state = 'CANCELLED_AND_NOTIFIED';
+      return false;
+    }
+    throw new InvalidStateError(`setRunningOrNotifyCancel() called on ${this}: only a pending or cancelled future allows it.`);
+  }
+
+  /** For executors: finishes the future with `value` and runs its callbacks. */
+  setResult(value: T): void {
+    this.#assertUnfinished('setResult');
+    this.#value = value;
+    this.#state = 'FINISHED';
+    this.#finish();
+  }
+
+  /** For executors: finishes the future with `error` and runs its callbacks. */
+  setException(error: unknown): void {
+    this.#assertUnfinished('setException');
+    this.#error = error;
+    this.#failed = true;
+    this.#state = 'FINISHED';
+    this.#finish();
+  }
+
+  /** For executors that hand calls ahead to workers; see `RemoteStart`. Internal. */
+  setRemoteStart(remote: RemoteStart | undefined): void {
+    this.#remote = remote;
+  }
+
+  /** The current state, for executors and diagnostics. */
+  get state(): FutureState {
+    return this.#state;
+  }
+
+  /** Internal: registers a waiter to be told when this future ends. */
+  addWaiter(waiter: Waiter): void {
+    (this.#waiters ??= new Set()).add(waiter);
+  }
+
+  /** Internal: unregisters a waiter; waiters that stop waiting must call this. */
+  removeWaiter(waiter: Waiter): void {
+    this.#waiters?.delete(waiter);
+  }
+
+  /** Internal: how many waiters are registered (tests check that nothing is left behind). */
+  get waiterCount(): number {
+    return this.#waiters?.size ?? 0;
+  }
+
+  /** Internal: whether the future finished with an error (false while not finished). */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  // ── Private ─────────────────────────────────────────────────────────────────────────────
+
+  #assertUnfinished(method: string): void {
+    const state = this.#state;
+    if (state === 'FINISHED' || state === 'CANCELLED' || state === 'CANCELLED_AND_NOTIFIED') {
+      throw new InvalidStateError(`${method}() called on ${this}: a future can end only once.`);
+    }
+  }
+
+  #finish(): void {
+    const waiters = this.#waiters;
+    if (waiters !== undefined) {
+      this.#waiters = undefined;
+      for (const waiter of waiters) {
+        if (this.#state !== 'FINISHED') waiter.addCancelled(this as Future<unknown>);
+        else if (this.#failed) waiter.addException(this as Future<unknown>);
+        else waiter.addResult(this as Future<unknown>);
+      }
+    }
+    if (this.#settled !== undefined) this.#settle();
+    const callbacks = this.#callbacks;
+    if (callbacks !== undefined) {
+      this.#callbacks = undefined;
+      for (const fn of callbacks) this.#runCallback(fn);
+    }
+  }
+
+  #settle(): void {
+    if (this.#state !== 'FINISHED') this.#rejectSettled!(new CancelledError());
+    else if (this.#failed) this.#rejectSettled!(this.#error);
+    else this.#resolveSettled!(this.#value as T);
+  }
+
+  #runCallback(fn: (future: Future<T>) => void): void {
+    try {
+      fn(this);
+    } catch (error) {
+      // As Python logs it: the executor must not be disturbed by a user's callback.
+      console.error(`exception calling callback for ${this}:`, error);
+    }
+  }
+
+  #outcome(timeout: unknown, method: string, asException: boolean): Promise<unknown> {
+    let limit: number | undefined;
+    try {
+      limit = checkTimeout(timeout, 'timeout');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.done()) {
+      try {
+        return Promise.resolve(this.#read(asException));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (limit === undefined || limit === Infinity) {
+      if (this.#settled === undefined) {
+        this.#settled = new Promise<T>((resolve, reject) => {
+          this.#resolveSettled = resolve;
+          this.#rejectSettled = reject;
+        });
+      }
+      if (!asException) return this.#settled;
+      return this.#settled.then(
+        () => undefined,
+        () => this.#read(true),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        addResult: () => settle(),
+        addException: () => settle(),
+        addCancelled: () => settle(),
+      };
+      const settle = (): void => {
+        clearTimeout(timer);
+        try {
+          resolve(this.#read(asException));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const timer = setTimeout(() => {
+        this.removeWaiter(waiter);
+        reject(new TimeoutError(`${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`));
+      }, limit);
+      this.addWaiter(waiter);
+    });
+  }
+
+  /** The outcome of a done future: its value (or error, for `exception()`); throws what `result()` rejects with. */
+  #read(asException: boolean): unknown {
+    if (this.#state !== 'FINISHED') throw new CancelledError();
+    if (asException) return this.#failed ? this.#error : undefined;
+    if (this.#failed) throw this.#error;
+    return this.#value;
+  }
+
+  #describeState(): string {
+    switch (this.#state) {
+      case 'PENDING':
+        return this.running() ? 'running' : 'pending';
+      case 'RUNNING':
+        return 'running';
+      case 'CANCELLED':
+      case 'CANCELLED_AND_NOTIFIED':
+        return 'cancelled';
+      case 'FINISHED':
+        return this.#failed ? `finished raised ${errorName(this.#error)}` : `finished returned ${typeName(this.#value)}`;
+    }
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as { constructor?: { name?: string } }).constructor?.name || 'Object';
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return typeName(error);
+}

@@ -1,0 +1,7 @@
+// The public API: re-exports only.
+export { CancelledError, TimeoutError, InvalidStateError, BrokenExecutor, BrokenThreadPool, BrokenProcessPool } from './errors.js';
+export { Future, type FutureState } from './future.js';
+export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './wait.js';
+export type { ReturnWhen, WaitOptions, AsCompletedOptions, DoneAndNotDone } from './wait.js';
+export { Executor, type MapOptions, type ShutdownOptions, type IterablesOf } from './executor.js';
+export { fromModule, type ModuleFunction, type Callable } from './callable.js';
