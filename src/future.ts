@@ -161,6 +161,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** For executors: finishes the future with `value` and runs its callbacks. */
   setResult(value: T): void {
     this.#assertUnfinished('setResult');
+    this.#remote = undefined;
     this.#value = value;
     this.#state = 'FINISHED';
     this.#finish();
@@ -169,6 +170,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** For executors: finishes the future with `error` and runs its callbacks. */
   setException(error: unknown): void {
     this.#assertUnfinished('setException');
+    this.#remote = undefined;
     this.#error = error;
     this.#failed = true;
     this.#state = 'FINISHED';

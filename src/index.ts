@@ -5,3 +5,6 @@ export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } fr
 export type { ReturnWhen, WaitOptions, AsCompletedOptions, DoneAndNotDone } from './wait.js';
 export { Executor, type MapOptions, type ShutdownOptions, type IterablesOf } from './executor.js';
 export { fromModule, type ModuleFunction, type Callable } from './callable.js';
+export { EventLoopExecutor, type EventLoopExecutorOptions } from './event-loop/event-loop-executor.js';
+export { ThreadPoolExecutor } from './thread/thread-pool-executor.js';
+export type { ThreadPoolExecutorOptions } from './thread/options.js';

@@ -1,0 +1,54 @@
+// Names each submitted function once per pool: a CallableDef with a small id. Workers receive a
+// def once and are then sent only its id, so a function's source travels and compiles once per
+// worker, not once per call.
+
+import { isModuleFunction, type Callable } from '../callable.js';
+import type { CallableDef } from '../protocol/messages.js';
+
+export class CallableRegistry {
+  readonly #byFunction = new WeakMap<object, CallableDef>();
+  readonly #byKey = new Map<string, CallableDef>();
+  #nextId = 0;
+
+  /** The def for `fn`; throws a TypeError for a function that cannot travel (native or bound). */
+  resolve(fn: Callable): CallableDef {
+    const known = this.#byFunction.get(fn);
+    if (known !== undefined) return known;
+    let def: CallableDef;
+    if (isModuleFunction(fn)) {
+      def = this.#intern(`module:${fn.module}#${fn.exportName}`, (id) => ({ id, kind: 'module', module: fn.module, exportName: fn.exportName }));
+    } else {
+      const source = sourceOf(fn as (...args: unknown[]) => unknown);
+      const name = (fn as { name?: string }).name ?? '';
+      def = this.#intern(`source:${source}`, (id) => ({ id, kind: 'source', name, source }));
+    }
+    this.#byFunction.set(fn, def);
+    return def;
+  }
+
+  #intern(key: string, make: (id: number) => CallableDef): CallableDef {
+    let def = this.#byKey.get(key);
+    if (def === undefined) {
+      def = make(this.#nextId++);
+      this.#byKey.set(key, def);
+    }
+    return def;
+  }
+}
+
+function sourceOf(fn: (...args: unknown[]) => unknown): string {
+  const source = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    if (fn.name.startsWith('bound ')) {
+      throw new TypeError(
+        `Cannot send the bound function "${fn.name}" to a worker: a bound function has no source text to travel by. ` +
+          `Submit the unbound function and pass what it was bound to as an argument, or use fromModule(...).`,
+      );
+    }
+    throw new TypeError(
+      `Cannot send the native function "${fn.name || '(anonymous)'}" to a worker: it has no source text to travel by. ` +
+        `Wrap it in a self-contained function, e.g. (x) => Math.sqrt(x).`,
+    );
+  }
+  return source;
+}

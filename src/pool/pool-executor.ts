@@ -1,0 +1,382 @@
+// The pool core that ThreadPoolExecutor and ProcessPoolExecutor share: queue, dispatch,
+// completion, shutdown and breakage. How a call flows:
+//
+//   submit(fn, ...args)
+//     │  checks, then the function is named once per pool (CallableRegistry → CallableDef)
+//     ▼
+//   queue (Deque<Call>) ──dispatch, in a microtask──▶ a worker's window
+//     │   - an idle worker first; else a new worker (up to maxWorkers); else the least loaded
+//     │     worker with room in its hand-ahead window
+//     │   - every call taken in one dispatch goes in ONE 'run' message per worker, with the
+//     │     defs of functions this worker has not seen yet
+//     ▼
+//   worker (WorkerRuntime) runs the calls in order, and sends results back in batches ('done')
+//     │
+//     ▼
+//   complete: the n-th result is the n-th call in the worker's inFlight deque → its future
+//
+// The hand-ahead window (calls a worker holds, running or queued) starts at 2 — one running,
+// one ahead — and grows to about a millisecond of work once the workers report how long calls
+// take, so fast calls travel in large batches and slow ones are not hoarded by one worker.
+// Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
+
+import type { Callable } from '../callable.js';
+import type { BrokenExecutor } from '../errors.js';
+import { Executor } from '../executor.js';
+import { Future } from '../future.js';
+import { ChunkFailure } from '../map.js';
+import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { START_FLAG_SLOTS, Status, type CallableDef, type DoneMessage, type FromWorker } from '../protocol/messages.js';
+import { Call } from './call.js';
+import { CallableRegistry } from './callable-registry.js';
+import { Deque } from './deque.js';
+import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
+
+export interface PoolSettings {
+  maxWorkers: number;
+  initializer: Callable | undefined;
+  initargs: unknown[];
+  /** Calls a worker runs before it is replaced (Infinity: never). */
+  maxTasksPerWorker: number;
+}
+
+/** Hand a worker about this much work ahead (see the drawing above). */
+const HAND_AHEAD_MS = 1;
+const MAX_WINDOW = START_FLAG_SLOTS;
+
+export abstract class PoolExecutor extends Executor {
+  readonly #maxWorkers: number;
+  readonly #maxTasksPerWorker: number;
+  readonly #registry = new CallableRegistry();
+  readonly #initializer: CallableDef | undefined;
+  readonly #initargs: unknown[];
+  readonly #queue = new Deque<Call>();
+  readonly #workers = new Set<PoolWorker>();
+  readonly #events: PoolWorkerEvents;
+  readonly #dispatchNow = (): void => this.#dispatch();
+  #dispatchScheduled = false;
+  #window = 2;
+  #averageCallMs: number | undefined = undefined;
+  #broken: { message: string; cause: unknown } | undefined = undefined;
+  #onTerminated: (() => void) | undefined = undefined;
+
+  protected constructor(settings: PoolSettings) {
+    super();
+    this.#maxWorkers = settings.maxWorkers;
+    this.#maxTasksPerWorker = settings.maxTasksPerWorker;
+    this.#initializer = settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
+    this.#initargs = settings.initargs;
+    this.#events = {
+      message: (worker, message) => this.#onMessage(worker, message),
+      exit: (worker, exit) => this.#onExit(worker, exit),
+    };
+  }
+
+  /** Starts one worker of this pool's kind. */
+  protected abstract createWorker(initializer: CallableDef | undefined, initargs: unknown[], events: PoolWorkerEvents): PoolWorker;
+
+  /** A new instance of this pool's broken error. */
+  protected abstract newBrokenError(message: string, cause: unknown): BrokenExecutor;
+
+  /** Whether a worker that dies breaks the pool (processes, as in Python) or is just replaced (threads). */
+  protected abstract readonly deathBreaksPool: boolean;
+
+  /** The message for the calls a dead worker took with it (or for the broken pool). */
+  protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit): string;
+
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
+    this.checkSubmit(fn);
+    const future = new Future<Awaited<R>>();
+    this.#queue.push(new Call(future, this.#registry.resolve(fn), args, false));
+    this.#scheduleDispatch();
+    return future;
+  }
+
+  protected override submitChunk(fn: Callable, argLists: unknown[][]): Future<unknown[]> {
+    this.checkSubmit(fn);
+    const future = new Future<unknown[]>();
+    this.#queue.push(new Call(future, this.#registry.resolve(fn), argLists, true));
+    this.#scheduleDispatch();
+    return future;
+  }
+
+  /** The ids (threadId or pid) of the workers alive now. */
+  get workerIds(): number[] {
+    return [...this.#workers].map((worker) => worker.id);
+  }
+
+  protected override brokenError(): Error | undefined {
+    return this.#broken === undefined ? undefined : this.newBrokenError(this.#broken.message, this.#broken.cause);
+  }
+
+  protected startShutdown(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#onTerminated = resolve;
+      this.#maybeFinishShutdown();
+    });
+  }
+
+  protected cancelPendingCalls(): void {
+    for (const call of this.#queue) call.future.cancel();
+    // A thread worker has not started every call it holds: those can still be cancelled exactly.
+    for (const worker of this.#workers) for (const call of worker.inFlight) call.future.cancel();
+    this.#scheduleDispatch();
+  }
+
+  /** Ends every worker at once with `signal`: calls not started are cancelled, running ones fail. */
+  protected endAllWorkers(signal: NodeJS.Signals | undefined, why: string): Promise<void> {
+    const terminated = this.shutdown({ wait: true, cancelFutures: true });
+    for (const worker of this.#workers) {
+      for (const call of worker.inFlight) if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
+      worker.ending = true;
+      worker.end(signal);
+    }
+    return terminated;
+  }
+
+  // ── Dispatch ─────────────────────────────────────────────────────────────────────────────
+
+  #scheduleDispatch(): void {
+    if (this.#dispatchScheduled) return;
+    this.#dispatchScheduled = true;
+    // A microtask, not at once: no call starts inside submit(), and every submit of this tick
+    // goes out in one message.
+    queueMicrotask(this.#dispatchNow);
+  }
+
+  #dispatch(): void {
+    this.#dispatchScheduled = false;
+    if (this.#broken !== undefined) return;
+    for (;;) {
+      this.#dropCancelledHead();
+      if (this.#queue.length === 0) break;
+      const worker = this.#pickWorker();
+      if (worker === undefined) break;
+      this.#sendBatch(worker);
+    }
+    this.#maybeFinishShutdown();
+  }
+
+  /** An idle worker; else a new one while under maxWorkers; else the least loaded with room. */
+  #pickWorker(): PoolWorker | undefined {
+    let best: PoolWorker | undefined;
+    for (const worker of this.#workers) {
+      if (worker.stopping || worker.ending || worker.exited) continue;
+      const load = worker.inFlight.length;
+      if (load === 0) return worker;
+      if (load < this.#window && (best === undefined || load < best.inFlight.length)) best = worker;
+    }
+    if (this.#workers.size < this.#maxWorkers) return this.#startWorker();
+    return best;
+  }
+
+  #startWorker(): PoolWorker {
+    const worker = this.createWorker(this.#initializer, this.#initargs, this.#events);
+    worker.tasksLeft = this.#maxTasksPerWorker;
+    this.#workers.add(worker);
+    return worker;
+  }
+
+  #dropCancelledHead(): void {
+    for (let call = this.#queue.peek(); call !== undefined && call.future.cancelled(); call = this.#queue.peek()) {
+      this.#queue.shift();
+      call.future.setRunningOrNotifyCancel();
+    }
+  }
+
+  #sendBatch(worker: PoolWorker): void {
+    const room = Math.min(this.#window - worker.inFlight.length, worker.tasksLeft);
+    const calls: Call[] = [];
+    const flat: unknown[] = [];
+    let defs: CallableDef[] | undefined;
+    while (calls.length < room) {
+      const call = this.#queue.shift();
+      if (call === undefined) break;
+      if (call.future.cancelled()) {
+        call.future.setRunningOrNotifyCancel();
+        continue;
+      }
+      const def = call.def;
+      if (!worker.defined.has(def.id)) {
+        (defs ??= []).push(def);
+        worker.defined.add(def.id);
+      }
+      worker.prepareStart(worker.nextSeq + calls.length);
+      flat.push(call.chunk ? -def.id - 1 : def.id, call.payload);
+      calls.push(call);
+    }
+    if (calls.length === 0) return;
+    try {
+      worker.post({ t: 'run', defs, calls: flat });
+    } catch (error) {
+      this.#sendOneByOne(worker, defs, calls, error);
+      return;
+    }
+    for (const call of calls) this.#handOver(worker, call);
+    this.#afterSend(worker);
+  }
+
+  /** A batch could not be cloned: send its calls one at a time, failing only those that cannot travel. */
+  #sendOneByOne(worker: PoolWorker, defs: CallableDef[] | undefined, calls: Call[], batchError: unknown): void {
+    if (!isDataCloneError(batchError)) {
+      // Not the values: the channel itself is gone (the worker is dying). Its exit event follows;
+      // put the calls back, in order, for another worker.
+      for (let i = calls.length - 1; i >= 0; i--) this.#queue.unshift(calls[i]!);
+      if (defs !== undefined) for (const def of defs) worker.defined.delete(def.id);
+      worker.stopping = true;
+      return;
+    }
+    if (defs !== undefined) worker.post({ t: 'run', defs, calls: [] });
+    for (const call of calls) {
+      worker.prepareStart(worker.nextSeq);
+      try {
+        worker.post({ t: 'run', defs: undefined, calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload] });
+      } catch (error) {
+        call.future.setException(
+          new TypeError(
+            `The arguments of ${call.def.kind === 'source' ? `"${call.def.name || 'the submitted function'}"` : `"${call.def.exportName}"`} ` +
+              `could not be sent to a worker (${(error as Error).message}). Pass only values the structured clone algorithm ` +
+              `supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+            { cause: error },
+          ),
+        );
+        continue;
+      }
+      this.#handOver(worker, call);
+    }
+    this.#afterSend(worker);
+  }
+
+  #handOver(worker: PoolWorker, call: Call): void {
+    call.worker = worker;
+    call.seq = worker.nextSeq++;
+    worker.inFlight.push(call);
+    worker.tasksLeft--;
+    worker.handedOver(call);
+  }
+
+  #afterSend(worker: PoolWorker): void {
+    if (worker.inFlight.length > 0) worker.ref();
+    if (worker.tasksLeft === 0) worker.stop();
+  }
+
+  // ── Completion ───────────────────────────────────────────────────────────────────────────
+
+  #onMessage(worker: PoolWorker, message: FromWorker): void {
+    if (message.t === 'done') {
+      this.#complete(worker, message);
+      if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
+      this.#dispatch();
+    } else if (message.t === 'initFailed') {
+      this.#breakPool(
+        'The initializer failed in a worker, so this pool cannot run calls (its error is the cause). Fix the initializer and create a new executor.',
+        decodeThrown(message.error as EncodedThrown),
+      );
+    }
+  }
+
+  #complete(worker: PoolWorker, message: DoneMessage): void {
+    const results = message.results;
+    this.#observe(message.busyMs, results.length / 2);
+    for (let i = 0; i < results.length; i += 2) {
+      const call = worker.inFlight.shift();
+      if (call === undefined) break;
+      const future = call.future;
+      const status = results[i];
+      if (future.done()) {
+        if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
+        continue; // cancelled before it started, or failed already by a broken pool
+      }
+      if (status === Status.Returned) future.setResult(results[i + 1]);
+      else if (status === Status.Threw) future.setException(decodeThrown(results[i + 1] as EncodedThrown));
+      else if (status === Status.ChunkThrew) {
+        const [before, error] = results[i + 1] as [unknown[], EncodedThrown];
+        future.setException(new ChunkFailure(before, decodeThrown(error)));
+      }
+    }
+  }
+
+  /** Sizes the hand-ahead window from how long calls take (see the drawing at the top). */
+  #observe(busyMs: number, calls: number): void {
+    if (calls === 0) return;
+    const perCall = busyMs / calls;
+    this.#averageCallMs = this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
+    const ahead = Math.floor(HAND_AHEAD_MS / Math.max(this.#averageCallMs, 1e-6));
+    this.#window = 1 + Math.min(Math.max(ahead, 1), MAX_WINDOW - 1);
+  }
+
+  // ── Exits, breakage, shutdown ────────────────────────────────────────────────────────────
+
+  #onExit(worker: PoolWorker, exit: WorkerExit): void {
+    worker.exited = true;
+    this.#workers.delete(worker);
+    const lost = worker.inFlight.drain();
+    const died = !worker.ending && (!worker.stopping || lost.some((call) => !call.future.done()));
+    if (died && this.#broken === undefined) {
+      const message = this.describeDeath(worker, exit);
+      if (this.deathBreaksPool) {
+        for (const call of lost) if (!call.future.done()) call.future.setException(this.newBrokenError(message, exit.error));
+        this.#breakPool(message, exit.error);
+      } else {
+        this.#recoverCalls(worker, lost, () => new Error(message, { cause: exit.error }));
+      }
+    } else {
+      this.#recoverCalls(worker, lost, () => this.newBrokenError('The worker was ended while running this call.', undefined));
+    }
+    if (this.#queue.length > 0) this.#scheduleDispatch();
+    this.#maybeFinishShutdown();
+  }
+
+  /** Calls a gone worker held: those it never started go back to the queue, in order; the one it ran fails. */
+  #recoverCalls(worker: PoolWorker, lost: Call[], failure: () => Error): void {
+    const again: Call[] = [];
+    for (const call of lost) {
+      const future = call.future;
+      if (future.done()) {
+        if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
+      } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
+        future.setRemoteStart(undefined);
+        again.push(call);
+      } else {
+        future.setException(failure());
+      }
+    }
+    for (let i = again.length - 1; i >= 0; i--) this.#queue.unshift(again[i]!);
+  }
+
+  #breakPool(message: string, cause: unknown): void {
+    if (this.#broken !== undefined) return;
+    this.#broken = { message, cause };
+    for (const call of this.#queue.drain()) {
+      if (call.future.cancelled()) call.future.setRunningOrNotifyCancel();
+      else call.future.setException(this.newBrokenError(message, cause));
+    }
+    for (const worker of this.#workers) {
+      for (const call of worker.inFlight) if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
+      worker.ending = true;
+      worker.end();
+    }
+    this.#maybeFinishShutdown();
+  }
+
+  #maybeFinishShutdown(): void {
+    if (!this.isShutdown) return;
+    this.#dropCancelledHead();
+    if (this.#queue.length > 0 && this.#broken === undefined) return;
+    for (const worker of this.#workers) {
+      if (worker.inFlight.length === 0 && !worker.stopping && !worker.ending) {
+        worker.stop();
+        worker.ref(); // so the exit is seen before the process may end
+      }
+    }
+    if (this.#workers.size === 0 && this.#onTerminated !== undefined) {
+      const resolve = this.#onTerminated;
+      this.#onTerminated = undefined;
+      resolve();
+    }
+  }
+}
+
+function isDataCloneError(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'DataCloneError' || (error as { code?: unknown } | undefined)?.code === 25;
+}

@@ -1,0 +1,71 @@
+// The seam between the pool core and its transport: one worker as the pool sees it. A thread and
+// a process differ only here: how messages travel, how a worker ends, and whether a call handed
+// ahead to a worker may still be cancelled (threads: yes, until it starts; processes: no).
+
+import type { FromWorker, ToWorker } from '../protocol/messages.js';
+import type { Call } from './call.js';
+import { Deque } from './deque.js';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** What the worker reported as it died (an uncaught error, out of memory), if anything. */
+  error: unknown;
+}
+
+export interface PoolWorkerEvents {
+  message(worker: PoolWorker, message: FromWorker): void;
+  exit(worker: PoolWorker, exit: WorkerExit): void;
+}
+
+export abstract class PoolWorker {
+  /** Calls sent to this worker whose results have not come back, oldest first. */
+  readonly inFlight = new Deque<Call>();
+  /** Ids of the CallableDefs this worker has received. */
+  readonly defined = new Set<number>();
+  /** Sequence number of the next call sent to this worker. */
+  nextSeq = 0;
+  /** Calls it may still be sent before it must be replaced (maxTasksPerChild). */
+  tasksLeft = Infinity;
+  /** Asked to finish and exit (shutdown, maxTasksPerChild): an exit now is no death. */
+  stopping = false;
+  /** Being ended on purpose (broken pool, terminateWorkers): an exit now is no death. */
+  ending = false;
+  exited = false;
+
+  /** threadId or pid: what a user can see of this worker. */
+  abstract readonly id: number;
+
+  /** Sends a message; throws (a DataCloneError) if a value in it cannot travel. */
+  abstract post(message: ToWorker): void;
+
+  /** Readies the start flag of call `seq` before it is sent. */
+  abstract prepareStart(seq: number): void;
+
+  /** Called once `call` has been sent: a thread lets it be cancelled until it starts; a process marks it running. */
+  abstract handedOver(call: Call): void;
+
+  /** True once the worker has started call `seq`. */
+  abstract hasStarted(seq: number): boolean;
+
+  /** Stops the worker from ever starting call `seq`: false if it has started already. */
+  abstract preventStart(seq: number, reclaim: boolean): boolean;
+
+  /** Asks the worker to exit once the calls it has are done. */
+  stop(): void {
+    if (this.stopping || this.exited) return;
+    this.stopping = true;
+    try {
+      this.post({ t: 'stop' });
+    } catch {
+      // The channel is already gone: the exit event follows.
+    }
+  }
+
+  /** Ends the worker now (thread: terminate; process: a signal). Its exit then is no death. */
+  abstract end(signal?: NodeJS.Signals): void;
+
+  /** Keep the parent's event loop alive while this worker has work; let it go when idle. */
+  abstract ref(): void;
+  abstract unref(): void;
+}

@@ -1,0 +1,29 @@
+// Checks of the options every pool takes (each names the option, the value and what is allowed).
+
+import { checkCallable, type Callable } from '../callable.js';
+import { checkArray, checkOptions, checkPositiveInteger } from '../validate.js';
+
+export interface CommonPoolOptions {
+  maxWorkers?: number | null;
+  initializer?: Callable | null;
+  initargs?: unknown[] | null;
+}
+
+export function checkCommonPoolOptions<T extends CommonPoolOptions>(
+  options: unknown,
+  defaultMaxWorkers: number,
+): { options: Partial<T>; maxWorkers: number; initializer: Callable | undefined; initargs: unknown[] } {
+  const checked = checkOptions<T>(options, 'options');
+  const maxWorkers = checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers;
+  let initializer: Callable | undefined;
+  if (checked.initializer !== undefined && checked.initializer !== null) {
+    try {
+      checkCallable(checked.initializer);
+    } catch {
+      throw new TypeError(`Expected \`initializer\` to be a function or a fromModule() reference, got ${typeof checked.initializer}.`);
+    }
+    initializer = checked.initializer;
+  }
+  const initargs = checkArray(checked.initargs, 'initargs');
+  return { options: checked, maxWorkers, initializer, initargs };
+}

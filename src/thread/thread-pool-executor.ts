@@ -1,0 +1,54 @@
+// ThreadPoolExecutor: the pool core over worker threads. A worker that dies fails only the call
+// it was running and is replaced; only a failing initializer breaks the pool.
+
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { BrokenThreadPool, type BrokenExecutor } from '../errors.js';
+import { PoolExecutor } from '../pool/pool-executor.js';
+import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-worker.js';
+import { checkCommonPoolOptions } from '../pool/settings.js';
+import type { CallableDef } from '../protocol/messages.js';
+import { describe } from '../validate.js';
+import type { ThreadPoolExecutorOptions } from './options.js';
+import { ThreadWorker } from './thread-worker.js';
+
+let poolCount = 0;
+
+export class ThreadPoolExecutor extends PoolExecutor {
+  readonly #namePrefix: string;
+  readonly #resourceLimits: ResourceLimits | undefined;
+  #threadCount = 0;
+  protected readonly deathBreaksPool = false;
+
+  constructor(options?: ThreadPoolExecutorOptions) {
+    const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(options, Math.min(32, availableParallelism() + 4));
+    const { threadNamePrefix, resourceLimits } = common.options;
+    if (threadNamePrefix !== undefined && threadNamePrefix !== null && typeof threadNamePrefix !== 'string') {
+      throw new TypeError(`Expected \`threadNamePrefix\` to be a string, got ${describe(threadNamePrefix)}.`);
+    }
+    if (resourceLimits !== undefined && resourceLimits !== null && (typeof resourceLimits !== 'object' || Array.isArray(resourceLimits))) {
+      throw new TypeError(`Expected \`resourceLimits\` to be an object of Worker resource limits, got ${describe(resourceLimits)}.`);
+    }
+    super({ ...common, maxTasksPerWorker: Infinity });
+    this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
+    this.#resourceLimits = resourceLimits ?? undefined;
+  }
+
+  protected createWorker(initializer: CallableDef | undefined, initargs: unknown[], events: PoolWorkerEvents): PoolWorker {
+    const name = `${this.#namePrefix}_${this.#threadCount++}`;
+    return new ThreadWorker(initializer, initargs, { name, resourceLimits: this.#resourceLimits }, events);
+  }
+
+  protected newBrokenError(message: string, cause: unknown): BrokenExecutor {
+    return new BrokenThreadPool(message, cause === undefined ? undefined : { cause });
+  }
+
+  protected describeDeath(worker: PoolWorker, exit: WorkerExit): string {
+    const error = exit.error as (Error & { code?: string }) | undefined;
+    if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return `Worker thread ${worker.id} ran out of memory while running this call (its resourceLimits were reached); the pool replaced it.`;
+    }
+    const why = error === undefined ? `it exited with code ${exit.code}` : `it exited with code ${exit.code} after an uncaught error: ${error.message ?? error}`;
+    return `Worker thread ${worker.id} died while running this call: ${why}. The pool replaced it; the other calls go on.`;
+  }
+}

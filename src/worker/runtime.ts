@@ -1,0 +1,216 @@
+// The loop that runs inside every worker, thread or process alike: receive batches of calls, run
+// them one at a time in the order received (sync or async), and send the results back in batches.
+// It imports only the protocol and small helpers, never the pool. What differs between a thread and
+// a process (how messages travel, whether a call handed ahead may still be cancelled) comes in
+// through `WorkerSide`.
+
+import { encodeThrown } from '../protocol/errors.js';
+import { Status, type CallableDef, type FromWorker, type ToWorker, type WorkerInit } from '../protocol/messages.js';
+import { explainFreeVariable, resolveCallable } from './resolve-callable.js';
+
+export interface WorkerSide {
+  /** Sends a message to the pool; throws if a value in it cannot be cloned. */
+  send(message: FromWorker): void;
+  /** Whether a value can travel to the pool as it is. */
+  clonable(value: unknown): boolean;
+  /** Claims call `seq` for running: false if the pool cancelled it first. */
+  claimStart(seq: number): boolean;
+  /** Ends the worker (all results have been sent). */
+  exit(): void;
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+// Results are sent when this many are waiting, or when a batch has run this long, so that the pool
+// hears of progress (and refills this worker) before the worker runs dry.
+const FLUSH_EVERY_RESULTS = 128;
+const FLUSH_EVERY_MS = 1;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+export class WorkerRuntime {
+  readonly #side: WorkerSide;
+  readonly #functions = new Map<number, AnyFunction | Promise<AnyFunction>>();
+  readonly #defs = new Map<number, CallableDef>();
+  #queue: unknown[] = []; // flat [op, payload] pairs, as received
+  #head = 0;
+  #seq = 0; // sequence number of the next call to start
+  #results: unknown[] = [];
+  #busySince = 0;
+  #draining = false;
+  #stopping = false;
+  #initialized: Promise<boolean>;
+
+  constructor(side: WorkerSide, init: WorkerInit) {
+    this.#side = side;
+    this.#initialized = this.#initialize(init);
+  }
+
+  receive(message: ToWorker): void {
+    if (message.t === 'run') {
+      if (message.defs !== undefined) {
+        for (const def of message.defs) {
+          this.#defs.set(def.id, def);
+          this.#functions.set(def.id, resolveCallable(def));
+        }
+      }
+      const calls = message.calls;
+      for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
+      if (!this.#draining) void this.#drain();
+    } else if (message.t === 'stop') {
+      this.#stopping = true;
+      if (!this.#draining) void this.#drain();
+    }
+  }
+
+  async #initialize(init: WorkerInit): Promise<boolean> {
+    if (init.initializer === undefined) {
+      this.#side.send({ t: 'ready' });
+      return true;
+    }
+    try {
+      const fn = await resolveCallable(init.initializer);
+      await fn(...init.initargs);
+      this.#side.send({ t: 'ready' });
+      return true;
+    } catch (error) {
+      this.#side.send({ t: 'initFailed', error: encodeThrown(explainFreeVariable(error, init.initializer), this.#side.clonable) });
+      return false;
+    }
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      // The pool breaks itself when the initializer fails: run nothing, and wait to be ended.
+      if (!(await this.#initialized)) return;
+      this.#busySince = performance.now();
+      while (this.#head < this.#queue.length) {
+        const op = this.#queue[this.#head] as number;
+        const payload = this.#queue[this.#head + 1] as unknown[];
+        this.#queue[this.#head] = this.#queue[this.#head + 1] = undefined;
+        this.#head += 2;
+        if (!this.#side.claimStart(this.#seq++)) {
+          this.#results.push(Status.Skipped, undefined);
+        } else {
+          const id = op >= 0 ? op : -op - 1;
+          let fn = this.#functions.get(id)!;
+          if (!(typeof fn === 'function')) {
+            try {
+              fn = await fn;
+              this.#functions.set(id, fn);
+            } catch (error) {
+              this.#pushError(op >= 0 ? Status.Threw : Status.ChunkThrew, error, id);
+              continue;
+            }
+          }
+          // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
+          const pending = op >= 0 ? this.#runOne(fn, payload, id) : this.#runChunk(fn, payload as unknown[][], id);
+          if (pending !== undefined) await pending;
+        }
+        if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
+        if (this.#results.length >= FLUSH_EVERY_RESULTS * 2 || performance.now() - this.#busySince >= FLUSH_EVERY_MS) this.#flush();
+      }
+      this.#queue = [];
+      this.#head = 0;
+      this.#flush();
+    } finally {
+      this.#draining = false;
+    }
+    if (this.#stopping && this.#head >= this.#queue.length) this.#side.exit();
+  }
+
+  // Not async: a sync call that returns a plain value costs no promise.
+  #runOne(fn: AnyFunction, args: unknown[], id: number): Promise<void> | undefined {
+    let value: unknown;
+    try {
+      value = fn(...args);
+    } catch (error) {
+      this.#pushError(Status.Threw, error, id);
+      return undefined;
+    }
+    if (!isThenable(value)) {
+      this.#results.push(Status.Returned, value);
+      return undefined;
+    }
+    return Promise.resolve(value).then(
+      (settled) => {
+        this.#results.push(Status.Returned, settled);
+      },
+      (error: unknown) => {
+        this.#pushError(Status.Threw, error, id);
+      },
+    );
+  }
+
+  async #runChunk(fn: AnyFunction, argLists: unknown[][], id: number): Promise<void> {
+    const values: unknown[] = new Array(argLists.length);
+    for (let i = 0; i < argLists.length; i++) {
+      try {
+        let value = fn(...argLists[i]!);
+        if (isThenable(value)) value = await value;
+        values[i] = value;
+      } catch (error) {
+        values.length = i;
+        this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
+        return;
+      }
+    }
+    this.#results.push(Status.Returned, values);
+  }
+
+  #pushError(status: number, error: unknown, id: number): void {
+    const encoded = this.#encode(error, id);
+    this.#results.push(status, status === Status.ChunkThrew ? [[], encoded] : encoded);
+  }
+
+  #encode(error: unknown, id: number): unknown {
+    const def = this.#defs.get(id);
+    return encodeThrown(def === undefined ? error : explainFreeVariable(error, def), this.#side.clonable);
+  }
+
+  #flush(): void {
+    if (this.#results.length === 0) return;
+    const now = performance.now();
+    const message: FromWorker = { t: 'done', results: this.#results, busyMs: now - this.#busySince };
+    this.#results = [];
+    this.#busySince = now;
+    try {
+      this.#side.send(message);
+    } catch (error) {
+      this.#side.send({ ...message, results: this.#replaceUnclonable(message.results, error) });
+    }
+  }
+
+  /** After a send failed: each value that cannot travel becomes an error saying so, for its call alone. */
+  #replaceUnclonable(results: unknown[], sendError: unknown): unknown[] {
+    const why = (sendError as Error)?.message ?? String(sendError);
+    const fixed = results.slice();
+    for (let i = 0; i < fixed.length; i += 2) {
+      const status = fixed[i];
+      const payload = fixed[i + 1];
+      if (status === Status.Returned && !this.#side.clonable(payload)) {
+        fixed[i] = Status.Threw;
+        fixed[i + 1] = encodeThrown(unclonableResult(why), this.#side.clonable);
+      } else if (status === Status.ChunkThrew && !this.#side.clonable(payload)) {
+        // Keep the results before the first value that cannot travel; that item becomes the error.
+        const values = (payload as [unknown[], unknown])[0];
+        const firstBad = values.findIndex((value) => !this.#side.clonable(value));
+        fixed[i + 1] = [values.slice(0, firstBad === -1 ? values.length : firstBad), encodeThrown(unclonableResult(why), this.#side.clonable)];
+      }
+    }
+    return fixed;
+  }
+}
+
+function unclonableResult(why: string): TypeError {
+  return new TypeError(
+    `The call's result could not be sent back from the worker (${why}). Return only values the structured clone ` +
+      `algorithm supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+  );
+}
