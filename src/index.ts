@@ -8,3 +8,5 @@ export { fromModule, type ModuleFunction, type Callable } from './callable.js';
 export { EventLoopExecutor, type EventLoopExecutorOptions } from './event-loop/event-loop-executor.js';
 export { ThreadPoolExecutor } from './thread/thread-pool-executor.js';
 export type { ThreadPoolExecutorOptions } from './thread/options.js';
+export { ProcessPoolExecutor } from './process/process-pool-executor.js';
+export type { ProcessPoolExecutorOptions } from './process/options.js';

@@ -377,6 +377,8 @@ export abstract class PoolExecutor extends Executor {
   }
 }
 
+/** worker_threads throws a DataCloneError; fork()'s advanced serialization a plain Error saying the same. */
 function isDataCloneError(error: unknown): boolean {
-  return (error as Error | undefined)?.name === 'DataCloneError' || (error as { code?: unknown } | undefined)?.code === 25;
+  const candidate = error as Error | undefined;
+  return candidate?.name === 'DataCloneError' || /could not be cloned/.test(String(candidate?.message));
 }

@@ -1,0 +1,17 @@
+import type { CommonPoolOptions } from '../pool/settings.js';
+
+/** Options of `new ProcessPoolExecutor(options)`. */
+export interface ProcessPoolExecutorOptions extends CommonPoolOptions {
+  /** Most child processes at once. Default `os.availableParallelism()`. */
+  maxWorkers?: number | null;
+  /** Runs once in every child before its first call (sync or async; it travels like a submitted function). */
+  initializer?: CommonPoolOptions['initializer'];
+  /** Arguments for `initializer`. Default `[]`. */
+  initargs?: unknown[] | null;
+  /** Calls a child runs before it exits and a fresh one takes its place. Default: no limit. */
+  maxTasksPerChild?: number | null;
+  /** Node options of every child. Default `process.execArgv`, so a TypeScript loader carries over. */
+  execArgv?: string[] | null;
+  /** Environment of every child. Default `process.env`. */
+  env?: NodeJS.ProcessEnv | null;
+}
