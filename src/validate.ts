@@ -12,6 +12,8 @@ export function describe(value: unknown): string {
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /** A timeout in milliseconds: `undefined`/`null` mean none; otherwise a number >= 0 (Infinity allowed). */
 export function checkTimeout(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null) return undefined;
@@ -21,7 +23,9 @@ export function checkTimeout(value: unknown, name: string): number | undefined {
   if (Number.isNaN(value) || value < 0) {
     throw new RangeError(`Expected \`${name}\` to be a number of milliseconds >= 0, got ${value}.`);
   }
-  return value;
+  // Node runs a setTimeout longer than 2^31 - 1 ms (about 24.8 days) after 1 ms instead, so such a
+  // timeout would fire at once; no process waits that long anyway, so it means no limit.
+  return value > MAX_TIMER_DELAY ? Infinity : value;
 }
 
 /** An integer >= 1, or `undefined`/`null` for the default. */
