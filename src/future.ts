@@ -38,13 +38,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #value: T | undefined = undefined;
   #error: unknown = undefined;
   #failed = false;
-  #callbacks: Array<(future: Future<T>) => void> | undefined = undefined;
+  // The two function-typed fields below take `any` where T belongs on purpose: a field whose type is
+  // a function of T makes Future invariant in T, and then a Future<number> is not a Future<unknown>,
+  // so `wait([numberFuture, stringFuture])` would not type-check. `addDoneCallback` keeps the types.
+  #callbacks: Array<(future: any) => void> | undefined = undefined;
   #waiters: Set<Waiter> | undefined = undefined;
   #remote: RemoteStart | undefined = undefined;
   // Created only when someone awaits without a timeout, so a failed future nobody awaits never
   // produces a rejected promise, and so never an `unhandledRejection`.
   #settled: Promise<T> | undefined = undefined;
-  #resolveSettled: ((value: T) => void) | undefined = undefined;
+  #resolveSettled: ((value: any) => void) | undefined = undefined;
   #rejectSettled: ((reason: unknown) => void) | undefined = undefined;
 
   // ── What users call ─────────────────────────────────────────────────────────────────────

@@ -28,7 +28,12 @@ const RETURN_WHEN = new Set<unknown>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMP
  * Waits for the futures in `fs` (duplicates count once) until `returnWhen` holds or `timeout` ms
  * pass, and resolves with the futures that are done and those that are not. Never rejects on timeout.
  */
-export async function wait<T = any>(fs: Iterable<Future<T>>, options?: WaitOptions): Promise<DoneAndNotDone<T>> {
+// Generic over the futures' own type F, not their result type T: inferring T from
+// `Iterable<Future<T>>` refuses futures of different result types (`wait([numbers, strings])`).
+export async function wait<F extends Future<any> = Future<any>>(
+  fs: Iterable<F>,
+  options?: WaitOptions,
+): Promise<{ done: Set<F>; notDone: Set<F> }> {
   const { timeout, returnWhen } = checkOptions<WaitOptions>(options, 'options');
   const limit = checkTimeout(timeout, 'timeout');
   const when = returnWhen ?? ALL_COMPLETED;
@@ -66,12 +71,20 @@ export interface AsCompletedOptions {
  * Yields each distinct future of `fs` once as it ends: those already done first, then in
  * completion order. Throws `TimeoutError` from the iteration once `timeout` ms (from this call) pass.
  */
-export function asCompleted<T = any>(fs: Iterable<Future<T>>, options?: AsCompletedOptions): AsyncIterableIterator<Future<T>> {
+// Generic over the futures' own type F, as wait(). The element type is `F & { then: any }`, not
+// `F`: TypeScript types the variable of `for await (const f of ...)` as the *awaited* element
+// type, and a Future is thenable, so over an `AsyncIterable<Future<T>>` `f` would be typed `T`
+// while it is the Future. A `then` of type `any` is the one thing that stops that unwrapping; at
+// run time nothing differs.
+export function asCompleted<F extends Future<any> = Future<any>>(
+  fs: Iterable<F>,
+  options?: AsCompletedOptions,
+): AsyncIterableIterator<F & { then: any }> {
   const { timeout } = checkOptions<AsCompletedOptions>(options, 'options');
   const limit = checkTimeout(timeout, 'timeout');
   const futures = collectFutures(fs, 'fs');
   const deadline = limit === undefined ? undefined : performance.now() + limit;
-  return new AsCompletedIterator(futures, deadline) as AsyncIterableIterator<Future<T>>;
+  return new AsCompletedIterator(futures, deadline) as AsyncIterableIterator<F & { then: any }>;
 }
 
 // A hand-written iterator, not an async generator: an async generator awaits what it yields, and
@@ -158,11 +171,11 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
   }
 }
 
-function collectFutures<T>(fs: Iterable<Future<T>>, name: string): Set<Future<T>> {
+function collectFutures<F extends Future<any>>(fs: Iterable<F>, name: string): Set<F> {
   if (fs === null || fs === undefined || typeof (fs as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
     throw new TypeError(`Expected \`${name}\` to be an iterable of futures, got ${describe(fs)}.`);
   }
-  const futures = new Set<Future<T>>();
+  const futures = new Set<F>();
   for (const future of fs) {
     if (!(future instanceof Future)) {
       throw new TypeError(`Expected every element of \`${name}\` to be a Future, got ${describe(future)}.`);
@@ -172,9 +185,9 @@ function collectFutures<T>(fs: Iterable<Future<T>>, name: string): Set<Future<T>
   return futures;
 }
 
-function partition<T>(futures: Set<Future<T>>): DoneAndNotDone<T> {
-  const done = new Set<Future<T>>();
-  const notDone = new Set<Future<T>>();
+function partition<F extends Future<any>>(futures: Set<F>): { done: Set<F>; notDone: Set<F> } {
+  const done = new Set<F>();
+  const notDone = new Set<F>();
   for (const future of futures) (future.done() ? done : notDone).add(future);
   return { done, notDone };
 }
