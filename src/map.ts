@@ -52,7 +52,9 @@ export class MapRun<R> {
     this.#submitUnit = plan.submitUnit;
     this.#chunksize = plan.chunksize;
     this.#window = plan.buffersize ?? Infinity;
-    this.#deadline = plan.timeout === undefined ? undefined : performance.now() + plan.timeout;
+    // Infinity means no deadline: a deadline of Infinity would reach setTimeout(Infinity), which
+    // Node runs after 1 ms.
+    this.#deadline = plan.timeout === undefined || plan.timeout === Infinity ? undefined : performance.now() + plan.timeout;
     let anyAsync = false;
     this.#iterators = plan.iterables.map((iterable) => {
       const sync = (iterable as Iterable<unknown>)[Symbol.iterator];
@@ -61,6 +63,9 @@ export class MapRun<R> {
       return (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     });
     this.#pull = anyAsync ? () => this.#pullAsync() : () => this.#pullSync();
+    // Zipping no iterables gives nothing (as Python's zip()); without this, every pull would give
+    // an empty argument list and #fill would submit fn() forever.
+    if (this.#iterators.length === 0) this.#exhausted = true;
     // Submission happens now, at map(), as in Python. A sync source that throws, or a submit that
     // throws (executor shut down or broken), throws from map() itself when nothing is buffered.
     this.#fill(true);
@@ -68,7 +73,21 @@ export class MapRun<R> {
 
   /** The iterator handed to the user. */
   iterate(): AsyncIterableIterator<R> {
-    return this.#results() as AsyncIterableIterator<R>;
+    const results = this.#results();
+    // return() or throw() on an async generator that has not started completes it without running
+    // its `finally`, so ending the iteration before the first next() would leave the calls
+    // submitted at map() running. End the run here too (#end is idempotent).
+    const generatorReturn = results.return.bind(results);
+    const generatorThrow = results.throw.bind(results);
+    results.return = (value) => {
+      this.#end();
+      return generatorReturn(value);
+    };
+    results.throw = (error) => {
+      this.#end();
+      return generatorThrow(error);
+    };
+    return results as AsyncIterableIterator<R>;
   }
 
   async *#results(): AsyncGenerator<unknown> {

@@ -38,3 +38,12 @@ export function observe<T>(promise: PromiseLike<T>): { readonly current: Observe
   );
   return box;
 }
+
+/** Waits, turn by turn of the event loop, until `condition()` holds; fails after `maxTurns`. */
+export async function until(condition: () => boolean, maxTurns = 200): Promise<void> {
+  for (let i = 0; i < maxTurns; i++) {
+    if (condition()) return;
+    await turns(1);
+  }
+  throw new Error(`condition still false after ${maxTurns} turns: ${condition.toString()}`);
+}

@@ -31,8 +31,10 @@ export class InlineExecutor extends Executor {
   started = 0;
   /** The most calls ever running at once. */
   peakRunning = 0;
-  /** How many times submitChunk() was called, and with how many items each time. */
+  /** How many items each submitChunk() call carried, in order. */
   readonly chunkSizes: number[] = [];
+  /** How many times the base class asked this executor to start shutting down. */
+  shutdownStarts = 0;
 
   readonly #queue: Job[] = [];
   #queueHead = 0;
@@ -94,6 +96,7 @@ export class InlineExecutor extends Executor {
   }
 
   protected override startShutdown(): Promise<void> {
+    this.shutdownStarts++;
     return new Promise<void>((resolve) => {
       this.#idle.push(resolve);
       this.#checkIdle();
