@@ -33,7 +33,9 @@ const moduleFunctions = new WeakSet<object>();
 export function fromModule<F extends (...args: any[]) => any = (...args: any[]) => any>(
   module: string | URL,
   exportName = 'default',
-): ModuleFunction<F> {
+  // NoInfer: without it, `submit(fromModule(url), arg)` infers F from what submit expects and
+  // lands on `(...args: never) => never`, which submit then refuses; untyped, F is the default.
+): ModuleFunction<NoInfer<F>> {
   if (typeof exportName !== 'string' || exportName === '') {
     throw new TypeError(`Expected \`exportName\` to be a non-empty string, got ${describe(exportName)}.`);
   }

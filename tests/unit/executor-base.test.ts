@@ -4,22 +4,8 @@
 
 import { jest } from '@jest/globals';
 import { CancelledError, Executor, Future, TimeoutError, fromModule, type Callable } from '../../src/index.js';
-import { deferred, observe, turns, until } from './support/async.js';
-import { InlineExecutor } from './support/inline-executor.js';
-
-/** A function that records which items started and can hold chosen items until released. */
-function recorder<T>(held: T[] = []) {
-  const started: T[] = [];
-  const gates = new Map(held.map((item) => [item, deferred()]));
-  const fn = async (item: T): Promise<T> => {
-    started.push(item);
-    await gates.get(item)?.promise;
-    return item;
-  };
-  const release = (item: T): void => gates.get(item)!.resolve();
-  const releaseAll = (): void => gates.forEach((gate) => gate.resolve());
-  return { fn, started, release, releaseAll };
-}
+import { observe, turns, until } from './support/async.js';
+import { InlineExecutor, recorder } from './support/inline-executor.js';
 
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const values: T[] = [];

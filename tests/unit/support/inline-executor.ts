@@ -12,6 +12,7 @@
 import { Executor, Future, type Callable } from '../../../src/index.js';
 import { ChunkFailure } from '../../../src/map.js';
 import { isModuleFunction } from '../../../src/callable.js';
+import { deferred } from './async.js';
 
 interface Job {
   future: Future<any>;
@@ -162,4 +163,18 @@ async function resolveCallable(fn: Callable): Promise<(...args: unknown[]) => un
   const exported = module[fn.exportName];
   if (typeof exported !== 'function') throw new TypeError(`${fn.exportName} is not a function in ${fn.module}`);
   return exported as (...args: unknown[]) => unknown;
+}
+
+/** A function that records which items started and holds chosen items until released. */
+export function recorder<T>(held: T[] = []) {
+  const started: T[] = [];
+  const gates = new Map(held.map((item) => [item, deferred()]));
+  const fn = async (item: T): Promise<T> => {
+    started.push(item);
+    await gates.get(item)?.promise;
+    return item;
+  };
+  const release = (item: T): void => gates.get(item)!.resolve();
+  const releaseAll = (): void => gates.forEach((gate) => gate.resolve());
+  return { fn, started, release, releaseAll };
 }
