@@ -61,7 +61,11 @@ beforeAll(() => {
     join(app, 'package.json'),
     JSON.stringify({ name: 'pack-check', private: true, version: '1.0.0', type: 'module' }),
   );
-  run(npm, ['install', tarball, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], app);
+  run(
+    npm,
+    ['install', tarball, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'],
+    app,
+  );
 }, 120_000);
 
 afterAll(() => {
@@ -69,8 +73,12 @@ afterAll(() => {
 });
 
 test('the tarball holds the built entry, its types and package.json, and no tests', () => {
-  expect(packedFiles).toEqual(expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts']));
-  expect(packedFiles.filter((path) => path.startsWith('tests/') || path.startsWith('node_modules/'))).toEqual([]);
+  expect(packedFiles).toEqual(
+    expect.arrayContaining(['package.json', 'dist/index.js', 'dist/index.d.ts']),
+  );
+  expect(
+    packedFiles.filter((path) => path.startsWith('tests/') || path.startsWith('node_modules/')),
+  ).toEqual([]);
 });
 
 test('ESM: import { Future, wait, FIRST_COMPLETED } from the installed package works', () => {
@@ -86,7 +94,13 @@ test('ESM: import { Future, wait, FIRST_COMPLETED } from the installed package w
     const cancelled = await b.result().catch((e) => e instanceof CancelledError);
     console.log(JSON.stringify({ done: done.has(b), notDone: notDone.has(a), value: await a, order, cancelled }));
   `;
-  expect(nodeEval(script, 'module')).toEqual({ done: true, notDone: true, value: 42, order: ['a', 'b'], cancelled: true });
+  expect(nodeEval(script, 'module')).toEqual({
+    done: true,
+    notDone: true,
+    value: 42,
+    order: ['a', 'b'],
+    cancelled: true,
+  });
 });
 
 test('CommonJS: require() of the installed package gives the same exports', () => {
@@ -105,8 +119,12 @@ test('CommonJS: require() of the installed package gives the same exports', () =
   const required = nodeEval(script, 'commonjs') as { keys: string[]; value: string; wait: string };
   expect(required.value).toBe('ok');
   expect(required.wait).toBe('function');
-  expect(required.keys).toEqual(esmKeys.filter((key) => key !== 'default' && key !== 'module.exports'));
-  expect(esmKeys).toEqual(expect.arrayContaining(['Future', 'wait', 'asCompleted', 'FIRST_COMPLETED', 'Executor']));
+  expect(required.keys).toEqual(
+    esmKeys.filter((key) => key !== 'default' && key !== 'module.exports'),
+  );
+  expect(esmKeys).toEqual(
+    expect.arrayContaining(['Future', 'wait', 'asCompleted', 'FIRST_COMPLETED', 'Executor']),
+  );
 });
 
 test('TypeScript: the installed types check a user file, and are not any', () => {

@@ -4,7 +4,14 @@
 import { jest } from '@jest/globals';
 import { asCompleted, Future, TimeoutError } from '../../src/index.js';
 import { observe, turns } from './support/async.js';
-import { cancelled, cancelledAndNotified, failed, finished, pending, running } from './support/futures.js';
+import {
+  cancelled,
+  cancelledAndNotified,
+  failed,
+  finished,
+  pending,
+  running,
+} from './support/futures.js';
 
 async function collect(iterable: AsyncIterable<Future<any>>): Promise<Future<any>[]> {
   const seen: Future<any>[] = [];
@@ -14,7 +21,13 @@ async function collect(iterable: AsyncIterable<Future<any>>): Promise<Future<any
 
 describe('order', () => {
   test('futures already done come first, in input order; then the rest in completion order', async () => {
-    const [a, b, c, d, e] = [pending<number>(), finished(2), running<number>(), cancelled<number>(), failed(new Error('e'))];
+    const [a, b, c, d, e] = [
+      pending<number>(),
+      finished(2),
+      running<number>(),
+      cancelled<number>(),
+      failed(new Error('e')),
+    ];
     const seen: Future<any>[] = [];
     const iterating = (async () => {
       for await (const future of asCompleted([a, b, c, d, e])) seen.push(future);

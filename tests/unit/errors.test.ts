@@ -20,18 +20,21 @@ const classes = [
   ['BrokenProcessPool', BrokenProcessPool],
 ] as const;
 
-test.each(classes)('%s extends Error, sets name to its class name, keeps message and cause', (name, ErrorClass) => {
-  const cause = new Error('underneath');
-  const error = new ErrorClass('what happened', { cause });
-  expect(error).toBeInstanceOf(Error);
-  expect(error).toBeInstanceOf(ErrorClass);
-  expect(error.name).toBe(name);
-  expect(error.constructor.name).toBe(name);
-  expect(error.message).toBe('what happened');
-  expect(error.cause).toBe(cause);
-  expect(String(error)).toBe(`${name}: what happened`);
-  expect(error.stack).toContain(name);
-});
+test.each(classes)(
+  '%s extends Error, sets name to its class name, keeps message and cause',
+  (name, ErrorClass) => {
+    const cause = new Error('underneath');
+    const error = new ErrorClass('what happened', { cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error.name).toBe(name);
+    expect(error.constructor.name).toBe(name);
+    expect(error.message).toBe('what happened');
+    expect(error.cause).toBe(cause);
+    expect(String(error)).toBe(`${name}: what happened`);
+    expect(error.stack).toContain(name);
+  },
+);
 
 test('CancelledError and TimeoutError have a default message', () => {
   expect(new CancelledError().message).toMatch(/cancel/i);
@@ -74,7 +77,9 @@ test('the library throws a new instance of the exported class each time', async 
   expect(errors[0]).toBeInstanceOf(InvalidStateError);
   expect(errors[0]).not.toBe(errors[1]);
 
-  const timedOut = await running().result(0).catch((error: unknown) => error);
+  const timedOut = await running()
+    .result(0)
+    .catch((error: unknown) => error);
   expect(timedOut).toBeInstanceOf(TimeoutError);
   expect((timedOut as Error).name).toBe('TimeoutError');
 });

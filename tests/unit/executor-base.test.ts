@@ -3,7 +3,14 @@
 // the in-process InlineExecutor.
 
 import { jest } from '@jest/globals';
-import { CancelledError, Executor, Future, TimeoutError, fromModule, type Callable } from '../../src/index.js';
+import {
+  CancelledError,
+  Executor,
+  Future,
+  TimeoutError,
+  fromModule,
+  type Callable,
+} from '../../src/index.js';
 import { observe, turns, until } from './support/async.js';
 import { InlineExecutor, recorder } from './support/inline-executor.js';
 
@@ -238,7 +245,10 @@ describe('map()', () => {
       }
     }
     expect(() => executor.map((x: number) => x, failingAt(0))).toThrow(error);
-    expect(await drain(executor.map((x: number) => x, failingAt(2)))).toEqual({ values: [0, 1], error });
+    expect(await drain(executor.map((x: number) => x, failingAt(2)))).toEqual({
+      values: [0, 1],
+      error,
+    });
     await executor.shutdown();
   });
 });
@@ -266,7 +276,12 @@ describe('map() timeout', () => {
     expect(step.current.status).toBe('rejected');
     expect((step.current as { reason: unknown }).reason).toBeInstanceOf(TimeoutError);
     // The running call goes on; the two not started are cancelled.
-    expect(executor.futures.map((f) => f.state)).toEqual(['FINISHED', 'RUNNING', 'CANCELLED', 'CANCELLED']);
+    expect(executor.futures.map((f) => f.state)).toEqual([
+      'FINISHED',
+      'RUNNING',
+      'CANCELLED',
+      'CANCELLED',
+    ]);
     release(1);
     await executor.shutdown();
     expect(started).toEqual([0, 1]);
@@ -275,7 +290,9 @@ describe('map() timeout', () => {
 
   test('results ready in time are all yielded, and no timer is left', async () => {
     const executor = new InlineExecutor();
-    expect(await collect(executor.map((x: number) => x * 2, [1, 2, 3], { timeout: 1000 }))).toEqual([2, 4, 6]);
+    expect(await collect(executor.map((x: number) => x * 2, [1, 2, 3], { timeout: 1000 }))).toEqual(
+      [2, 4, 6],
+    );
     expect(jest.getTimerCount()).toBe(0);
     await executor.shutdown();
   });
@@ -321,9 +338,9 @@ describe('map() timeout', () => {
 describe('map() chunks', () => {
   test('sends chunksize items per chunk and yields the results in order', async () => {
     const executor = new InlineExecutor();
-    expect(await collect(executor.map((x: number) => x * 10, [0, 1, 2, 3, 4], { chunksize: 2 }))).toEqual([
-      0, 10, 20, 30, 40,
-    ]);
+    expect(
+      await collect(executor.map((x: number) => x * 10, [0, 1, 2, 3, 4], { chunksize: 2 })),
+    ).toEqual([0, 10, 20, 30, 40]);
     expect(executor.chunkSizes).toEqual([2, 2, 1]);
     await executor.shutdown();
   });
@@ -345,14 +362,20 @@ describe('map() chunks', () => {
       if (x === 4) throw error;
       return x;
     };
-    const { values, error: thrown } = await drain(executor.map(fn, [0, 1, 2, 3, 4, 5, 6, 7, 8], { chunksize: 3 }));
+    const { values, error: thrown } = await drain(
+      executor.map(fn, [0, 1, 2, 3, 4, 5, 6, 7, 8], { chunksize: 3 }),
+    );
     expect(values).toEqual([0, 1, 2, 3]);
     expect(thrown).toBe(error);
     await executor.shutdown();
     expect(ran).not.toContain(5);
     expect(ran.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
     // The chunk after the failing one had not started: cancelled.
-    expect(executor.futures.map((f) => f.state)).toEqual(['FINISHED', 'FINISHED', 'CANCELLED_AND_NOTIFIED']);
+    expect(executor.futures.map((f) => f.state)).toEqual([
+      'FINISHED',
+      'FINISHED',
+      'CANCELLED_AND_NOTIFIED',
+    ]);
   });
 
   test('a failing first item of a chunk yields nothing of that chunk', async () => {
@@ -362,7 +385,10 @@ describe('map() chunks', () => {
       if (x === 2) throw error;
       return x;
     };
-    expect(await drain(executor.map(fn, [0, 1, 2, 3], { chunksize: 2 }))).toEqual({ values: [0, 1], error });
+    expect(await drain(executor.map(fn, [0, 1, 2, 3], { chunksize: 2 }))).toEqual({
+      values: [0, 1],
+      error,
+    });
     await executor.shutdown();
   });
 
@@ -379,7 +405,9 @@ describe('map() chunks', () => {
       protected override cancelPendingCalls(): void {}
     }
     const executor = new SubmitOnly();
-    expect(await collect(executor.map((x: number) => x + 1, [1, 2, 3], { chunksize: 2 }))).toEqual([2, 3, 4]);
+    expect(await collect(executor.map((x: number) => x + 1, [1, 2, 3], { chunksize: 2 }))).toEqual([
+      2, 3, 4,
+    ]);
     expect(inner.futures).toHaveLength(3);
     expect(inner.chunkSizes).toEqual([]);
     await executor.shutdown();
@@ -422,7 +450,10 @@ describe('map() buffersize', () => {
   test('with chunks, buffersize counts chunks', async () => {
     const executor = new InlineExecutor();
     const pulled = { count: 0 };
-    const iterator = executor.map((x: number) => x, counting(pulled), { buffersize: 2, chunksize: 3 });
+    const iterator = executor.map((x: number) => x, counting(pulled), {
+      buffersize: 2,
+      chunksize: 3,
+    });
     expect(executor.chunkSizes).toEqual([3, 3]);
     expect(pulled.count).toBe(6);
     const values: number[] = [];
@@ -457,9 +488,9 @@ describe('map() buffersize', () => {
 
   test('with a finite source yields everything', async () => {
     const executor = new InlineExecutor();
-    expect(await collect(executor.map((x: number) => -x, [1, 2, 3, 4, 5], { buffersize: 2 }))).toEqual([
-      -1, -2, -3, -4, -5,
-    ]);
+    expect(
+      await collect(executor.map((x: number) => -x, [1, 2, 3, 4, 5], { buffersize: 2 })),
+    ).toEqual([-1, -2, -3, -4, -5]);
     await executor.shutdown();
   });
 });
@@ -474,8 +505,17 @@ describe('map() ending early cancels every call not started', () => {
     return { executor, iterator, calls, oneRuns };
   }
 
-  async function expectOnlyTwoRan(executor: InlineExecutor, calls: ReturnType<typeof recorder<number>>) {
-    expect(executor.futures.map((f) => f.state)).toEqual(['FINISHED', 'RUNNING', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
+  async function expectOnlyTwoRan(
+    executor: InlineExecutor,
+    calls: ReturnType<typeof recorder<number>>,
+  ) {
+    expect(executor.futures.map((f) => f.state)).toEqual([
+      'FINISHED',
+      'RUNNING',
+      'CANCELLED',
+      'CANCELLED',
+      'CANCELLED',
+    ]);
     calls.releaseAll();
     await executor.shutdown();
     expect(calls.started).toEqual([0, 1]);
@@ -504,12 +544,12 @@ describe('map() ending early cancels every call not started', () => {
     const { executor, iterator, calls, oneRuns } = setUp();
     await expect(
       (async () => {
-        for await (const _ of iterator) {
+        for await (const value of iterator) {
           await oneRuns();
-          throw new Error('consumer');
+          throw new Error(`consumer failed at ${value}`);
         }
       })(),
-    ).rejects.toThrow('consumer');
+    ).rejects.toThrow('consumer failed at 0');
     await expectOnlyTwoRan(executor, calls);
   });
 
@@ -571,7 +611,13 @@ describe('map() bad options throw from map(), synchronously, naming the option',
 
   test('null options mean the defaults', async () => {
     const executor = new InlineExecutor();
-    const options = { timeout: null, chunksize: null, buffersize: null, callTimeout: null, signal: null };
+    const options = {
+      timeout: null,
+      chunksize: null,
+      buffersize: null,
+      callTimeout: null,
+      signal: null,
+    };
     expect(await collect(executor.map(identity, [1, 2], options))).toEqual([1, 2]);
     await executor.shutdown();
   });
@@ -621,7 +667,9 @@ describe('shutdown()', () => {
     ]);
     calls.release(0);
     await future;
-    await until(() => first.current.status === 'fulfilled' && second.current.status === 'fulfilled');
+    await until(
+      () => first.current.status === 'fulfilled' && second.current.status === 'fulfilled',
+    );
     await executor.shutdown();
     expect(executor.shutdownStarts).toBe(1);
   });

@@ -71,34 +71,40 @@ describe('states and transitions', () => {
     ['CANCELLED_AND_NOTIFIED', cancelledAndNotified<number>()],
     ['FINISHED (result)', finished(1)],
     ['FINISHED (error)', failed<number>(new Error('boom'))],
-  ])('setRunningOrNotifyCancel() on %s throws InvalidStateError and changes nothing', (label, future) => {
-    const before = future.state;
-    expect(() => future.setRunningOrNotifyCancel()).toThrow(InvalidStateError);
-    expect(future.state).toBe(before);
-    expect(label.startsWith(before)).toBe(true);
-  });
+  ])(
+    'setRunningOrNotifyCancel() on %s throws InvalidStateError and changes nothing',
+    (label, future) => {
+      const before = future.state;
+      expect(() => future.setRunningOrNotifyCancel()).toThrow(InvalidStateError);
+      expect(future.state).toBe(before);
+      expect(label.startsWith(before)).toBe(true);
+    },
+  );
 
   test.each([
     ['CANCELLED', cancelled<number>()],
     ['CANCELLED_AND_NOTIFIED', cancelledAndNotified<number>()],
     ['FINISHED (result)', finished(1)],
     ['FINISHED (error)', failed<number>(new Error('boom'))],
-  ])('setResult() and setException() on %s throw InvalidStateError and change nothing', async (_label, future) => {
-    const before = future.state;
-    const outcomeBefore = await future.exception().then(
-      (error) => ({ error }),
-      (error: unknown) => ({ rejected: error }),
-    );
-    expect(() => future.setResult(2)).toThrow(InvalidStateError);
-    expect(() => future.setException(new Error('late'))).toThrow(InvalidStateError);
-    expect(future.state).toBe(before);
-    const outcomeAfter = await future.exception().then(
-      (error) => ({ error }),
-      (error: unknown) => ({ rejected: error }),
-    );
-    expect(outcomeAfter).toEqual(outcomeBefore);
-    if (before === 'FINISHED' && !future.failed) await expect(future.result()).resolves.toBe(1);
-  });
+  ])(
+    'setResult() and setException() on %s throw InvalidStateError and change nothing',
+    async (_label, future) => {
+      const before = future.state;
+      const outcomeBefore = await future.exception().then(
+        (error) => ({ error }),
+        (error: unknown) => ({ rejected: error }),
+      );
+      expect(() => future.setResult(2)).toThrow(InvalidStateError);
+      expect(() => future.setException(new Error('late'))).toThrow(InvalidStateError);
+      expect(future.state).toBe(before);
+      const outcomeAfter = await future.exception().then(
+        (error) => ({ error }),
+        (error: unknown) => ({ rejected: error }),
+      );
+      expect(outcomeAfter).toEqual(outcomeBefore);
+      if (before === 'FINISHED' && !future.failed) await expect(future.result()).resolves.toBe(1);
+    },
+  );
 
   test('the InvalidStateError message names the method and the future', () => {
     const future = finished(1);
@@ -347,7 +353,12 @@ describe('result() and exception() without a timeout', () => {
 
   test('several waiters on one future all get the outcome', async () => {
     const future = running<number>();
-    const all = Promise.all([future.result(), future.result(), future.exception(), future.result(1000)]);
+    const all = Promise.all([
+      future.result(),
+      future.result(),
+      future.exception(),
+      future.result(1000),
+    ]);
     future.setResult(5);
     await expect(all).resolves.toEqual([5, 5, undefined, 5]);
   });
@@ -484,15 +495,18 @@ describe('bad timeouts', () => {
     ['-1', -1],
     ['NaN', NaN],
     ['-Infinity', -Infinity],
-  ])('result(%s) and exception(%s) reject with RangeError naming the timeout', async (_label, timeout) => {
-    const future = pending<number>();
-    const result = future.result(timeout);
-    const exception = future.exception(timeout);
-    await expect(result).rejects.toBeInstanceOf(RangeError);
-    await expect(exception).rejects.toBeInstanceOf(RangeError);
-    await expect(future.result(timeout)).rejects.toThrow(/`timeout`/);
-    expect(future.waiterCount).toBe(0);
-  });
+  ])(
+    'result(%s) and exception(%s) reject with RangeError naming the timeout',
+    async (_label, timeout) => {
+      const future = pending<number>();
+      const result = future.result(timeout);
+      const exception = future.exception(timeout);
+      await expect(result).rejects.toBeInstanceOf(RangeError);
+      await expect(exception).rejects.toBeInstanceOf(RangeError);
+      await expect(future.result(timeout)).rejects.toThrow(/`timeout`/);
+      expect(future.waiterCount).toBe(0);
+    },
+  );
 
   test.each([
     ['a string', '5'],
@@ -549,11 +563,17 @@ describe('awaiting a future', () => {
   test('then / catch / finally behave as on a promise of result()', async () => {
     const finallyCalls: string[] = [];
     await expect(finished(2).then((v) => v * 10)).resolves.toBe(20);
-    await expect(failed<number>(new Error('e')).then(undefined, (e) => (e as Error).message)).resolves.toBe('e');
-    await expect(failed<number>(new Error('c')).catch((e) => (e as Error).message)).resolves.toBe('c');
+    await expect(
+      failed<number>(new Error('e')).then(undefined, (e) => (e as Error).message),
+    ).resolves.toBe('e');
+    await expect(failed<number>(new Error('c')).catch((e) => (e as Error).message)).resolves.toBe(
+      'c',
+    );
     await expect(finished(3).catch(() => 0)).resolves.toBe(3);
     await expect(finished(4).finally(() => finallyCalls.push('ok'))).resolves.toBe(4);
-    await expect(failed(new Error('f')).finally(() => finallyCalls.push('failed'))).rejects.toThrow('f');
+    await expect(failed(new Error('f')).finally(() => finallyCalls.push('failed'))).rejects.toThrow(
+      'f',
+    );
     expect(finallyCalls).toEqual(['ok', 'failed']);
   });
 });
@@ -565,7 +585,10 @@ test('failed and cancelled futures that nobody awaits never raise unhandledRejec
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const seen = JSON.parse(output.trim().split('\n').pop()!) as { control: string[]; futures: string[] };
+  const seen = JSON.parse(output.trim().split('\n').pop()!) as {
+    control: string[];
+    futures: string[];
+  };
   expect(seen).toEqual({ control: ['control'], futures: [] });
 });
 

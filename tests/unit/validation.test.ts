@@ -2,13 +2,7 @@
 // argument, the value it got and what is allowed. Also fromModule()'s checks.
 
 import { pathToFileURL } from 'node:url';
-import {
-  asCompleted,
-  fromModule,
-  Future,
-  wait,
-  type ReturnWhen,
-} from '../../src/index.js';
+import { asCompleted, fromModule, Future, wait, type ReturnWhen } from '../../src/index.js';
 import { describe as describeValue } from '../../src/validate.js';
 import { finished, running } from './support/futures.js';
 import { InlineExecutor } from './support/inline-executor.js';
@@ -25,23 +19,73 @@ async function errorOf(call: () => unknown): Promise<Error> {
 
 describe('messages name the argument, the value and what is allowed', () => {
   test.each([
-    ['result(timeout) with a string', () => running().result('5' as unknown as number), TypeError, ['`timeout`', '"5"', 'number']],
-    ['exception(timeout) negative', () => running().exception(-3), RangeError, ['`timeout`', '-3', '>= 0']],
+    [
+      'result(timeout) with a string',
+      () => running().result('5' as unknown as number),
+      TypeError,
+      ['`timeout`', '"5"', 'number'],
+    ],
+    [
+      'exception(timeout) negative',
+      () => running().exception(-3),
+      RangeError,
+      ['`timeout`', '-3', '>= 0'],
+    ],
     ['result(timeout) NaN', () => running().result(NaN), RangeError, ['`timeout`', 'NaN', '>= 0']],
-    ['wait() timeout negative', () => wait([running()], { timeout: -1 }), RangeError, ['`timeout`', '-1', '>= 0']],
-    ['wait() timeout an object', () => wait([running()], { timeout: {} as number }), TypeError, ['`timeout`', 'an object']],
+    [
+      'wait() timeout negative',
+      () => wait([running()], { timeout: -1 }),
+      RangeError,
+      ['`timeout`', '-1', '>= 0'],
+    ],
+    [
+      'wait() timeout an object',
+      () => wait([running()], { timeout: {} as number }),
+      TypeError,
+      ['`timeout`', 'an object'],
+    ],
     [
       'wait() returnWhen',
       () => wait([running()], { returnWhen: 'SOMETIMES' as ReturnWhen }),
       RangeError,
       ['`returnWhen`', '"SOMETIMES"', 'FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED'],
     ],
-    ['wait() fs a number', () => wait(5 as unknown as Future[]), TypeError, ['`fs`', '5', 'iterable']],
-    ['wait() element', () => wait([running(), 'x' as unknown as Future]), TypeError, ['`fs`', '"x"', 'Future']],
-    ['asCompleted() fs null', () => asCompleted(null as unknown as Future[]), TypeError, ['`fs`', 'null']],
-    ['asCompleted() element', () => asCompleted([{} as Future]), TypeError, ['`fs`', 'an object', 'Future']],
-    ['asCompleted() timeout', () => asCompleted([], { timeout: -2 }), RangeError, ['`timeout`', '-2']],
-    ['addDoneCallback()', () => running().addDoneCallback(7 as unknown as () => void), TypeError, ['function', 'number']],
+    [
+      'wait() fs a number',
+      () => wait(5 as unknown as Future[]),
+      TypeError,
+      ['`fs`', '5', 'iterable'],
+    ],
+    [
+      'wait() element',
+      () => wait([running(), 'x' as unknown as Future]),
+      TypeError,
+      ['`fs`', '"x"', 'Future'],
+    ],
+    [
+      'asCompleted() fs null',
+      () => asCompleted(null as unknown as Future[]),
+      TypeError,
+      ['`fs`', 'null'],
+    ],
+    [
+      'asCompleted() element',
+      () => asCompleted([{} as Future]),
+      TypeError,
+      ['`fs`', 'an object', 'Future'],
+    ],
+    [
+      'asCompleted() timeout',
+      () => asCompleted([], { timeout: -2 }),
+      RangeError,
+      ['`timeout`', '-2'],
+    ],
+    [
+      'addDoneCallback()',
+      () => running().addDoneCallback(7 as unknown as () => void),
+      TypeError,
+      ['function', 'number'],
+    ],
   ] as const)('%s', async (_label, call, kind, fragments) => {
     const error = await errorOf(call);
     expect(error).toBeInstanceOf(kind);
@@ -64,7 +108,9 @@ describe('messages name the argument, the value and what is allowed', () => {
 
   test('map() with an argument that is not iterable names its position and the value', async () => {
     const executor = new InlineExecutor();
-    const error = await errorOf(() => executor.map((a: number, b: number) => a + b, [1], 7 as unknown as number[]));
+    const error = await errorOf(() =>
+      executor.map((a: number, b: number) => a + b, [1], 7 as unknown as number[]),
+    );
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toContain('argument 3');
     expect(error.message).toContain('7');
@@ -95,7 +141,14 @@ describe('how values are described', () => {
     ['a number', 1.5, '1.5'],
     ['a bigint', 3n, '3n'],
     ['a named function', function work() {}, 'function work'],
-    ['an anonymous function', (() => () => 1)(), 'function (anonymous)'],
+    [
+      'an anonymous function',
+      (
+        () => () =>
+          1
+      )(),
+      'function (anonymous)',
+    ],
     ['a symbol', Symbol('s'), 'Symbol(s)'],
     ['null', null, 'null'],
     ['undefined', undefined, 'undefined'],
@@ -119,7 +172,9 @@ describe('fromModule()', () => {
         thrown = error;
       }
       expect(thrown).toBeInstanceOf(TypeError);
-      expect((thrown as Error).message).toContain(`new URL(${JSON.stringify(relative)}, import.meta.url)`);
+      expect((thrown as Error).message).toContain(
+        `new URL(${JSON.stringify(relative)}, import.meta.url)`,
+      );
     }
   });
 

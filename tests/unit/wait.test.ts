@@ -27,7 +27,10 @@ describe('FIRST_COMPLETED', () => {
     b.setResult(1);
     await turns(1);
     expect(waiting.current.status).toBe('fulfilled');
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [b], notDone: [a, c] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [b],
+      notDone: [a, c],
+    });
   });
 
   test('a failure counts as completed', async () => {
@@ -84,7 +87,10 @@ describe('FIRST_EXCEPTION', () => {
     b.setResult(2);
     await turns(1);
     expect(waiting.current.status).toBe('fulfilled');
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a, b], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a, b],
+      notDone: [],
+    });
   });
 
   test('an already cancelled future does not make it return at once', async () => {
@@ -94,12 +100,18 @@ describe('FIRST_EXCEPTION', () => {
     expect(waiting.current.status).toBe('pending');
     b.setException(new Error('now'));
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a, b], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a, b],
+      notDone: [],
+    });
   });
 
   test('an already failed future returns at once', async () => {
     const [a, b] = [running<number>(), failed<number>(new Error('early'))];
-    expect(sets(await wait([a, b], { returnWhen: FIRST_EXCEPTION }))).toEqual({ done: [b], notDone: [a] });
+    expect(sets(await wait([a, b], { returnWhen: FIRST_EXCEPTION }))).toEqual({
+      done: [b],
+      notDone: [a],
+    });
   });
 
   test('without any failure, returns when all are done', async () => {
@@ -110,7 +122,10 @@ describe('FIRST_EXCEPTION', () => {
     expect(waiting.current.status).toBe('pending');
     b.cancel();
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a, b], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a, b],
+      notDone: [],
+    });
   });
 });
 
@@ -126,12 +141,18 @@ describe('ALL_COMPLETED', () => {
     expect(waiting.current.status).toBe('pending');
     c.cancel();
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a, b, c], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a, b, c],
+      notDone: [],
+    });
   });
 
   test('explicit ALL_COMPLETED over futures already done returns at once', async () => {
     const [a, b] = [finished(1), failed(new Error('x'))];
-    expect(sets(await wait([a, b], { returnWhen: ALL_COMPLETED }))).toEqual({ done: [a, b], notDone: [] });
+    expect(sets(await wait([a, b], { returnWhen: ALL_COMPLETED }))).toEqual({
+      done: [a, b],
+      notDone: [],
+    });
   });
 });
 
@@ -155,7 +176,9 @@ describe('timeout', () => {
       expect(waiting.current.status).toBe('fulfilled');
       const outcome = (waiting.current as { value: DoneAndNotDone }).value;
       const expected =
-        returnWhen === FIRST_COMPLETED ? { done: [], notDone: [a, b, c] } : { done: [a], notDone: [b, c] };
+        returnWhen === FIRST_COMPLETED
+          ? { done: [], notDone: [a, b, c] }
+          : { done: [a], notDone: [b, c] };
       expect(sets(outcome)).toEqual(expected);
       expect([a, b, c].map((f) => f.waiterCount)).toEqual([0, 0, 0]);
       expect(jest.getTimerCount()).toBe(0);
@@ -169,7 +192,10 @@ describe('timeout', () => {
     a.setResult(1);
     b.setResult(2);
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a, b], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a, b],
+      notDone: [],
+    });
     expect(jest.getTimerCount()).toBe(0);
   });
 
@@ -177,7 +203,10 @@ describe('timeout', () => {
     const [a, b] = [finished(1), running<number>()];
     const waiting = observe(wait([a, b], { timeout: 0 }));
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a], notDone: [b] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a],
+      notDone: [b],
+    });
   });
 
   test.each([
@@ -192,7 +221,10 @@ describe('timeout', () => {
     expect(waiting.current.status).toBe('pending');
     a.setResult(1);
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [a], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [a],
+      notDone: [],
+    });
   });
 
   test('10,000 timed-out waits on one future leave it holding no waiter', async () => {
@@ -255,7 +287,10 @@ describe('inputs', () => {
     a.setResult(1);
     b.setResult(2);
     await turns(1);
-    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [b, a], notDone: [] });
+    expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+      done: [b, a],
+      notDone: [],
+    });
   });
 
   test('futures from different executors and bare futures mix', async () => {
@@ -296,7 +331,10 @@ describe('inputs', () => {
       const waiting = observe(wait([], { returnWhen }));
       await turns(1);
       expect(waiting.current.status).toBe('fulfilled');
-      expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({ done: [], notDone: [] });
+      expect(sets((waiting.current as { value: DoneAndNotDone }).value)).toEqual({
+        done: [],
+        notDone: [],
+      });
     },
   );
 
@@ -336,23 +374,29 @@ describe('bad arguments reject', () => {
     ['NaN', NaN, RangeError],
     ['a string', '10', TypeError],
     ['an object', {}, TypeError],
-  ])('a timeout of %s rejects with the right error naming timeout', async (_label, timeout, kind) => {
-    const promise = wait([running()], { timeout: timeout as number });
-    await expect(promise).rejects.toBeInstanceOf(kind);
-    await expect(wait([running()], { timeout: timeout as number })).rejects.toThrow(/`timeout`/);
-  });
+  ])(
+    'a timeout of %s rejects with the right error naming timeout',
+    async (_label, timeout, kind) => {
+      const promise = wait([running()], { timeout: timeout as number });
+      await expect(promise).rejects.toBeInstanceOf(kind);
+      await expect(wait([running()], { timeout: timeout as number })).rejects.toThrow(/`timeout`/);
+    },
+  );
 
   test.each([
     ['SOMETIMES', 'SOMETIMES'],
     ['lowercase', 'first_completed'],
     ['a number', 1],
-  ])('returnWhen %s rejects with RangeError naming the three constants', async (_label, returnWhen) => {
-    const promise = wait([running()], { returnWhen: returnWhen as typeof ALL_COMPLETED });
-    await expect(promise).rejects.toBeInstanceOf(RangeError);
-    await expect(wait([running()], { returnWhen: returnWhen as typeof ALL_COMPLETED })).rejects.toThrow(
-      /returnWhen.*FIRST_COMPLETED.*FIRST_EXCEPTION.*ALL_COMPLETED/,
-    );
-  });
+  ])(
+    'returnWhen %s rejects with RangeError naming the three constants',
+    async (_label, returnWhen) => {
+      const promise = wait([running()], { returnWhen: returnWhen as typeof ALL_COMPLETED });
+      await expect(promise).rejects.toBeInstanceOf(RangeError);
+      await expect(
+        wait([running()], { returnWhen: returnWhen as typeof ALL_COMPLETED }),
+      ).rejects.toThrow(/returnWhen.*FIRST_COMPLETED.*FIRST_EXCEPTION.*ALL_COMPLETED/);
+    },
+  );
 
   test('options that are not an object reject with TypeError', async () => {
     await expect(wait([running()], 5 as unknown as object)).rejects.toBeInstanceOf(TypeError);
@@ -362,7 +406,9 @@ describe('bad arguments reject', () => {
     expect(() => {
       void wait(5 as unknown as Iterable<Future>).catch(() => undefined);
       void wait([running()], { timeout: -1 }).catch(() => undefined);
-      void wait([running()], { returnWhen: 'SOMETIMES' as typeof ALL_COMPLETED }).catch(() => undefined);
+      void wait([running()], { returnWhen: 'SOMETIMES' as typeof ALL_COMPLETED }).catch(
+        () => undefined,
+      );
     }).not.toThrow();
   });
 });

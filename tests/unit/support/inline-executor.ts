@@ -149,7 +149,8 @@ export class InlineExecutor extends Executor {
   }
 
   #checkIdle(): void {
-    if (this.#running > 0 || this.#queueHead < this.#queue.length || this.#idle.length === 0) return;
+    if (this.#running > 0 || this.#queueHead < this.#queue.length || this.#idle.length === 0)
+      return;
     const idle = this.#idle;
     this.#idle = [];
     for (const resolve of idle) resolve();
@@ -161,7 +162,8 @@ async function resolveCallable(fn: Callable): Promise<(...args: unknown[]) => un
   if (!isModuleFunction(fn)) throw new TypeError('not callable');
   const module = (await import(fn.module)) as Record<string, unknown>;
   const exported = module[fn.exportName];
-  if (typeof exported !== 'function') throw new TypeError(`${fn.exportName} is not a function in ${fn.module}`);
+  if (typeof exported !== 'function')
+    throw new TypeError(`${fn.exportName} is not a function in ${fn.module}`);
   return exported as (...args: unknown[]) => unknown;
 }
 
