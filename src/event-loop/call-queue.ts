@@ -1,0 +1,49 @@
+// The calls submitted and not yet taken by a p-queue job, first in first out.
+
+import type { Callable } from '../callable.js';
+import type { Future } from '../future.js';
+
+/** One submitted call. */
+export class PendingCall {
+  constructor(
+    readonly future: Future<any>,
+    readonly fn: Callable,
+    readonly args: unknown[],
+  ) {}
+}
+
+export class CallQueue {
+  #items: Array<PendingCall | undefined> = [];
+  // An index instead of shift(): shifting a long array at every call would cost O(n) each.
+  #head = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(call: PendingCall): void {
+    this.#items.push(call);
+  }
+
+  shift(): PendingCall | undefined {
+    if (this.#head === this.#items.length) return undefined;
+    const call = this.#items[this.#head];
+    this.#items[this.#head++] = undefined; // let the call be collected once it is done
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return call;
+  }
+
+  /** Empties the queue and returns what it held, in order. */
+  takeAll(): PendingCall[] {
+    const calls = this.#items.slice(this.#head) as PendingCall[];
+    this.#items = [];
+    this.#head = 0;
+    return calls;
+  }
+}

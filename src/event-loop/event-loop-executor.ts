@@ -1,0 +1,266 @@
+// EventLoopExecutor: calls run on the calling thread's own event loop, at most `maxWorkers` at once.
+// p-queue bounds the concurrency; this file adds the futures, cancellation, the initializer,
+// breakage and shutdown around it.
+//
+//   submit(fn, ...args) ──▶ CallQueue.push(call) ──▶ one microtask per tick: queue.add(#startNext) × n
+//                                                                        │
+//   p-queue starts #startNext when a slot is free ◀──────────────────────┘
+//     └─▶ (first time only: await the initializer)
+//         CallQueue.shift() ─▶ future.setRunningOrNotifyCancel()
+//            false (cancelled): skip it, take the next call
+//            true: fn(...args) ─▶ future.setResult / setException ─▶ p-queue frees the slot
+//
+// A p-queue job is not tied to one call: every job takes whichever call is first in line when it
+// starts. So the job is one function made once (no closure per call), a cancelled call costs no
+// slot, and dropping calls (cancelPendingCalls, a broken initializer) is a matter of emptying our
+// queue and p-queue's. There are always at least as many jobs waiting as calls; spare jobs find
+// the queue empty and return at once.
+
+import { availableParallelism } from 'node:os';
+import PQueue from 'p-queue';
+import { callableName, isModuleFunction, type Callable } from '../callable.js';
+import { BrokenExecutor } from '../errors.js';
+import { Executor } from '../executor.js';
+import { Future } from '../future.js';
+import {
+  checkArray,
+  checkOptions,
+  checkPositiveInteger,
+  checkTimeout,
+  describe,
+} from '../validate.js';
+import { CallQueue, PendingCall } from './call-queue.js';
+import { loadModuleFunction } from './module-function.js';
+import type { EventLoopExecutorOptions } from './options.js';
+
+export type { EventLoopExecutorOptions } from './options.js';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/**
+ * Runs calls on the event loop of the thread that submits them, at most `maxWorkers` at once: the
+ * executor for I/O-bound async work. Nothing is cloned: closures, bound functions and methods are
+ * fine, and arguments and results are passed by reference. A sync function holds the loop while it
+ * runs. An idle executor does not keep the process alive.
+ */
+export class EventLoopExecutor extends Executor {
+  readonly #queue: PQueue;
+  #calls = new CallQueue();
+  /** Jobs owed to p-queue for calls submitted in this tick; added in one microtask (see submit). */
+  #owedJobs = 0;
+  /** Calls submitted and not yet over (run, skipped as cancelled, or dropped). */
+  #outstanding = 0;
+  #onDrained: (() => void) | undefined = undefined;
+
+  readonly #initializer: Callable | undefined;
+  readonly #initargs: unknown[];
+  /** False until the initializer has succeeded (true at once without one). */
+  #ready: boolean;
+  #initializing: Promise<void> | undefined = undefined;
+  #broken: { cause: unknown } | undefined = undefined;
+
+  constructor(options?: EventLoopExecutorOptions) {
+    super();
+    const checked = checkOptions<EventLoopExecutorOptions>(options, 'options');
+    const maxWorkers =
+      checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers();
+    checkTimeout(checked.endGraceMs, 'endGraceMs'); // accepted for a drop-in switch; unused here
+    const initializer = checked.initializer;
+    if (
+      initializer !== undefined &&
+      initializer !== null &&
+      typeof initializer !== 'function' &&
+      !isModuleFunction(initializer)
+    ) {
+      throw new TypeError(
+        `Expected \`initializer\` to be a function or a fromModule() reference, got ${describe(initializer)}.`,
+      );
+    }
+    this.#initializer = initializer ?? undefined;
+    this.#initargs = [...checkArray(checked.initargs, 'initargs')];
+    this.#ready = this.#initializer === undefined;
+    this.#queue = new PQueue({ concurrency: maxWorkers });
+  }
+
+  override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
+    this.checkSubmit(fn);
+    const future = new Future<Awaited<R>>();
+    this.#calls.push(new PendingCall(future, fn as Callable, args));
+    this.#outstanding++;
+    // p-queue starts a job inside add() when a slot is free, and no call may start inside submit():
+    // so the jobs are added in a microtask, one for all the calls of this tick.
+    if (this.#owedJobs++ === 0) queueMicrotask(this.#addJobs);
+    return future;
+  }
+
+  protected override brokenError(): Error | undefined {
+    if (this.#broken === undefined) return undefined;
+    const { cause } = this.#broken;
+    return new BrokenExecutor(
+      `This EventLoopExecutor is broken: its initializer ${callableName(this.#initializer)} failed ` +
+        `(${describeError(cause)}), so it runs no more calls. Create a new executor.`,
+      { cause },
+    );
+  }
+
+  protected override startShutdown(): Promise<void> {
+    if (this.#outstanding === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#onDrained = resolve;
+    });
+  }
+
+  protected override cancelPendingCalls(): void {
+    // Take the calls out first: a done callback run by cancel() may submit again.
+    const calls = this.#dropPendingCalls();
+    for (const call of calls) call.future.cancel();
+    this.#over(calls.length);
+  }
+
+  // ── The hot path ─────────────────────────────────────────────────────────────────────────
+
+  readonly #addJobs = (): void => {
+    const count = this.#owedJobs;
+    this.#owedJobs = 0;
+    // The promise add() returns is dropped: #startNext never throws, so it never rejects.
+    for (let i = 0; i < count; i++)
+      void this.#queue.add<Promise<void> | undefined>(this.#startNext);
+  };
+
+  /** The one p-queue job: starts the first call in line that is not cancelled. Never throws. */
+  readonly #startNext = (): Promise<void> | undefined => {
+    if (!this.#ready) return this.#initializeThenStart();
+    for (;;) {
+      const call = this.#calls.shift();
+      if (call === undefined) return undefined; // a spare job: its call was skipped or dropped
+      const { future } = call;
+      let start: boolean;
+      try {
+        start = future.setRunningOrNotifyCancel();
+      } catch {
+        start = false; // someone outside ended the future already
+      }
+      if (start) {
+        const fn = call.fn;
+        if (typeof fn === 'function') return this.#run(future, fn as AnyFunction, call.args);
+        return this.#runModuleFunction(future, loadModuleFunction(fn), call.args);
+      }
+      this.#over(1);
+    }
+  };
+
+  #run(future: Future<unknown>, fn: AnyFunction, args: unknown[]): Promise<void> | undefined {
+    let result: unknown;
+    try {
+      result = Reflect.apply(fn, undefined, args);
+    } catch (error) {
+      this.#fail(future, error);
+      return undefined;
+    }
+    // A sync result settles the future now; only a thenable costs an await.
+    if (isThenable(result)) return this.#settleWhenDone(future, result);
+    this.#succeed(future, result);
+    return undefined;
+  }
+
+  async #settleWhenDone(future: Future<unknown>, pending: PromiseLike<unknown>): Promise<void> {
+    let value: unknown;
+    try {
+      value = await pending;
+    } catch (error) {
+      this.#fail(future, error);
+      return;
+    }
+    this.#succeed(future, value);
+  }
+
+  #runModuleFunction(
+    future: Future<unknown>,
+    fn: AnyFunction | Promise<AnyFunction>,
+    args: unknown[],
+  ): Promise<void> | undefined {
+    if (typeof fn === 'function') return this.#run(future, fn, args);
+    return fn.then(
+      (loaded) => this.#run(future, loaded, args),
+      (error: unknown) => this.#fail(future, error),
+    );
+  }
+
+  #succeed(future: Future<unknown>, value: unknown): void {
+    if (!future.done()) future.setResult(value);
+    this.#over(1);
+  }
+
+  #fail(future: Future<unknown>, error: unknown): void {
+    if (!future.done()) future.setException(error);
+    this.#over(1);
+  }
+
+  /** `count` calls are over; the last one lets a waiting shutdown() resolve. */
+  #over(count: number): void {
+    this.#outstanding -= count;
+    if (this.#outstanding === 0 && this.#onDrained !== undefined) {
+      const drained = this.#onDrained;
+      this.#onDrained = undefined;
+      drained();
+    }
+  }
+
+  // ── The initializer and breakage ─────────────────────────────────────────────────────────
+
+  /** Jobs that start before the initializer has succeeded wait for it, holding their slot. */
+  #initializeThenStart(): Promise<void> | undefined {
+    if (this.#broken !== undefined) return undefined; // its call was failed already
+    this.#initializing ??= this.#runInitializer();
+    return this.#initializing.then(this.#startNext);
+  }
+
+  async #runInitializer(): Promise<void> {
+    try {
+      const initializer = this.#initializer!;
+      const fn =
+        typeof initializer === 'function'
+          ? (initializer as AnyFunction)
+          : await loadModuleFunction(initializer);
+      await Reflect.apply(fn, undefined, this.#initargs);
+    } catch (cause) {
+      this.#breakDown(cause);
+      return;
+    }
+    this.#ready = true;
+  }
+
+  /** The initializer failed: every call not started fails with BrokenExecutor; submit throws it from now on. */
+  #breakDown(cause: unknown): void {
+    this.#broken = { cause };
+    const calls = this.#dropPendingCalls();
+    for (const { future } of calls) {
+      if (future.state === 'PENDING') future.setException(this.brokenError());
+    }
+    this.#over(calls.length);
+  }
+
+  /** Empties our queue and p-queue's (running jobs go on). */
+  #dropPendingCalls(): PendingCall[] {
+    const calls = this.#calls.takeAll();
+    this.#queue.clear();
+    return calls;
+  }
+}
+
+function defaultMaxWorkers(): number {
+  return Math.min(32, availableParallelism() + 4);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
+  return `it threw ${describe(error)}`;
+}

@@ -1,0 +1,62 @@
+// Calling a `fromModule()` reference on the event loop: the module is imported once (the import
+// is shared by every export of it), and each export, once found, is kept so that later calls find
+// it synchronously, with no promise hop.
+
+import type { ModuleFunction } from '../callable.js';
+import { describe } from '../validate.js';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+const functions = new Map<string, AnyFunction>();
+
+/** The exported function, synchronously when it was loaded before; rejects with an error naming the module and the export. */
+export function loadModuleFunction(ref: ModuleFunction): AnyFunction | Promise<AnyFunction> {
+  return functions.get(keyOf(ref)) ?? findExport(ref);
+}
+
+async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importOnce(ref.module);
+  } catch (error) {
+    throw new Error(
+      `Cannot call export "${ref.exportName}" of module ${ref.module}: the module could not be imported (${messageOf(error)}).`,
+      { cause: error },
+    );
+  }
+  if (!(ref.exportName in namespace)) {
+    const names = Object.keys(namespace);
+    throw new Error(
+      `Module ${ref.module} has no export "${ref.exportName}"` +
+        (names.length > 0 ? ` (it exports: ${names.join(', ')}).` : ' (it exports nothing).'),
+    );
+  }
+  const fn = namespace[ref.exportName];
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      `Export "${ref.exportName}" of module ${ref.module} is not a function: it is ${describe(fn)}.`,
+    );
+  }
+  functions.set(keyOf(ref), fn as AnyFunction);
+  return fn as AnyFunction;
+}
+
+function importOnce(specifier: string): Promise<Record<string, unknown>> {
+  let loading = modules.get(specifier);
+  if (loading === undefined) {
+    loading = import(specifier) as Promise<Record<string, unknown>>;
+    modules.set(specifier, loading);
+    // A failed import is not kept, so the module can be fixed and tried again; the caller reports it.
+    loading.catch(() => modules.delete(specifier));
+  }
+  return loading;
+}
+
+function keyOf(ref: ModuleFunction): string {
+  return `${ref.module}\0${ref.exportName}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : describe(error);
+}
