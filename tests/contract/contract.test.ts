@@ -1,0 +1,25 @@
+// Runs the one executor behaviour suite against every executor. To add an executor, add a row:
+// its name, a factory taking the common options, and what it can do beyond the contract.
+
+import { EventLoopExecutor } from 'concurrent-futures';
+import {
+  describeExecutorContract,
+  type ExecutorCapabilities,
+  type ExecutorFactory,
+} from './executor-contract.js';
+
+const executors: Array<{
+  name: string;
+  factory: ExecutorFactory;
+  capabilities: ExecutorCapabilities;
+}> = [
+  {
+    name: 'EventLoopExecutor',
+    factory: (options) => new EventLoopExecutor(options),
+    capabilities: { sharesMemory: true },
+  },
+];
+
+for (const { name, factory, capabilities } of executors) {
+  describeExecutorContract(name, factory, capabilities);
+}
