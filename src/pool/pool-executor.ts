@@ -129,6 +129,7 @@ export abstract class PoolExecutor extends Executor {
     for (const worker of this.#workers) {
       for (const call of worker.inFlight) if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
       worker.ending = true;
+      worker.ref(); // an idle (unref'd) worker's exit must still be seen, or the promise never resolves
       worker.end(signal);
     }
     return terminated;
@@ -170,6 +171,15 @@ export abstract class PoolExecutor extends Executor {
     return best;
   }
 
+  /** Whether a call could start now elsewhere than on `worker`: another idle worker, or room for a new one. */
+  #hasSpareWorker(worker: PoolWorker): boolean {
+    if (this.#workers.size < this.#maxWorkers) return true;
+    for (const other of this.#workers) {
+      if (other !== worker && other.inFlight.length === 0 && !other.stopping && !other.ending && !other.exited) return true;
+    }
+    return false;
+  }
+
   #startWorker(): PoolWorker {
     const worker = this.createWorker(this.#initializer, this.#initargs, this.#events);
     worker.tasksLeft = this.#maxTasksPerWorker;
@@ -185,7 +195,11 @@ export abstract class PoolExecutor extends Executor {
   }
 
   #sendBatch(worker: PoolWorker): void {
-    const room = Math.min(this.#window - worker.inFlight.length, worker.tasksLeft);
+    // While another worker is idle or the pool may still start one, a worker gets one call at a
+    // time: a call handed ahead would wait behind the first while another worker could run it now
+    // (two slow calls on a pool of two ran one after the other on one worker).
+    const window = this.#hasSpareWorker(worker) ? 1 : this.#window;
+    const room = Math.min(window - worker.inFlight.length, worker.tasksLeft);
     const calls: Call[] = [];
     const flat: unknown[] = [];
     let defs: CallableDef[] | undefined;
@@ -354,6 +368,7 @@ export abstract class PoolExecutor extends Executor {
     for (const worker of this.#workers) {
       for (const call of worker.inFlight) if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
       worker.ending = true;
+      worker.ref(); // an idle (unref'd) worker's exit must still be seen, or shutdown() never resolves
       worker.end();
     }
     this.#maybeFinishShutdown();
