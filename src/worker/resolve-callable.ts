@@ -35,7 +35,9 @@ export async function importExport(module: string, exportName: string): Promise<
   try {
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`Could not import module ${module} for its export "${exportName}": ${(error as Error)?.message ?? error}`, { cause: error });
+    throw new Error(`Could not import module ${module} for its export "${exportName}": ${(error as Error)?.message ?? error}${typeScriptHint(module, error)}`, {
+      cause: error,
+    });
   }
   const exported = namespace[exportName];
   if (typeof exported !== 'function') {
@@ -47,6 +49,19 @@ export async function importExport(module: string, exportName: string): Promise<
     );
   }
   return exported as AnyFunction;
+}
+
+/**
+ * A TypeScript module that a worker cannot load: the parent's loader did not reach this worker (on
+ * Node 20, tsx registers itself in the main thread only, so `--import tsx` gives worker threads
+ * nothing). Say how to register it in each worker.
+ */
+function typeScriptHint(module: string, error: unknown): string {
+  if ((error as { code?: string })?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(module)) return '';
+  return (
+    `. This worker has no TypeScript loader: register one in every worker with the initializer option, ` +
+    `e.g. initializer: fromModule('tsx/esm/api', 'register'), or submit the compiled JavaScript module.`
+  );
 }
 
 /** A function ready to call, or the promise of one (a module still importing), or why it cannot be had. */

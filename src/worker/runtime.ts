@@ -40,6 +40,14 @@ export class WorkerRuntime {
   #results: unknown[] = [];
   #busySince = 0;
   #draining = false;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  readonly #flushLate = (): void => {
+    this.#flushTimer = undefined;
+    this.#flush();
+  };
+  readonly #fastDefs = new Set<number>(); // functions whose last call here took under FLUSH_EVERY_MS
+  #initDone = false; // the initializer has run (or there is none)
+  readonly #chunkValues = new WeakSet<unknown[]>(); // results of whole chunks, told apart from a call returning an array
   #stopping = false;
   #initialized: Promise<boolean>;
 
@@ -53,7 +61,7 @@ export class WorkerRuntime {
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
-          this.#functions.set(def.id, resolveCallable(def));
+          this.#functions.set(def.id, this.#initDone ? resolveCallable(def) : this.#resolveAfterInit(def));
         }
       }
       const calls = message.calls;
@@ -65,14 +73,27 @@ export class WorkerRuntime {
     }
   }
 
+  /**
+   * A function received before the initializer has finished is resolved only after it: importing a
+   * module runs its top-level code, which may rely on what the initializer set up (or on a loader the
+   * initializer registers, such as a TypeScript loader that worker threads do not inherit on Node 20).
+   */
+  #resolveAfterInit(def: CallableDef): Promise<AnyFunction> {
+    const later = this.#initialized.then((ok) => (ok ? resolveCallable(def) : Promise.reject(new Error('The initializer failed.'))));
+    later.catch(() => undefined); // a call that is cancelled never awaits it: no unhandled rejection
+    return later;
+  }
+
   async #initialize(init: WorkerInit): Promise<boolean> {
     if (init.initializer === undefined) {
+      this.#initDone = true;
       this.#side.send({ t: 'ready' });
       return true;
     }
     try {
       const fn = await resolveCallable(init.initializer);
       await fn(...init.initargs);
+      this.#initDone = true;
       this.#side.send({ t: 'ready' });
       return true;
     } catch (error) {
@@ -106,9 +127,23 @@ export class WorkerRuntime {
               continue;
             }
           }
+          // A call of a function not yet seen to finish fast may hold this thread for long, or kill
+          // it (out of memory under resourceLimits), with the results before it unsent: send them
+          // first, or their futures would wait for it, or fail with it. Known fast functions skip
+          // this, so their results still travel back in batches.
+          if (this.#results.length > 0 && !this.#fastDefs.has(id)) this.#flush();
+          const startedAt = performance.now();
           // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
           const pending = op >= 0 ? this.#runOne(fn, payload, id) : this.#runChunk(fn, payload as unknown[][], id);
-          if (pending !== undefined) await pending;
+          if (pending !== undefined) {
+            // An async call may wait long (I/O, a timer) while the results of the calls before it
+            // sit unsent here: send them if it has not settled within FLUSH_EVERY_MS, or their
+            // futures would wait for it (a fast call's result arrived only once a slow one ended).
+            if (this.#results.length > 0 && this.#flushTimer === undefined) this.#flushTimer = setTimeout(this.#flushLate, FLUSH_EVERY_MS);
+            await pending;
+          }
+          if (performance.now() - startedAt < FLUSH_EVERY_MS) this.#fastDefs.add(id);
+          else this.#fastDefs.delete(id);
         }
         if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
@@ -161,6 +196,7 @@ export class WorkerRuntime {
         return;
       }
     }
+    this.#chunkValues.add(values);
     this.#results.push(Status.Returned, values);
   }
 
@@ -172,6 +208,14 @@ export class WorkerRuntime {
   #encode(error: unknown, id: number): unknown {
     const def = this.#defs.get(id);
     return encodeThrown(def === undefined ? error : explainFreeVariable(error, def), this.#side.clonable);
+  }
+
+  /**
+   * Sends the results not sent yet, now. The thread entry calls it as the worker exits (a call ran
+   * process.exit(), an uncaught error): calls that finished before it must not be lost with it.
+   */
+  flushResults(): void {
+    this.#flush();
   }
 
   #flush(): void {
@@ -194,7 +238,14 @@ export class WorkerRuntime {
     for (let i = 0; i < fixed.length; i += 2) {
       const status = fixed[i];
       const payload = fixed[i + 1];
-      if (status === Status.Returned && !this.#side.clonable(payload)) {
+      if (status === Status.Returned && this.#chunkValues.has(payload as unknown[]) && !this.#side.clonable(payload)) {
+        // A chunk whose every item returned, one of them a value that cannot travel: that item
+        // fails like a throwing one, so the items before it are still yielded.
+        const values = payload as unknown[];
+        const firstBad = values.findIndex((value) => !this.#side.clonable(value));
+        fixed[i] = Status.ChunkThrew;
+        fixed[i + 1] = [values.slice(0, firstBad === -1 ? values.length : firstBad), encodeThrown(unclonableResult(why), this.#side.clonable)];
+      } else if (status === Status.Returned && !this.#side.clonable(payload)) {
         fixed[i] = Status.Threw;
         fixed[i + 1] = encodeThrown(unclonableResult(why), this.#side.clonable);
       } else if (status === Status.ChunkThrew && !this.#side.clonable(payload)) {

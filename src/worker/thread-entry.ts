@@ -29,3 +29,14 @@ const runtime = new WorkerRuntime(
 );
 
 port.on('message', (message: ToWorker) => runtime.receive(message));
+
+// A worker that dies (process.exit() in a call, an uncaught error) still runs 'exit' listeners, and
+// what they post arrives before the pool sees the exit: send the results of the calls that finished
+// before the fatal one, or the pool would fail them along with it.
+process.on('exit', () => {
+  try {
+    runtime.flushResults();
+  } catch {
+    // The port is closing: nothing more can be sent.
+  }
+});

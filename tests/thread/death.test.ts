@@ -1,0 +1,126 @@
+// A worker thread that dies fails only the call it was running, with an Error saying what
+// happened; the pool replaces it and every other call (those handed ahead to the dying worker
+// included) still runs, exactly once.
+
+import { BrokenExecutor, ThreadPoolExecutor } from 'concurrent-futures';
+import { Gate, record, warmUp } from './helpers.js';
+
+const N = 200;
+const myThreadId = async (): Promise<number> => (await import('node:worker_threads')).threadId;
+
+async function dieAmongOthers(
+  executor: ThreadPoolExecutor,
+  fatal: () => unknown,
+): Promise<{ error: unknown; gate: Gate; before: number[] }> {
+  await warmUp(executor);
+  const before = executor.workerIds;
+  const gate = new Gate(2 * N);
+  const first = Array.from({ length: N }, (_, i) => executor.submit(record, gate.sab, i));
+  const dying = executor.submit(fatal);
+  const after = Array.from({ length: N }, (_, i) => executor.submit(record, gate.sab, N + i));
+  const error = await dying.exception();
+  expect(await Promise.all([...first, ...after])).toEqual(
+    Array.from({ length: 2 * N }, (_, i) => i),
+  );
+  for (let i = 0; i < 2 * N; i++) expect(gate.runs(i)).toBe(1);
+  expect(error).toBeInstanceOf(Error);
+  expect(error).not.toBeInstanceOf(BrokenExecutor);
+  // The pool is not broken: a replacement worker runs the next calls.
+  expect(await executor.submit((x: number) => x + 1, 41)).toBe(42);
+  const replacement = await executor.submit(myThreadId);
+  expect(before).not.toContain(replacement);
+  expect(executor.workerIds).toEqual([replacement]);
+  return { error, gate, before };
+}
+
+test('process.exit() inside a call', async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const { error } = await dieAmongOthers(executor, () => process.exit(3));
+  expect((error as Error).message).toMatch(/died/);
+  expect((error as Error).message).toMatch(/exited with code 3/);
+});
+
+test('calls that finished just before a process.exit() keep their results', async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  // One function, fast until it is told to exit: its results travel back in batches, so some are
+  // still unsent when the worker exits; they must not fail with the call that exited.
+  const maybeExit = (x: number): number => (x < 0 ? process.exit(5) : x);
+  for (let round = 0; round < 5; round++) {
+    await Promise.all(Array.from({ length: 500 }, (_, i) => executor.submit(maybeExit, i)));
+    const before = Array.from({ length: 50 }, (_, i) => executor.submit(maybeExit, i));
+    const dying = executor.submit(maybeExit, -1);
+    const after = Array.from({ length: 50 }, (_, i) => executor.submit(maybeExit, 100 + i));
+    expect(await Promise.all(before)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(((await dying.exception()) as Error).message).toMatch(/exited with code 5/);
+    expect(await Promise.all(after)).toEqual(Array.from({ length: 50 }, (_, i) => 100 + i));
+  }
+});
+
+test('an error thrown outside any call (in a timer the call set)', async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const fatal = async (): Promise<string> => {
+    setTimeout(() => {
+      throw new Error('thrown from a timer');
+    }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+    return 'unreachable';
+  };
+  const { error } = await dieAmongOthers(executor, fatal);
+  expect((error as Error).message).toMatch(/uncaught error: thrown from a timer/);
+  expect(((error as Error).cause as Error).message).toBe('thrown from a timer');
+});
+
+test('an unhandled rejection', async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const fatal = async (): Promise<string> => {
+    void Promise.reject(new TypeError('nobody handles this'));
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+    return 'unreachable';
+  };
+  const { error } = await dieAmongOthers(executor, fatal);
+  expect((error as Error).message).toMatch(/nobody handles this/);
+});
+
+test('out of memory under resourceLimits', async () => {
+  await using executor = new ThreadPoolExecutor({
+    maxWorkers: 1,
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+  });
+  const hog = (): number => {
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array(100000).fill(hoard.length));
+  };
+  const { error } = await dieAmongOthers(executor, hog);
+  expect((error as Error).message).toMatch(/out of memory/);
+  expect((error as Error).message).toMatch(/resourceLimits/);
+});
+
+test('a worker that dies between calls fails nothing; the next call gets a new worker', async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const leaveBomb = (): string => {
+    setTimeout(() => {
+      throw new Error('after the call');
+    }, 20);
+    return 'done';
+  };
+  const first = await executor.submit(myThreadId);
+  expect(await executor.submit(leaveBomb)).toBe('done');
+  const { until } = await import('./helpers.js');
+  await until(() => !executor.workerIds.includes(first), 'the worker died');
+  const second = await executor.submit(myThreadId);
+  expect(second).not.toBe(first);
+});
+
+test('with several workers, a death takes only its own call', async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 3 });
+  const gate = new Gate(60);
+  const futures = Array.from({ length: 60 }, (_, i) =>
+    i === 30 ? executor.submit(() => process.exit(7)) : executor.submit(record, gate.sab, i),
+  );
+  const outcomes = await Promise.all(futures.map((future) => future.exception()));
+  outcomes.forEach((outcome, i) => {
+    if (i === 30) expect((outcome as Error).message).toMatch(/exited with code 7/);
+    else expect(outcome).toBeUndefined();
+  });
+  for (let i = 0; i < 60; i++) expect(gate.runs(i)).toBe(i === 30 ? 0 : 1);
+});
