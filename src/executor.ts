@@ -2,9 +2,9 @@
 // disposals are written once here and inherited.
 
 import { checkCallable, type Callable } from './callable.js';
-import type { Future } from './future.js';
+import { Future } from './future.js';
 import { MapRun } from './map.js';
-import { checkAbortSignal, checkBoolean, checkOptions, checkPositiveInteger, checkTimeout, describe } from './validate.js';
+import { checkAbortSignal, checkArray, checkBoolean, checkOptions, checkPositiveInteger, checkTimeout, describe } from './validate.js';
 
 export interface MapOptions {
   /** Milliseconds from the `map()` call; past it the iterator throws `TimeoutError`. */
@@ -17,6 +17,22 @@ export interface MapOptions {
   callTimeout?: number | null;
   /** Aborting it ends the whole map. */
   signal?: AbortSignal | null;
+}
+
+export interface ScheduleOptions<A extends unknown[] = unknown[]> {
+  /** The call's arguments (default none). */
+  args?: A | null;
+  /** Milliseconds the call may run, counted from its start (time queued does not count). */
+  timeout?: number | null;
+  /** Aborting it cancels the call if it has not started, or ends it if it runs. */
+  signal?: AbortSignal | null;
+}
+
+/** What limits one call (for executors): undefined fields are no limit. */
+export interface CallLimits {
+  timeout: number | undefined;
+  /** The call's own signal, which the executor watches (map watches its signal itself). */
+  signal: AbortSignal | undefined;
 }
 
 export interface ShutdownOptions {
@@ -49,24 +65,48 @@ export abstract class Executor {
     const timeout = checkTimeout(options.timeout, 'timeout');
     const chunksize = checkPositiveInteger(options.chunksize, 'chunksize') ?? 1;
     const buffersize = checkPositiveInteger(options.buffersize, 'buffersize');
-    checkTimeout(options.callTimeout, 'callTimeout');
-    checkAbortSignal(options.signal, 'signal');
+    const callTimeout = noLimit(checkTimeout(options.callTimeout, 'callTimeout'));
+    const signal = checkAbortSignal(options.signal, 'signal');
     rest.forEach((iterable, index) => {
       if (!isIterable(iterable)) {
         throw new TypeError(`Expected argument ${index + 2} of map() to be an iterable or async iterable, got ${describe(iterable)}.`);
       }
     });
+    // With a callTimeout or a signal every call is a limited one (it travels only to a free
+    // worker, so ending it ends nothing else); the map's signal itself is watched once, by the run.
+    const limits: CallLimits | undefined = callTimeout !== undefined || signal !== undefined ? { timeout: callTimeout, signal: undefined } : undefined;
     const chunked = chunksize > 1 && this.submitChunk !== Executor.prototype.submitChunk;
-    const run = new MapRun<unknown>({
+    return new MapRun<unknown>({
       iterables: rest,
       chunksize: chunked ? chunksize : 1,
       buffersize,
       timeout,
-      submitUnit: chunked
-        ? (argLists) => ({ future: this.submitChunk(fn, argLists), chunked: true })
-        : (argLists) => ({ future: this.submit(fn, ...(argLists[0] as unknown[])), chunked: false }),
+      signal,
+      submitOne: limits === undefined ? (args) => this.submit(fn, ...args) : (args) => this.submitLimited(fn, args, limits),
+      submitChunk: (arity, flatArgs) => this.submitChunk(fn, arity, flatArgs, limits),
+      endCall: (future, reason) => this.endCall(future, reason),
     });
-    return run.iterate();
+  }
+
+  /**
+   * `submit` with per-call options: `timeout` ms from the call's start, and `signal`. When either
+   * ends the call, its future fails at once (TimeoutError, or the signal's reason), the call's
+   * currentSignal() aborts, and a call that does not stop within `endGraceMs` has its worker ended.
+   * A signal aborted before the call starts cancels it.
+   */
+  schedule<A extends unknown[], R>(fn: Callable<A, R>, options?: ScheduleOptions<A>): Future<Awaited<R>> {
+    this.checkSubmit(fn);
+    const checked = checkOptions<ScheduleOptions<A>>(options, 'options');
+    const args = checkArray(checked.args, 'args') as A;
+    const timeout = noLimit(checkTimeout(checked.timeout, 'timeout'));
+    const signal = checkAbortSignal(checked.signal, 'signal');
+    if (timeout === undefined && signal === undefined) return this.submit(fn, ...args);
+    if (signal?.aborted) {
+      const cancelled = new Future<Awaited<R>>();
+      cancelled.cancel();
+      return cancelled;
+    }
+    return this.submitLimited(fn, args, { timeout, signal });
   }
 
   /**
@@ -129,12 +169,31 @@ export abstract class Executor {
   protected abstract cancelPendingCalls(): void;
 
   /**
-   * Executors that can run several items per message override this: one future whose value is the
-   * list of results, or which fails with a `ChunkFailure`. The base runs no chunks.
+   * For executors: submits a call with limits (see `schedule`). Such a call is never handed ahead
+   * to a busy worker, so its start is known and ending it ends no other call.
    */
-  protected submitChunk(_fn: Callable, _argLists: unknown[][]): Future<unknown[]> {
+  protected submitLimited(_fn: Callable, _args: unknown[], _limits: CallLimits): Future<any> {
+    throw new Error(`${this.constructor.name} cannot limit a call yet.`);
+  }
+
+  /** For executors: ends a running call at once as if its signal aborted with `reason` (map's signal). */
+  protected endCall(_future: Future<any>, _reason: unknown): void {
+    throw new Error(`${this.constructor.name} cannot end a call yet.`);
+  }
+
+  /**
+   * Executors that can run several items per message override this: one future whose value is the
+   * list of results, or which fails with a `ChunkFailure`. `flatArgs` holds the argument lists back
+   * to back, `arity` values each. The base runs no chunks.
+   */
+  protected submitChunk(_fn: Callable, _arity: number, _flatArgs: unknown[], _limits: CallLimits | undefined): Future<unknown[]> {
     throw new Error('This executor does not run chunks.');
   }
+}
+
+/** Infinity is no limit at all. */
+function noLimit(timeout: number | undefined): number | undefined {
+  return timeout === Infinity ? undefined : timeout;
 }
 
 function isIterable(value: unknown): boolean {

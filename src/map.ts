@@ -1,6 +1,11 @@
 // Executor.map(): submission at call time, results in input order, several iterables zipped,
-// `timeout` counted from the call, chunks, and `buffersize` (a bounded window of submitted calls
-// whose results have not been yielded yet, so unbounded and async inputs work).
+// `timeout` counted from the call, chunks, `buffersize` (a bounded window of submitted units whose
+// results have not all been yielded, so unbounded and async inputs work), and `signal`.
+//
+// Hot path notes: items travel as ONE flat argument array per chunk ([a0, b0, a1, b1, …] for two
+// iterables), not an array per item, because a million small arrays cost more to build and to
+// clone than the calls themselves. The iterator is written by hand rather than as an async
+// generator: a result already at hand is returned without the generator's queue and extra turns.
 
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
@@ -16,102 +21,164 @@ export class ChunkFailure {
   ) {}
 }
 
-/** Submits one unit of work: a single call (`chunked` false) or a chunk of calls. */
-export type SubmitUnit = (argLists: unknown[][]) => { future: Future<any>; chunked: boolean };
+export interface MapPlan {
+  iterables: unknown[];
+  /** Items per unit; 1 means every item is a call of its own. */
+  chunksize: number;
+  buffersize: number | undefined;
+  timeout: number | undefined;
+  signal: AbortSignal | undefined;
+  /** Submits one call with the given arguments. */
+  submitOne: (args: unknown[]) => Future<any>;
+  /** Submits a chunk: `flatArgs` holds `flatArgs.length / arity` argument lists back to back. */
+  submitChunk: (arity: number, flatArgs: unknown[]) => Future<unknown[]>;
+  /** Ends a running call at once (map's signal aborted). */
+  endCall: (future: Future<any>, reason: unknown) => void;
+}
 
 interface Unit {
   future: Future<any>;
   chunked: boolean;
 }
 
-type Pull = () => unknown[] | undefined | Promise<unknown[] | undefined>;
+type Pulled = unknown[] | undefined;
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-export interface MapPlan {
-  iterables: unknown[];
-  chunksize: number;
-  buffersize: number | undefined;
-  timeout: number | undefined;
-  submitUnit: SubmitUnit;
-}
-
-export class MapRun<R> {
-  readonly #submitUnit: SubmitUnit;
-  readonly #chunksize: number;
+export class MapRun<R> implements AsyncIterableIterator<R> {
+  readonly #plan: MapPlan;
+  readonly #arity: number;
   readonly #window: number; // units in flight at most (Infinity without buffersize)
   readonly #deadline: number | undefined;
   readonly #iterators: Array<Iterator<unknown> | AsyncIterator<unknown>>;
-  readonly #pull: Pull;
-  readonly #units: Unit[] = [];
+  readonly #arrays: unknown[][] | undefined; // every iterable an array: read by index, no iterator protocol
+  #arrayIndex = 0;
+  readonly #anyAsync: boolean;
+  #units: Unit[] = [];
   #unitsHead = 0;
   #exhausted = false;
   #sourceError: { error: unknown } | undefined = undefined;
   #filling: Promise<void> | undefined = undefined;
   #ended = false;
+  #aborted: { reason: unknown } | undefined = undefined;
+  #onAbort: (() => void) | undefined = undefined;
+  // Results at hand (a chunk's values), yielded before the next unit is awaited.
+  #buffer: unknown[] = [];
+  #bufferIndex = 0;
+  #afterBuffer: { error: unknown } | undefined = undefined; // a chunk's error, thrown once its earlier items are out
+  #stepping = 0; // next() calls not yet answered: while any is, a new one waits its turn
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(plan: MapPlan) {
-    this.#submitUnit = plan.submitUnit;
-    this.#chunksize = plan.chunksize;
+    this.#plan = plan;
+    this.#arity = plan.iterables.length;
     this.#window = plan.buffersize ?? Infinity;
     // Infinity means no deadline: a deadline of Infinity would reach setTimeout(Infinity), which
     // Node runs after 1 ms.
     this.#deadline = plan.timeout === undefined || plan.timeout === Infinity ? undefined : performance.now() + plan.timeout;
+    this.#arrays = plan.iterables.every((iterable) => Array.isArray(iterable)) ? (plan.iterables as unknown[][]) : undefined;
     let anyAsync = false;
-    this.#iterators = plan.iterables.map((iterable) => {
-      const sync = (iterable as Iterable<unknown>)[Symbol.iterator];
-      if (typeof sync === 'function') return sync.call(iterable);
-      anyAsync = true;
-      return (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    });
-    this.#pull = anyAsync ? () => this.#pullAsync() : () => this.#pullSync();
+    this.#iterators =
+      this.#arrays !== undefined
+        ? []
+        : plan.iterables.map((iterable) => {
+            const sync = (iterable as Iterable<unknown>)[Symbol.iterator];
+            if (typeof sync === 'function') return sync.call(iterable);
+            anyAsync = true;
+            return (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+          });
+    this.#anyAsync = anyAsync;
     // Zipping no iterables gives nothing (as Python's zip()); without this, every pull would give
     // an empty argument list and #fill would submit fn() forever.
-    if (this.#iterators.length === 0) this.#exhausted = true;
+    if (this.#arity === 0) this.#exhausted = true;
+    const signal = plan.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        // Already aborted: submit nothing; the first step throws the reason.
+        this.#aborted = { reason: signal.reason };
+        this.#ended = true;
+        return;
+      }
+      this.#onAbort = () => this.#abort(signal.reason);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
     // Submission happens now, at map(), as in Python. A sync source that throws, or a submit that
     // throws (executor shut down or broken), throws from map() itself when nothing is buffered.
     this.#fill(true);
   }
 
-  /** The iterator handed to the user. */
-  iterate(): AsyncIterableIterator<R> {
-    const results = this.#results();
-    // return() or throw() on an async generator that has not started completes it without running
-    // its `finally`, so ending the iteration before the first next() would leave the calls
-    // submitted at map() running. End the run here too (#end is idempotent).
-    const generatorReturn = results.return.bind(results);
-    const generatorThrow = results.throw.bind(results);
-    results.return = (value) => {
-      this.#end();
-      return generatorReturn(value);
-    };
-    results.throw = (error) => {
-      this.#end();
-      return generatorThrow(error);
-    };
-    return results as AsyncIterableIterator<R>;
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 
-  async *#results(): AsyncGenerator<unknown> {
-    try {
-      for (;;) {
-        const unit = await this.#nextUnit();
-        if (unit === undefined) return;
-        const { future, chunked } = unit;
-        // As Python's buffered map: the next call goes in before this result is waited for.
-        this.#fill(false);
-        let value: unknown;
-        try {
-          value = await this.#resultOf(future);
-        } catch (error) {
-          if (!(error instanceof ChunkFailure)) throw error;
-          yield* error.results;
-          throw error.error;
-        }
-        if (chunked) yield* value as unknown[];
-        else yield value;
-      }
-    } finally {
-      this.#end();
+  next(): Promise<IteratorResult<R>> {
+    if (this.#stepping === 0 && this.#bufferIndex < this.#buffer.length) {
+      return Promise.resolve({ done: false, value: this.#buffer[this.#bufferIndex++] as R });
     }
+    this.#stepping++;
+    const step = this.#tail.then(() => this.#step()) as Promise<IteratorResult<R>>;
+    this.#tail = step.then(
+      () => this.#stepping--,
+      () => this.#stepping--,
+    );
+    return step;
+  }
+
+  /** `break`, `return()`: cancels every call not started. */
+  return(): Promise<IteratorResult<R>> {
+    this.#end();
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<R>> {
+    this.#end();
+    return Promise.reject(error);
+  }
+
+  async #step(): Promise<IteratorResult<unknown>> {
+    for (;;) {
+      if (this.#aborted !== undefined) {
+        const { reason } = this.#aborted;
+        this.#aborted = undefined;
+        this.#end();
+        throw reason;
+      }
+      if (this.#bufferIndex < this.#buffer.length) return { done: false, value: this.#buffer[this.#bufferIndex++] };
+      if (this.#afterBuffer !== undefined) {
+        const { error } = this.#afterBuffer;
+        this.#afterBuffer = undefined;
+        this.#end();
+        throw error;
+      }
+      if (this.#ended) return DONE;
+      let unit: Unit | undefined;
+      let value: unknown;
+      try {
+        unit = await this.#nextUnit();
+        if (unit === undefined) {
+          this.#end();
+          return DONE;
+        }
+        // As Python's buffered map: the next unit goes in before this one's result is awaited.
+        this.#fill(false);
+        value = await this.#resultOf(unit.future);
+      } catch (error) {
+        if (this.#aborted !== undefined) continue; // the signal's reason, not the cancellation it caused
+        if (error instanceof ChunkFailure) {
+          this.#setBuffer(error.results);
+          this.#afterBuffer = { error: error.error };
+          continue;
+        }
+        this.#end();
+        throw error;
+      }
+      if (!unit.chunked) return { done: false, value };
+      this.#setBuffer(value as unknown[]);
+    }
+  }
+
+  #setBuffer(values: unknown[]): void {
+    this.#buffer = values;
+    this.#bufferIndex = 0;
   }
 
   async #nextUnit(): Promise<Unit | undefined> {
@@ -120,7 +187,7 @@ export class MapRun<R> {
         const unit = this.#units[this.#unitsHead]!;
         this.#units[this.#unitsHead++] = undefined as unknown as Unit; // let it be collected
         if (this.#unitsHead > 1024 && this.#unitsHead * 2 > this.#units.length) {
-          this.#units.splice(0, this.#unitsHead);
+          this.#units = this.#units.slice(this.#unitsHead);
           this.#unitsHead = 0;
         }
         return unit;
@@ -169,35 +236,33 @@ export class MapRun<R> {
   #fill(atMapCall: boolean): void {
     if (this.#filling !== undefined || this.#ended) return;
     while (!this.#exhausted && this.#inFlight < this.#window) {
-      let pulled: ReturnType<Pull>;
+      if (this.#anyAsync) {
+        this.#filling = this.#fillAsync();
+        return;
+      }
+      let pulled: Pulled;
       try {
-        pulled = this.#pull();
+        pulled = this.#arrays !== undefined ? this.#pullArrays() : this.#pullSync();
       } catch (error) {
         if (atMapCall && this.#inFlight === 0) throw error;
         this.#stopSource({ error });
-        return;
-      }
-      if (pulled instanceof Promise) {
-        this.#filling = this.#continueAsync(pulled);
         return;
       }
       if (!this.#submit(pulled, atMapCall)) return;
     }
   }
 
-  async #continueAsync(pulled: Promise<unknown[] | undefined>): Promise<void> {
+  async #fillAsync(): Promise<void> {
     try {
-      for (;;) {
-        let argLists: unknown[][] | undefined;
+      while (!this.#exhausted && !this.#ended && this.#inFlight < this.#window) {
+        let pulled: Pulled;
         try {
-          argLists = (await pulled) as unknown[][] | undefined;
+          pulled = await this.#pullAsync();
         } catch (error) {
           this.#stopSource({ error });
           return;
         }
-        if (this.#ended || !this.#submit(argLists, false)) return;
-        if (this.#exhausted || this.#inFlight >= this.#window) return;
-        pulled = this.#pull() as Promise<unknown[] | undefined>;
+        if (this.#ended || !this.#submit(pulled, false)) return;
       }
     } finally {
       this.#filling = undefined;
@@ -205,13 +270,15 @@ export class MapRun<R> {
   }
 
   /** Submits one unit; false when the source ran dry or submitting failed. */
-  #submit(argLists: unknown[] | undefined, atMapCall: boolean): boolean {
-    if (argLists === undefined || argLists.length === 0) {
+  #submit(flatArgs: Pulled, atMapCall: boolean): boolean {
+    if (flatArgs === undefined || flatArgs.length === 0) {
       this.#exhausted = true;
       return false;
     }
     try {
-      this.#units.push(this.#submitUnit(argLists as unknown[][]));
+      const chunked = this.#plan.chunksize > 1;
+      const future = chunked ? this.#plan.submitChunk(this.#arity, flatArgs) : this.#plan.submitOne(flatArgs);
+      this.#units.push({ future, chunked });
       return true;
     } catch (error) {
       if (atMapCall && this.#inFlight === 0) throw error;
@@ -232,48 +299,77 @@ export class MapRun<R> {
     }
   }
 
-  /** Pulls up to `chunksize` zipped argument lists from sync iterators; undefined once one runs dry. */
-  #pullSync(): unknown[][] | undefined {
-    const argLists: unknown[][] = [];
-    while (argLists.length < this.#chunksize) {
-      const args: unknown[] = new Array(this.#iterators.length);
-      for (let i = 0; i < this.#iterators.length; i++) {
-        const step = (this.#iterators[i] as Iterator<unknown>).next();
-        if (step.done) {
-          this.#exhausted = true;
-          return argLists.length > 0 ? argLists : undefined;
-        }
-        args[i] = step.value;
-      }
-      argLists.push(args);
-    }
-    return argLists;
+  /** Up to `chunksize` items, zipped and flattened, from arrays: undefined once one runs out. */
+  #pullArrays(): Pulled {
+    const arrays = this.#arrays!;
+    let end = this.#arrayIndex + this.#plan.chunksize;
+    for (const array of arrays) if (array.length < end) end = array.length;
+    const start = this.#arrayIndex;
+    if (end <= start) return undefined;
+    this.#arrayIndex = end;
+    if (this.#arity === 1) return arrays[0]!.slice(start, end);
+    const flat: unknown[] = new Array((end - start) * this.#arity);
+    let k = 0;
+    for (let i = start; i < end; i++) for (const array of arrays) flat[k++] = array[i];
+    return flat;
   }
 
-  async #pullAsync(): Promise<unknown[][] | undefined> {
-    const argLists: unknown[][] = [];
-    while (argLists.length < this.#chunksize) {
-      const args: unknown[] = new Array(this.#iterators.length);
-      for (let i = 0; i < this.#iterators.length; i++) {
-        const step = await this.#iterators[i]!.next();
+  #pullSync(): Pulled {
+    const flat: unknown[] = [];
+    const iterators = this.#iterators as Iterator<unknown>[];
+    for (let item = 0; item < this.#plan.chunksize; item++) {
+      const before = flat.length;
+      for (const iterator of iterators) {
+        const step = iterator.next();
         if (step.done) {
           this.#exhausted = true;
-          return argLists.length > 0 ? argLists : undefined;
+          flat.length = before;
+          return flat.length > 0 ? flat : undefined;
         }
-        args[i] = step.value;
+        flat.push(step.value);
       }
-      argLists.push(args);
     }
-    return argLists;
+    return flat;
+  }
+
+  async #pullAsync(): Promise<Pulled> {
+    const flat: unknown[] = [];
+    for (let item = 0; item < this.#plan.chunksize; item++) {
+      const before = flat.length;
+      for (const iterator of this.#iterators) {
+        const step = await iterator.next();
+        if (step.done) {
+          this.#exhausted = true;
+          flat.length = before;
+          return flat.length > 0 ? flat : undefined;
+        }
+        flat.push(step.value);
+      }
+    }
+    return flat;
+  }
+
+  /** The map's signal aborted: cancel what has not started, end what runs; the next step throws the reason. */
+  #abort(reason: unknown): void {
+    if (this.#ended) return;
+    this.#aborted = { reason };
+    for (let i = this.#unitsHead; i < this.#units.length; i++) {
+      const future = this.#units[i]!.future;
+      if (!future.cancel()) this.#plan.endCall(future, reason);
+    }
+    this.#end();
   }
 
   /** Any end but running out: cancel every call not started, stop reading the source. */
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#buffer = [];
+    this.#bufferIndex = 0;
     for (let i = this.#unitsHead; i < this.#units.length; i++) this.#units[i]!.future.cancel();
-    this.#units.length = 0;
+    this.#units = [];
     this.#unitsHead = 0;
     if (!this.#exhausted) this.#stopSource(undefined);
+    if (this.#onAbort !== undefined) this.#plan.signal!.removeEventListener('abort', this.#onAbort);
   }
 }

@@ -1,5 +1,6 @@
 // One submitted call (or one chunk of calls, for map) on its way from submit() to its future.
 
+import type { CallLimits } from '../executor.js';
 import type { Future, RemoteStart } from '../future.js';
 import type { CallableDef } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-worker.js';
@@ -12,9 +13,11 @@ export class Call implements RemoteStart {
   constructor(
     readonly future: Future<any>,
     readonly def: CallableDef,
-    /** The argument list, or for a chunk the list of argument lists. */
+    /** The argument list, or for a chunk `[arity, flatArgs]` (see map.ts). */
     readonly payload: unknown[],
     readonly chunk: boolean,
+    /** A time limit or a signal: the call travels alone, to a free worker (see PoolExecutor). */
+    readonly limits: CallLimits | undefined,
   ) {}
 
   hasStarted(): boolean {

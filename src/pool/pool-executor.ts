@@ -20,12 +20,12 @@
 // take, so fast calls travel in large batches and slow ones are not hoarded by one worker.
 // Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
 
-import type { Callable } from '../callable.js';
-import type { BrokenExecutor } from '../errors.js';
-import { Executor } from '../executor.js';
+import { callableName, type Callable } from '../callable.js';
+import { TimeoutError, type BrokenExecutor } from '../errors.js';
+import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
 import { ChunkFailure } from '../map.js';
-import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import { START_FLAG_SLOTS, Status, type CallableDef, type DoneMessage, type FromWorker } from '../protocol/messages.js';
 import { Call } from './call.js';
 import { CallableRegistry } from './callable-registry.js';
@@ -38,6 +38,8 @@ export interface PoolSettings {
   initargs: unknown[];
   /** Calls a worker runs before it is replaced (Infinity: never). */
   maxTasksPerWorker: number;
+  /** How long an ended call may take to stop by itself before its worker is ended (Infinity: never). */
+  endGraceMs: number;
 }
 
 /** Hand a worker about this much work ahead (see the drawing above). */
@@ -51,6 +53,9 @@ export abstract class PoolExecutor extends Executor {
   readonly #initializer: CallableDef | undefined;
   readonly #initargs: unknown[];
   readonly #queue = new Deque<Call>();
+  readonly #endGraceMs: number;
+  /** Calls with limits not yet done, so that map's signal can end them by their future. */
+  readonly #limitedCalls = new Map<Future<any>, Call>();
   readonly #workers = new Set<PoolWorker>();
   readonly #events: PoolWorkerEvents;
   readonly #dispatchNow = (): void => this.#dispatch();
@@ -64,6 +69,7 @@ export abstract class PoolExecutor extends Executor {
     super();
     this.#maxWorkers = settings.maxWorkers;
     this.#maxTasksPerWorker = settings.maxTasksPerWorker;
+    this.#endGraceMs = settings.endGraceMs;
     this.#initializer = settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
     this.#events = {
@@ -87,15 +93,39 @@ export abstract class PoolExecutor extends Executor {
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
     const future = new Future<Awaited<R>>();
-    this.#queue.push(new Call(future, this.#registry.resolve(fn), args, false));
+    this.#queue.push(new Call(future, this.#registry.resolve(fn), args, false, undefined));
     this.#scheduleDispatch();
     return future;
   }
 
-  protected override submitChunk(fn: Callable, argLists: unknown[][]): Future<unknown[]> {
+  protected override submitChunk(fn: Callable, arity: number, flatArgs: unknown[], limits: CallLimits | undefined): Future<unknown[]> {
     this.checkSubmit(fn);
-    const future = new Future<unknown[]>();
-    this.#queue.push(new Call(future, this.#registry.resolve(fn), argLists, true));
+    return this.#enqueueLimited(new Call(new Future<unknown[]>(), this.#registry.resolve(fn), [arity, flatArgs], true, limits));
+  }
+
+  protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
+    this.checkSubmit(fn);
+    return this.#enqueueLimited(new Call(new Future(), this.#registry.resolve(fn), args, false, limits));
+  }
+
+  protected override endCall(future: Future<any>, reason: unknown): void {
+    const call = this.#limitedCalls.get(future);
+    if (call !== undefined) this.#endLimitedCall(call, reason);
+  }
+
+  #enqueueLimited<T>(call: Call): Future<T> {
+    const { future, limits } = call;
+    if (limits !== undefined) {
+      this.#limitedCalls.set(future, call);
+      const signal = limits.signal;
+      const onAbort = signal === undefined ? undefined : () => this.#endLimitedCall(call, signal.reason);
+      if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
+      future.addDoneCallback(() => {
+        this.#limitedCalls.delete(future);
+        if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+      });
+    }
+    this.#queue.push(call);
     this.#scheduleDispatch();
     return future;
   }
@@ -151,21 +181,24 @@ export abstract class PoolExecutor extends Executor {
     for (;;) {
       this.#dropCancelledHead();
       if (this.#queue.length === 0) break;
-      const worker = this.#pickWorker();
+      const worker = this.#pickWorker(this.#queue.peek()!.limits !== undefined);
       if (worker === undefined) break;
       this.#sendBatch(worker);
     }
     this.#maybeFinishShutdown();
   }
 
-  /** An idle worker; else a new one while under maxWorkers; else the least loaded with room. */
-  #pickWorker(): PoolWorker | undefined {
+  /**
+   * An idle worker; else a new one while under maxWorkers; else the least loaded with room. A
+   * limited call (`alone`) takes only an idle or a new worker, and a worker running one takes nothing.
+   */
+  #pickWorker(alone: boolean): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const worker of this.#workers) {
-      if (worker.stopping || worker.ending || worker.exited) continue;
+      if (worker.stopping || worker.ending || worker.exited || worker.exclusive !== undefined) continue;
       const load = worker.inFlight.length;
       if (load === 0) return worker;
-      if (load < this.#window && (best === undefined || load < best.inFlight.length)) best = worker;
+      if (!alone && load < this.#window && (best === undefined || load < best.inFlight.length)) best = worker;
     }
     if (this.#workers.size < this.#maxWorkers) return this.#startWorker();
     return best;
@@ -199,17 +232,27 @@ export abstract class PoolExecutor extends Executor {
     // time: a call handed ahead would wait behind the first while another worker could run it now
     // (two slow calls on a pool of two ran one after the other on one worker).
     const window = this.#hasSpareWorker(worker) ? 1 : this.#window;
-    const room = Math.min(window - worker.inFlight.length, worker.tasksLeft);
+    let room = Math.min(window - worker.inFlight.length, worker.tasksLeft);
     const calls: Call[] = [];
     const flat: unknown[] = [];
     let defs: CallableDef[] | undefined;
+    let timed: true | undefined;
     while (calls.length < room) {
-      const call = this.#queue.shift();
+      const call = this.#queue.peek();
       if (call === undefined) break;
       if (call.future.cancelled()) {
+        this.#queue.shift();
         call.future.setRunningOrNotifyCancel();
         continue;
       }
+      if (call.limits !== undefined) {
+        // A limited call travels alone: first in an empty worker, or not in this batch.
+        if (calls.length > 0 || worker.inFlight.length > 0) break;
+        timed = true;
+        worker.exclusive = call;
+        room = 1;
+      }
+      this.#queue.shift();
       const def = call.def;
       if (!worker.defined.has(def.id)) {
         (defs ??= []).push(def);
@@ -221,9 +264,9 @@ export abstract class PoolExecutor extends Executor {
     }
     if (calls.length === 0) return;
     try {
-      worker.post({ t: 'run', defs, calls: flat });
+      worker.post(timed ? { t: 'run', defs, calls: flat, timed } : { t: 'run', defs, calls: flat });
     } catch (error) {
-      this.#sendOneByOne(worker, defs, calls, error);
+      this.#sendOneByOne(worker, defs, calls, error, timed);
       return;
     }
     for (const call of calls) this.#handOver(worker, call);
@@ -231,7 +274,8 @@ export abstract class PoolExecutor extends Executor {
   }
 
   /** A batch could not be cloned: send its calls one at a time, failing only those that cannot travel. */
-  #sendOneByOne(worker: PoolWorker, defs: CallableDef[] | undefined, calls: Call[], batchError: unknown): void {
+  #sendOneByOne(worker: PoolWorker, defs: CallableDef[] | undefined, calls: Call[], batchError: unknown, timed: true | undefined): void {
+    worker.exclusive = undefined; // set again below if the limited call does travel
     if (!isDataCloneError(batchError)) {
       // Not the values: the channel itself is gone (the worker is dying). Its exit event follows;
       // put the calls back, in order, for another worker.
@@ -244,7 +288,9 @@ export abstract class PoolExecutor extends Executor {
     for (const call of calls) {
       worker.prepareStart(worker.nextSeq);
       try {
-        worker.post({ t: 'run', defs: undefined, calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload] });
+        const single = [call.chunk ? -call.def.id - 1 : call.def.id, call.payload];
+        worker.post(timed ? { t: 'run', defs: undefined, calls: single, timed } : { t: 'run', defs: undefined, calls: single });
+        if (timed) worker.exclusive = call;
       } catch (error) {
         call.future.setException(
           new TypeError(
@@ -277,7 +323,9 @@ export abstract class PoolExecutor extends Executor {
   // ── Completion ───────────────────────────────────────────────────────────────────────────
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
-    if (message.t === 'done') {
+    if (message.t === 'started') {
+      this.#armDeadline(worker, message.seq);
+    } else if (message.t === 'done') {
       this.#complete(worker, message);
       if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
       this.#dispatch();
@@ -297,6 +345,7 @@ export abstract class PoolExecutor extends Executor {
       if (call === undefined) break;
       const future = call.future;
       const status = results[i];
+      if (call === worker.exclusive) this.#releaseExclusive(worker);
       if (future.done()) {
         if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
         continue; // cancelled before it started, or failed already by a broken pool
@@ -319,10 +368,71 @@ export abstract class PoolExecutor extends Executor {
     this.#window = 1 + Math.min(Math.max(ahead, 1), MAX_WINDOW - 1);
   }
 
+  // ── Limited calls: timeouts and signals ──────────────────────────────────────────────────
+
+  /** The worker started its limited call: its timeout counts from now, on the worker's one timer. */
+  #armDeadline(worker: PoolWorker, seq: number): void {
+    const call = worker.exclusive;
+    if (call === undefined || call.seq !== seq || call.future.done()) return;
+    call.future.running(); // a thread's call: the start flag says RUNNING now
+    const timeout = call.limits!.timeout;
+    if (timeout === undefined) return;
+    worker.timer = setTimeout(() => {
+      worker.timer = undefined;
+      const name = call.def.kind === 'source' ? (call.def.name ? `"${call.def.name}"` : 'the submitted function') : callableName(call.def);
+      this.#endLimitedCall(call, new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`));
+    }, timeout);
+  }
+
+  /**
+   * Ends a limited call with `reason`: one not started is cancelled; a running one fails at once,
+   * its currentSignal() aborts, and its worker is ended if the call has not settled within endGraceMs.
+   */
+  #endLimitedCall(call: Call, reason: unknown): void {
+    const future = call.future;
+    if (future.done() || future.cancel()) return;
+    const worker = call.worker;
+    future.setException(reason);
+    if (worker === undefined || worker.exclusive !== call) return;
+    clearTimeout(worker.timer);
+    worker.timer = undefined;
+    try {
+      worker.post({ t: 'abort', seq: call.seq, reason: encodeThrown(reason, isClonable) });
+    } catch {
+      // The worker is going away already.
+    }
+    if (this.#endGraceMs === Infinity) return;
+    worker.timer = setTimeout(() => {
+      worker.timer = undefined;
+      if (worker.exclusive === call) this.#endWorker(worker);
+    }, this.#endGraceMs);
+  }
+
+  /** Ends a worker on purpose: its exit is no death. A process gets SIGTERM, then SIGKILL after endGraceMs. */
+  #endWorker(worker: PoolWorker): void {
+    worker.ending = true;
+    worker.ref(); // its exit must be seen, so that a fresh worker can take its place
+    worker.end('SIGTERM');
+    worker.timer = setTimeout(() => {
+      worker.timer = undefined;
+      if (!worker.exited) worker.end('SIGKILL');
+    }, this.#endGraceMs);
+  }
+
+  #releaseExclusive(worker: PoolWorker): void {
+    worker.exclusive = undefined;
+    if (!worker.ending) {
+      clearTimeout(worker.timer);
+      worker.timer = undefined;
+    }
+  }
+
   // ── Exits, breakage, shutdown ────────────────────────────────────────────────────────────
 
   #onExit(worker: PoolWorker, exit: WorkerExit): void {
     worker.exited = true;
+    clearTimeout(worker.timer);
+    worker.exclusive = undefined;
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();
     const died = !worker.ending && (!worker.stopping || lost.some((call) => !call.future.done()));
@@ -389,6 +499,15 @@ export abstract class PoolExecutor extends Executor {
       this.#onTerminated = undefined;
       resolve();
     }
+  }
+}
+
+function isClonable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -32,6 +32,10 @@ export abstract class PoolWorker {
   /** Being ended on purpose (broken pool, terminateWorkers): an exit now is no death. */
   ending = false;
   exited = false;
+  /** The limited call this worker runs, alone: no other call is handed to it meanwhile. */
+  exclusive: Call | undefined = undefined;
+  /** The one timer of this worker: the exclusive call's deadline, then its grace before the worker is ended. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   /** threadId or pid: what a user can see of this worker. */
   abstract readonly id: number;

@@ -1,18 +1,22 @@
 // Checks of the options every pool takes (each names the option, the value and what is allowed).
 
 import { checkCallable, type Callable } from '../callable.js';
-import { checkArray, checkOptions, checkPositiveInteger } from '../validate.js';
+import { checkArray, checkOptions, checkPositiveInteger, checkTimeout } from '../validate.js';
 
 export interface CommonPoolOptions {
   maxWorkers?: number | null;
   initializer?: Callable | null;
   initargs?: unknown[] | null;
+  endGraceMs?: number | null;
 }
+
+/** How long an ended call may take to stop by itself before its worker is ended, by default. */
+export const DEFAULT_END_GRACE_MS = 1000;
 
 export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   options: unknown,
   defaultMaxWorkers: number,
-): { options: Partial<T>; maxWorkers: number; initializer: Callable | undefined; initargs: unknown[] } {
+): { options: Partial<T>; maxWorkers: number; initializer: Callable | undefined; initargs: unknown[]; endGraceMs: number } {
   const checked = checkOptions<T>(options, 'options');
   const maxWorkers = checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers;
   let initializer: Callable | undefined;
@@ -25,5 +29,6 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
     initializer = checked.initializer;
   }
   const initargs = checkArray(checked.initargs, 'initargs');
-  return { options: checked, maxWorkers, initializer, initargs };
+  const endGraceMs = checkTimeout(checked.endGraceMs, 'endGraceMs') ?? DEFAULT_END_GRACE_MS;
+  return { options: checked, maxWorkers, initializer, initargs, endGraceMs };
 }

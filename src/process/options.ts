@@ -8,6 +8,11 @@ export interface ProcessPoolExecutorOptions extends CommonPoolOptions {
   initializer?: CommonPoolOptions['initializer'];
   /** Arguments for `initializer`. Default `[]`. */
   initargs?: unknown[] | null;
+  /**
+   * When a call's timeout passes or its signal aborts, how long it may take to stop by itself
+   * (through currentSignal()) before its child is ended (SIGTERM, then SIGKILL after as long again). Default 1000; Infinity: never.
+   */
+  endGraceMs?: number | null;
   /** Calls a child runs before it exits and a fresh one takes its place. Default: no limit. */
   maxTasksPerChild?: number | null;
   /** Node options of every child. Default `process.execArgv`, so a TypeScript loader carries over. */

@@ -19,6 +19,18 @@ export interface RunMessage {
   t: 'run';
   defs: CallableDef[] | undefined;
   calls: unknown[];
+  /**
+   * The call in this message has a time limit or a signal: the worker reports when it starts it
+   * (StartedMessage), because its timeout counts from that moment. Such a call travels alone.
+   */
+  timed?: true;
+}
+
+/** End the running call `seq` cooperatively: abort its currentSignal() with `reason`. */
+export interface AbortMessage {
+  t: 'abort';
+  seq: number;
+  reason: unknown;
 }
 
 /** Finish nothing more: exit once the calls already received are done. */
@@ -32,7 +44,7 @@ export interface InitMessage {
   init: WorkerInit;
 }
 
-export type ToWorker = RunMessage | StopMessage | InitMessage;
+export type ToWorker = RunMessage | StopMessage | InitMessage | AbortMessage;
 
 export interface WorkerInit {
   initializer: CallableDef | undefined;
@@ -70,7 +82,13 @@ export interface InitFailedMessage {
   error: unknown;
 }
 
-export type FromWorker = DoneMessage | ReadyMessage | InitFailedMessage;
+/** The worker started call `seq` (sent only for calls marked `timed`). */
+export interface StartedMessage {
+  t: 'started';
+  seq: number;
+}
+
+export type FromWorker = DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage;
 
 /**
  * Per-call start flags in a SharedArrayBuffer (thread workers): slot `seq % capacity` of an

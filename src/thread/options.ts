@@ -11,6 +11,11 @@ export interface ThreadPoolExecutorOptions extends CommonPoolOptions {
   initializer?: CommonPoolOptions['initializer'];
   /** Arguments for `initializer`. Default `[]`. */
   initargs?: unknown[] | null;
+  /**
+   * When a call's timeout passes or its signal aborts, how long it may take to stop by itself
+   * (through currentSignal()) before its worker thread is ended (terminate()). Default 1000; Infinity: never.
+   */
+  endGraceMs?: number | null;
   /** Node's `Worker` resource limits, given to every thread. Default: none. */
   resourceLimits?: ResourceLimits | null;
 }

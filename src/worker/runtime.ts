@@ -4,7 +4,8 @@
 // a process (how messages travel, whether a call handed ahead may still be cancelled) comes in
 // through `WorkerSide`.
 
-import { encodeThrown } from '../protocol/errors.js';
+import { setWorkerCallSignal } from '../current-signal.js';
+import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import { Status, type CallableDef, type FromWorker, type ToWorker, type WorkerInit } from '../protocol/messages.js';
 import { explainFreeVariable, resolveCallable } from './resolve-callable.js';
 
@@ -37,22 +38,27 @@ export class WorkerRuntime {
   #queue: unknown[] = []; // flat [op, payload] pairs, as received
   #head = 0;
   #seq = 0; // sequence number of the next call to start
+  #received = 0; // calls received so far: the sequence number of the next one to arrive
+  readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
+  #runningSeq = -1; // the call running now, -1 between calls
+  #controller: AbortController | undefined = undefined; // its currentSignal(), made on first use
   #results: unknown[] = [];
   #busySince = 0;
   #draining = false;
   #flushTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  readonly #fastDefs = new Set<number>(); // functions whose last call here took under FLUSH_EVERY_MS
+  #initDone = false; // the initializer has run (or there is none)
+  readonly #chunkValues = new WeakSet<unknown[]>(); // results of whole chunks, told apart from a call returning an array
   readonly #flushLate = (): void => {
     this.#flushTimer = undefined;
     this.#flush();
   };
-  readonly #fastDefs = new Set<number>(); // functions whose last call here took under FLUSH_EVERY_MS
-  #initDone = false; // the initializer has run (or there is none)
-  readonly #chunkValues = new WeakSet<unknown[]>(); // results of whole chunks, told apart from a call returning an array
   #stopping = false;
   #initialized: Promise<boolean>;
 
   constructor(side: WorkerSide, init: WorkerInit) {
     this.#side = side;
+    setWorkerCallSignal(() => (this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal));
     this.#initialized = this.#initialize(init);
   }
 
@@ -65,8 +71,14 @@ export class WorkerRuntime {
         }
       }
       const calls = message.calls;
+      if (message.timed) this.#reportStart.add(this.#received);
+      this.#received += calls.length / 2;
       for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
       if (!this.#draining) void this.#drain();
+    } else if (message.t === 'abort') {
+      if (message.seq === this.#runningSeq) {
+        (this.#controller ??= new AbortController()).abort(decodeThrown(message.reason as EncodedThrown));
+      }
     } else if (message.t === 'stop') {
       this.#stopping = true;
       if (!this.#draining) void this.#drain();
@@ -113,9 +125,16 @@ export class WorkerRuntime {
         const payload = this.#queue[this.#head + 1] as unknown[];
         this.#queue[this.#head] = this.#queue[this.#head + 1] = undefined;
         this.#head += 2;
-        if (!this.#side.claimStart(this.#seq++)) {
+        const seq = this.#seq++;
+        if (!this.#side.claimStart(seq)) {
           this.#results.push(Status.Skipped, undefined);
         } else {
+          this.#runningSeq = seq;
+          this.#controller = undefined;
+          if (this.#reportStart.size > 0 && this.#reportStart.delete(seq)) {
+            this.#flush(); // results before it must not arrive after its start
+            this.#side.send({ t: 'started', seq });
+          }
           const id = op >= 0 ? op : -op - 1;
           let fn = this.#functions.get(id)!;
           if (!(typeof fn === 'function')) {
@@ -124,6 +143,7 @@ export class WorkerRuntime {
               this.#functions.set(id, fn);
             } catch (error) {
               this.#pushError(op >= 0 ? Status.Threw : Status.ChunkThrew, error, id);
+              this.#runningSeq = -1;
               continue;
             }
           }
@@ -134,7 +154,7 @@ export class WorkerRuntime {
           if (this.#results.length > 0 && !this.#fastDefs.has(id)) this.#flush();
           const startedAt = performance.now();
           // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
-          const pending = op >= 0 ? this.#runOne(fn, payload, id) : this.#runChunk(fn, payload as unknown[][], id);
+          const pending = op >= 0 ? this.#runOne(fn, payload, id) : this.#runChunk(fn, payload as [number, unknown[]], id);
           if (pending !== undefined) {
             // An async call may wait long (I/O, a timer) while the results of the calls before it
             // sit unsent here: send them if it has not settled within FLUSH_EVERY_MS, or their
@@ -142,6 +162,7 @@ export class WorkerRuntime {
             if (this.#results.length > 0 && this.#flushTimer === undefined) this.#flushTimer = setTimeout(this.#flushLate, FLUSH_EVERY_MS);
             await pending;
           }
+          this.#runningSeq = -1;
           if (performance.now() - startedAt < FLUSH_EVERY_MS) this.#fastDefs.add(id);
           else this.#fastDefs.delete(id);
         }
@@ -183,13 +204,33 @@ export class WorkerRuntime {
     );
   }
 
-  async #runChunk(fn: AnyFunction, argLists: unknown[][], id: number): Promise<void> {
-    const values: unknown[] = new Array(argLists.length);
-    for (let i = 0; i < argLists.length; i++) {
+  /** A chunk: `[arity, flatArgs]`, the argument lists back to back (see map.ts). */
+  #runChunk(fn: AnyFunction, [arity, flat]: [number, unknown[]], id: number): Promise<void> | undefined {
+    const count = arity === 0 ? 0 : flat.length / arity;
+    const values: unknown[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      let value: unknown;
       try {
-        let value = fn(...argLists[i]!);
-        if (isThenable(value)) value = await value;
-        values[i] = value;
+        value = arity === 1 ? fn(flat[i]) : arity === 2 ? fn(flat[2 * i], flat[2 * i + 1]) : fn(...flat.slice(i * arity, i * arity + arity));
+      } catch (error) {
+        values.length = i;
+        this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
+        return undefined;
+      }
+      // The first async item turns the rest of the chunk async; a sync chunk costs no promise.
+      if (isThenable(value)) return this.#finishChunkAsync(fn, arity, flat, values, i, value, id);
+      values[i] = value;
+    }
+    this.#chunkValues.add(values);
+    this.#results.push(Status.Returned, values);
+    return undefined;
+  }
+
+  async #finishChunkAsync(fn: AnyFunction, arity: number, flat: unknown[], values: unknown[], from: number, first: PromiseLike<unknown>, id: number): Promise<void> {
+    const count = values.length;
+    for (let i = from; i < count; i++) {
+      try {
+        values[i] = await (i === from ? first : fn(...flat.slice(i * arity, i * arity + arity)));
       } catch (error) {
         values.length = i;
         this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);

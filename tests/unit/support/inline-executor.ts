@@ -59,8 +59,10 @@ export class InlineExecutor extends Executor {
   }
 
   /** Runs the items one after another; the first error fails the chunk with a ChunkFailure. */
-  protected override submitChunk(fn: Callable, argLists: unknown[][]): Future<unknown[]> {
+  protected override submitChunk(fn: Callable, arity: number, flatArgs: unknown[]): Future<unknown[]> {
     this.checkSubmit(fn);
+    const argLists: unknown[][] = [];
+    for (let i = 0; i < flatArgs.length; i += arity) argLists.push(flatArgs.slice(i, i + arity));
     this.chunkSizes.push(argLists.length);
     const future = new Future<unknown[]>();
     this.#enqueue(future, async () => {
