@@ -1,0 +1,171 @@
+// The prime-checking job of Python's concurrent.futures documentation, on a ProcessPoolExecutor
+// and on a ThreadPoolExecutor, each timed against the same job run serially on this thread.
+//
+//   node --import tsx examples/primes.ts [--count N] [--workers N] [--no-progress]
+//
+// The two pools receive `isPrime` in the two ways a function can travel to a worker:
+//   - the process pool by reference, `fromModule(import.meta.url, 'isPrime')`, as Python pickles
+//     a module-level function: every child imports this very module, which is why the job below
+//     only starts under `isMain(import.meta.url)` (Python's `if __name__ == '__main__':`);
+//   - the thread pool by its source text, which works because `isPrime` is self-contained (it uses
+//     only its parameter and `Math`).
+
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  ProcessPoolExecutor,
+  ThreadPoolExecutor,
+  fromModule,
+  type Callable,
+  type Executor,
+} from 'concurrent-futures';
+import { seconds, table } from './support/format.js';
+import { isMain } from './support/is-main.js';
+import { createReporter } from './support/progress.js';
+
+export const PRIMES = [
+  112272535095293, 112582705942171, 112272535095293, 115280095190773, 115797848077099,
+  1099726899285419,
+];
+
+/** Trial division, exactly as in the Python docs. Self-contained, so it can travel by source. */
+export function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  if (n === 2) return true;
+  if (n % 2 === 0) return false;
+  const sqrtN = Math.floor(Math.sqrt(n));
+  for (let i = 3; i <= sqrtN; i += 2) {
+    if (n % i === 0) return false;
+  }
+  return true;
+}
+
+export interface PrimesOptions {
+  /** How many numbers to check: the docs' list, repeated as needed. Default 6 (the list once). */
+  count?: number;
+  /** Workers in each pool. Default `os.availableParallelism()`, as for Python's process pool. */
+  workers?: number;
+  /** A progress bar: `'auto'` (default) shows one on a terminal when the job has 30 numbers or more. */
+  progress?: boolean | 'auto';
+  /** Where lines go. Default `console.log`. */
+  print?: (line: string) => void;
+}
+
+export interface PrimesRun {
+  name: string;
+  workers: number;
+  ms: number;
+  /** Serial time divided by this run's time. */
+  speedup: number;
+  results: boolean[];
+}
+
+export interface PrimesReport {
+  numbers: number[];
+  serial: { ms: number; results: boolean[] };
+  runs: PrimesRun[];
+}
+
+/** Checks the numbers serially, then on each pool, printing every answer as it arrives. */
+export async function runPrimes(options: PrimesOptions = {}): Promise<PrimesReport> {
+  const count = options.count ?? PRIMES.length;
+  const workers = options.workers ?? availableParallelism();
+  const print = options.print ?? console.log;
+  const numbers = Array.from({ length: count }, (_, i) => PRIMES[i % PRIMES.length]!);
+
+  print(`== Primes: ${count} numbers, ${workers} workers per pool ==`);
+  let started = performance.now();
+  const serialResults = numbers.map(isPrime);
+  const serial = { ms: performance.now() - started, results: serialResults };
+  print(`serial, on this thread: ${seconds(serial.ms)}`);
+
+  const runs: PrimesRun[] = [];
+  const pools: Array<{ name: string; create: () => Executor; fn: Callable<[number], boolean> }> = [
+    {
+      name: 'ProcessPoolExecutor',
+      create: () => new ProcessPoolExecutor({ maxWorkers: workers }),
+      fn: fromModule<typeof isPrime>(import.meta.url, 'isPrime'),
+    },
+    {
+      name: 'ThreadPoolExecutor',
+      create: () => new ThreadPoolExecutor({ maxWorkers: workers }),
+      fn: isPrime,
+    },
+  ];
+  for (const pool of pools) {
+    print(`-- ${pool.name}.map --`);
+    const reporter = createReporter({
+      total: count,
+      label: pool.name,
+      progress: options.progress ?? 'auto',
+      longJob: 30,
+      print,
+    });
+    const results: boolean[] = [];
+    started = performance.now();
+    {
+      // The time includes starting the workers and shutting them down, as the Python job's does.
+      await using executor = pool.create();
+      let index = 0;
+      for await (const prime of executor.map(pool.fn, numbers)) {
+        results.push(prime);
+        reporter.line(`${numbers[index++]} is prime: ${prime}`);
+        reporter.tick();
+      }
+    }
+    const ms = performance.now() - started;
+    reporter.stop();
+    const agrees = results.every((answer, i) => answer === serialResults[i]);
+    print(
+      `${pool.name}: ${seconds(ms)}, ${(serial.ms / ms).toFixed(2)}x the serial speed; answers agree with the serial run: ${agrees ? 'yes' : 'NO'}`,
+    );
+    runs.push({ name: pool.name, workers, ms, speedup: serial.ms / ms, results });
+  }
+
+  print('');
+  for (const line of table(
+    ['run', 'workers', 'time', 'speed-up'],
+    [
+      ['serial (this thread)', '1', seconds(serial.ms), '1.00x'],
+      ...runs.map((run) => [
+        run.name + '.map',
+        String(run.workers),
+        seconds(run.ms),
+        `${run.speedup.toFixed(2)}x`,
+      ]),
+    ],
+  )) {
+    print(line);
+  }
+  return { numbers, serial, runs };
+}
+
+/** Reads `--count N`, `--workers N` and `--no-progress`. */
+export function parsePrimesArgs(argv: string[]): PrimesOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      count: { type: 'string' },
+      workers: { type: 'string' },
+      'no-progress': { type: 'boolean' },
+    },
+  });
+  return {
+    count: positiveInteger(values.count, '--count'),
+    workers: positiveInteger(values.workers, '--workers'),
+    progress: values['no-progress'] === true ? false : 'auto',
+  };
+}
+
+function positiveInteger(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`Expected ${flag} to be an integer >= 1, got ${JSON.stringify(text)}.`);
+  }
+  return value;
+}
+
+if (isMain(import.meta.url)) {
+  await runPrimes(parsePrimesArgs(process.argv.slice(2)));
+}
