@@ -1,0 +1,377 @@
+// Renders one run as Markdown: one table per workload with the medians, the ratio ours/peer, and
+// each target of the issues printed on the row whose ratio decides it; then the targets in one list.
+// The same text goes to the terminal and into benchmarks/README.md.
+
+import { createRequire } from 'node:module';
+import { LIBRARIES, SCALING_WORKERS, type Kind } from './plan.js';
+import {
+  KIND_LABEL,
+  median,
+  type GroupResult,
+  type LibraryResult,
+  type ResultsView,
+} from './results.js';
+import { verdict, type TargetResult } from './targets.js';
+
+type Format = (value: number) => string;
+
+interface Sizes {
+  calls: number;
+  mapItems: number;
+  chunksize: number;
+  eventLoopCalls: number;
+  timeoutCalls: number;
+}
+const sizes = createRequire(import.meta.url)('../sample/sizes.json') as Sizes;
+
+const n0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const fmt = {
+  rate: (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : n0.format(v)),
+  seconds: (v: number) => `${v.toFixed(2)} s`,
+  ms: (v: number) => `${v < 10 ? v.toFixed(1) : n0.format(v)} ms`,
+  mib: (v: number) => `${v.toFixed(0)} MiB`,
+  ratio: (v: number) => `${v.toFixed(2)}×`,
+  efficiency: (v: number) => v.toFixed(3),
+} satisfies Record<string, Format>;
+
+const KIND_ORDER: Kind[] = ['serial', 'threads', 'processes', 'eventloop'];
+
+function libraryName(view: ResultsView, lib: string): string {
+  const library = LIBRARIES[lib]!;
+  if (library.ours) return `**${library.label}** (ours)`;
+  const version = library.pkg
+    ? view.results.versions[library.pkg]
+    : library.python
+      ? view.results.machine.python
+      : undefined;
+  return version ? `${library.label} ${version.replace(/^Python /, '')}` : library.label;
+}
+
+/** The group's libraries by runtime, ours first in each. */
+function rowsOf(group: GroupResult): { kind: Kind; ours: string | undefined; libs: string[] }[] {
+  return KIND_ORDER.flatMap((kind) => {
+    const libs = Object.keys(group.libraries).filter((lib) => LIBRARIES[lib]!.kind === kind);
+    if (libs.length === 0) return [];
+    libs.sort((a, b) => Number(Boolean(LIBRARIES[b]!.ours)) - Number(Boolean(LIBRARIES[a]!.ours)));
+    return [{ kind, ours: libs.find((lib) => LIBRARIES[lib]!.ours), libs }];
+  });
+}
+
+/** A median, or why there is none. */
+function valueCell(result: LibraryResult | undefined, format: Format): string {
+  if (!result) return 'not run';
+  const value = median(result.samples);
+  if (value !== undefined) return format(value);
+  if (result.skip) return `skipped: ${result.skip}`;
+  return result.errors.length > 0 ? 'failed (see below)' : 'no sample';
+}
+
+function spreadCell(result: LibraryResult | undefined, format: Format): string {
+  if (!result || result.samples.length < 2) return '';
+  return `${format(Math.min(...result.samples))} – ${format(Math.max(...result.samples))}`;
+}
+
+function targetCell(targets: TargetResult[], groupId: string, lib: string): string {
+  return targets
+    .filter((t) => t.group === groupId && t.row === lib)
+    .map((t) =>
+      t.met === undefined
+        ? `${t.text}: not measured`
+        : `${t.text}: ${t.figure} — ${verdict(t.met)}`,
+    )
+    .join('<br>');
+}
+
+/** A Markdown table; columns from the third on are numbers, right-aligned, unless `left` names them. */
+function table(header: string[], rows: string[][], left: string[] = ['target']): string {
+  const align = header.map((h, i) => (i < 2 || left.includes(h) ? '---' : '---:'));
+  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** Errors, skips of ours, stray processes and slow closes, under the table they belong to. */
+function notes(view: ResultsView, groupIds: string[]): string {
+  const lines: string[] = [];
+  for (const id of groupIds) {
+    const group = view.group(id);
+    if (!group) continue;
+    for (const [lib, result] of Object.entries(group.libraries)) {
+      const name = `${LIBRARIES[lib]!.label} (${id})`;
+      const total = result.samples.length + result.errors.length;
+      for (const error of new Set(result.errors)) {
+        const times = result.errors.filter((e) => e === error).length;
+        lines.push(`- ${name}: failed in ${times} of ${total} samples: ${error.split('\n')[0]}`);
+      }
+      for (const warning of new Set(result.warnings)) lines.push(`- ${name}: ${warning}`);
+    }
+  }
+  return lines.length > 0 ? `\n\n${lines.join('\n')}` : '';
+}
+
+/** A table of medians with ours/peer per runtime; `better` says which way a ratio is good. */
+function standardSection(
+  view: ResultsView,
+  targets: TargetResult[],
+  groupId: string,
+  format: Format,
+): string {
+  const group = view.group(groupId);
+  if (!group) return '_not run_';
+  const rows: string[][] = [];
+  for (const { kind, ours, libs } of rowsOf(group)) {
+    const mine = ours ? view.median(groupId, ours) : undefined;
+    for (const lib of libs) {
+      const result = group.libraries[lib];
+      const value = view.median(groupId, lib);
+      const ratio =
+        lib !== ours && mine !== undefined && value !== undefined ? fmt.ratio(mine / value) : '';
+      rows.push([
+        KIND_LABEL[kind],
+        libraryName(view, lib),
+        valueCell(result, format),
+        spreadCell(result, format),
+        String(result?.samples.length ?? 0),
+        ratio,
+        targetCell(targets, groupId, lib),
+      ]);
+    }
+  }
+  return (
+    table(['runtime', 'library', 'median', 'min – max', 'n', 'ours/peer', 'target'], rows) +
+    notes(view, [groupId])
+  );
+}
+
+function primesSection(view: ResultsView, targets: TargetResult[]): string {
+  const groupId = 'primes@2';
+  const group = view.group(groupId);
+  if (!group) return '_not run_';
+  const rows: string[][] = [];
+  for (const { kind, ours, libs } of rowsOf(group)) {
+    const mine = ours ? view.efficiency(groupId, ours) : undefined;
+    for (const lib of libs) {
+      const result = group.libraries[lib];
+      const efficiency = kind === 'serial' ? undefined : view.efficiency(groupId, lib);
+      const ratio =
+        lib !== ours && mine !== undefined && efficiency !== undefined
+          ? fmt.ratio(mine / efficiency)
+          : '';
+      rows.push([
+        KIND_LABEL[kind],
+        libraryName(view, lib),
+        valueCell(result, fmt.seconds),
+        spreadCell(result, fmt.seconds),
+        String(result?.samples.length ?? 0),
+        efficiency === undefined ? '' : fmt.efficiency(efficiency),
+        ratio,
+        targetCell(targets, groupId, lib),
+      ]);
+    }
+  }
+  return (
+    table(
+      ['runtime', 'library', 'time', 'min – max', 'n', 'efficiency', 'ours/peer', 'target'],
+      rows,
+    ) + notes(view, [groupId])
+  );
+}
+
+function memorySection(view: ResultsView): string {
+  const ids = ['memory@2', 'memory@8'].filter((id) => view.group(id));
+  const first = view.group(ids[0] ?? '');
+  if (!first) return '_not run_';
+  const rows: string[][] = [];
+  for (const { kind, ours, libs } of rowsOf(first)) {
+    for (const lib of libs) {
+      const cells = [KIND_LABEL[kind], libraryName(view, lib)];
+      for (const id of ids) {
+        const value = view.median(id, lib);
+        const mine = ours ? view.median(id, ours) : undefined;
+        cells.push(valueCell(view.lib(id, lib), fmt.mib));
+        cells.push(
+          lib !== ours && mine !== undefined && value !== undefined ? fmt.ratio(mine / value) : '',
+        );
+      }
+      rows.push(cells);
+    }
+  }
+  const header = [
+    'runtime',
+    'library',
+    ...ids.flatMap((id) => [`${id.split('@')[1]} workers`, 'ours/peer']),
+  ];
+  return table(header, rows) + notes(view, ids);
+}
+
+/** One column per worker count; the 2-worker column comes from the main section's group. */
+function scalingSection(view: ResultsView, workload: 'calls' | 'primes'): string {
+  const present = SCALING_WORKERS.filter((w) => view.group(`${workload}@${w}`));
+  const scaling = view.group(`${workload}@1`) ?? view.group(`${workload}@4`);
+  if (!scaling) return '_not run_';
+  const rows: string[][] = [];
+  for (const { kind, ours, libs } of rowsOf(scaling)) {
+    for (const lib of libs) {
+      const cells = [KIND_LABEL[kind], libraryName(view, lib)];
+      for (const w of present) {
+        const id = `${workload}@${w}`;
+        const value = view.median(id, lib);
+        if (value === undefined) {
+          cells.push(valueCell(view.lib(id, lib), fmt.rate));
+        } else if (workload === 'calls') {
+          cells.push(fmt.rate(value));
+        } else {
+          const efficiency = view.efficiency(id, lib);
+          cells.push(
+            `${fmt.seconds(value)}${efficiency === undefined ? '' : ` · ${fmt.efficiency(efficiency)}`}`,
+          );
+        }
+      }
+      rows.push(cells);
+    }
+    if (ours) {
+      const cells = [KIND_LABEL[kind], '_ours / best peer_'];
+      for (const w of present) {
+        const id = `${workload}@${w}`;
+        const peers = libs.filter((lib) => lib !== ours && LIBRARIES[lib]!.targetPeer);
+        const mine = workload === 'calls' ? view.median(id, ours) : view.efficiency(id, ours);
+        const values = peers
+          .map((lib) => (workload === 'calls' ? view.median(id, lib) : view.efficiency(id, lib)))
+          .filter((v): v is number => v !== undefined);
+        cells.push(
+          mine === undefined || values.length === 0 ? '' : fmt.ratio(mine / Math.max(...values)),
+        );
+      }
+      rows.push(cells);
+    }
+  }
+  const ids = present.map((w) => `${workload}@${w}`);
+  return (
+    table(['runtime', 'library', ...present.map((w) => `${w} worker${w > 1 ? 's' : ''}`)], rows) +
+    notes(
+      view,
+      ids.filter((id) => !id.endsWith('@2')),
+    )
+  );
+}
+
+function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
+  const group = view.group('timeouts@2');
+  if (!group) return '_not run_';
+  const rows = Object.keys(group.libraries).map((lib) => {
+    const result = group.libraries[lib]!;
+    const detail = (key: string, format: Format) => {
+      const values = result.details
+        .map((d) => d[key])
+        .filter((v): v is number => typeof v === 'number');
+      return values.length ? format(median(values)!) : '';
+    };
+    return [
+      LIBRARIES[lib]!.label,
+      valueCell(result, fmt.ratio),
+      detail('submitMs', fmt.ms),
+      detail('scheduleMs', fmt.ms),
+      detail('sequentialRatio', fmt.ratio),
+      detail('sequentialSubmitMs', fmt.ms),
+      detail('sequentialScheduleMs', fmt.ms),
+      targetCell(targets, 'timeouts@2', lib),
+    ];
+  });
+  const header = [
+    'executor',
+    'at once: schedule ÷ submit',
+    'submit',
+    'schedule',
+    'one by one: schedule ÷ submit',
+    'submit ',
+    'schedule ',
+    'target',
+  ];
+  return table(header, rows) + notes(view, ['timeouts@2']);
+}
+
+export function machineLine(view: ResultsView): string {
+  const { machine, commit, dirty, date, options, durationSeconds } = view.results;
+  const load = (l: number[] | undefined) => (l ? l.map((x) => x.toFixed(1)).join(' / ') : '?');
+  return [
+    `Taken ${date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.python ?? 'no python3'}.`,
+    `Commit ${commit.slice(0, 10)}${dirty ? ' plus uncommitted changes in the working tree' : ''}; ${options.rounds} round${options.rounds > 1 ? 's' : ''} (medians)` +
+      `${durationSeconds ? `, ${Math.round(durationSeconds)} s in all` : ''}; load average (1/5/15 min) ${load(machine.loadAverageAtStart)} at the start, ${load(machine.loadAverageAtEnd)} at the end.`,
+  ].join('\n');
+}
+
+export function renderReport(view: ResultsView, targets: TargetResult[]): string {
+  const has = (id: string) => view.group(id) !== undefined;
+  const parts: string[] = [machineLine(view)];
+  const section = (title: string, legend: string, body: string) =>
+    parts.push(`### ${title}\n\n${legend}\n\n${body}`);
+
+  if (has('calls@2'))
+    section(
+      `1. Per-call throughput — ${n0.format(sizes.calls)} calls of \`x => x + 1\` submitted at once, 2 workers`,
+      'Calls per second (higher is better); ours/peer > 1: ours is faster.',
+      standardSection(view, targets, 'calls@2', fmt.rate),
+    );
+  if (has('map@2'))
+    section(
+      `2. \`map\` throughput — ${n0.format(sizes.mapItems)} items of \`x => x + 1\`, chunksize ${sizes.chunksize}, 2 workers`,
+      "Items per second (higher is better). piscina, tinypool, workerpool and poolifier have no `map`: not measured. Python's `ThreadPoolExecutor.map` ignores `chunksize` (a future per item): not measured.",
+      standardSection(view, targets, 'map@2', fmt.rate),
+    );
+  if (has('primes@2'))
+    section(
+      "3. The prime job — the six numbers of Python's docs, four times over (24 calls), 2 workers",
+      'Time of the 24 calls on a warm pool; parallel efficiency = serial time ÷ (pool time × 2 workers), serial time of the same language from this run (higher is better; 1 is perfect).',
+      primesSection(view, targets),
+    );
+  if (has('latency@2'))
+    section(
+      '4. First-result latency — from the constructor to the first result, 2 workers',
+      'Milliseconds (lower is better); ours/peer < 1: ours answers first. Imports are not counted.',
+      standardSection(view, targets, 'latency@2', fmt.ms),
+    );
+  if (has('memory@2') || has('memory@8'))
+    section(
+      '5. Memory — an idle pool after one call per worker',
+      'VmRSS of the process plus every process it started, in MiB (lower is better); for threads the process covers its workers. ' +
+        'Forked children (Python) share pages with their parent, and VmRSS counts shared pages in each process.',
+      memorySection(view),
+    );
+  if (has('calls@1') || has('calls@4') || has('calls@8'))
+    section(
+      '6a. Scaling, per-call throughput (workload 1) at 1, 2, 4 and 8 workers',
+      'Calls per second; this machine has ' +
+        `${view.results.machine.cpus} cores, so beyond that the figures show overhead.`,
+      scalingSection(view, 'calls'),
+    );
+  if (has('primes@1') || has('primes@4') || has('primes@8'))
+    section(
+      '6b. Scaling, the prime job (workload 3) at 1, 2, 4 and 8 workers',
+      'Time · parallel efficiency (serial time ÷ (time × workers)); past the core count the efficiency must fall as 2/workers.',
+      scalingSection(view, 'primes'),
+    );
+  if (has('eventloop@16'))
+    section(
+      `7. EventLoopExecutor — ${n0.format(sizes.eventLoopCalls)} trivial async calls submitted at once, 16 at a time`,
+      'Calls per second (higher is better).',
+      standardSection(view, targets, 'eventloop@16', fmt.rate),
+    );
+  if (has('timeouts@2'))
+    section(
+      `8. Per-call timeouts that never fire (issue 11) — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
+      'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 6 after 2 warm-ups; ' +
+        "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost.",
+      timeoutsSection(view, targets),
+    );
+
+  const measured = targets.filter((t) => view.group(t.group));
+  if (measured.length > 0) {
+    parts.push(
+      '### Targets\n\n' +
+        table(
+          ['target', 'figure', 'verdict'],
+          measured.map((t) => [t.text, t.figure, verdict(t.met)]),
+          ['figure', 'verdict'],
+        ),
+    );
+  }
+  return parts.join('\n\n') + '\n';
+}

@@ -1,0 +1,200 @@
+// The targets of issue 6 (and the speed rows of issues 9 and 11), checked against one run.
+// "The best peer" means the best Node peer of the same runtime, as in the issue's table; Python's
+// figures are shown beside them for information, except where a target names Python.
+
+import { LIBRARIES, type Kind } from './plan.js';
+import type { ResultsView } from './results.js';
+
+export interface TargetResult {
+  id: string;
+  /** The target as the issue words it. */
+  text: string;
+  group: string;
+  /** The report row the target is printed on. */
+  row: string;
+  /** The figure that decides it, e.g. "1.62× poolifier FixedThreadPool" or "0.98". */
+  figure: string;
+  /** undefined: not measured in this run (skipped, failed or not selected). */
+  met: boolean | undefined;
+}
+
+type Direction = 'higher' | 'lower';
+
+function bestPeer(
+  view: ResultsView,
+  groupId: string,
+  kind: Kind,
+  better: Direction,
+): { lib: string; value: number } | undefined {
+  let best: { lib: string; value: number } | undefined;
+  for (const [lib, library] of Object.entries(LIBRARIES)) {
+    if (library.kind !== kind || !library.targetPeer) continue;
+    const value = view.median(groupId, lib);
+    if (value === undefined) continue;
+    if (!best || (better === 'higher' ? value > best.value : value < best.value))
+      best = { lib, value };
+  }
+  return best;
+}
+
+/** ours / best peer against a bound: at least `bound` (higher is better) or at most (lower is better). */
+function versusBestPeer(
+  view: ResultsView,
+  id: string,
+  text: string,
+  groupId: string,
+  ours: string,
+  better: Direction,
+  bound: number,
+): TargetResult {
+  const kind = LIBRARIES[ours]!.kind;
+  const mine = view.median(groupId, ours);
+  const best = bestPeer(view, groupId, kind, better);
+  if (mine === undefined || !best)
+    return { id, text, group: groupId, row: ours, figure: 'not measured', met: undefined };
+  const ratio = mine / best.value;
+  return {
+    id,
+    text,
+    group: groupId,
+    row: best.lib,
+    figure: `${ratio.toFixed(2)}× ${LIBRARIES[best.lib]!.label}`,
+    met: better === 'higher' ? ratio >= bound : ratio <= bound,
+  };
+}
+
+function atLeast(
+  id: string,
+  text: string,
+  groupId: string,
+  row: string,
+  value: number | undefined,
+  bound: number,
+  format: (v: number) => string,
+): TargetResult {
+  if (value === undefined)
+    return { id, text, group: groupId, row, figure: 'not measured', met: undefined };
+  return { id, text, group: groupId, row, figure: format(value), met: value >= bound };
+}
+
+export function evaluateTargets(view: ResultsView): TargetResult[] {
+  const targets: TargetResult[] = [
+    versusBestPeer(
+      view,
+      'thread-calls',
+      'thread per-call ≥ 1.5× the best thread peer',
+      'calls@2',
+      'ours-threads',
+      'higher',
+      1.5,
+    ),
+    versusBestPeer(
+      view,
+      'process-calls',
+      'process per-call ≥ 2× the best process peer',
+      'calls@2',
+      'ours-processes',
+      'higher',
+      2,
+    ),
+  ];
+
+  const ourMap = view.median('map@2', 'ours-processes');
+  const pythonMap = view.median('map@2', 'python-processes');
+  targets.push(
+    ourMap === undefined || pythonMap === undefined
+      ? {
+          id: 'process-map',
+          text: "process map, chunksize 500 ≥ Python's",
+          group: 'map@2',
+          row: 'python-processes',
+          figure: 'not measured',
+          met: undefined,
+        }
+      : {
+          id: 'process-map',
+          text: "process map, chunksize 500 ≥ Python's",
+          group: 'map@2',
+          row: 'python-processes',
+          figure: `${(ourMap / pythonMap).toFixed(2)}× Python`,
+          met: ourMap >= pythonMap,
+        },
+    atLeast(
+      'thread-map',
+      'thread map, chunksize 500 ≥ 2M items/s',
+      'map@2',
+      'ours-threads',
+      view.median('map@2', 'ours-threads'),
+      2e6,
+      (v) => `${(v / 1e6).toFixed(2)}M items/s`,
+    ),
+  );
+
+  for (const ours of ['ours-threads', 'ours-processes']) {
+    const kind = LIBRARIES[ours]!.kind;
+    targets.push(
+      atLeast(
+        `${kind}-efficiency`,
+        `primes parallel efficiency ≥ 0.97 (${kind})`,
+        'primes@2',
+        ours,
+        view.efficiency('primes@2', ours),
+        0.97,
+        (v) => v.toFixed(3),
+      ),
+    );
+  }
+  for (const ours of ['ours-threads', 'ours-processes']) {
+    const kind = LIBRARIES[ours]!.kind;
+    targets.push(
+      versusBestPeer(
+        view,
+        `${kind}-latency`,
+        `first result ≤ the best ${kind === 'threads' ? 'thread' : 'process'} peer`,
+        'latency@2',
+        ours,
+        'lower',
+        1,
+      ),
+    );
+  }
+
+  const ourLoop = view.median('eventloop@16', 'ours-eventloop');
+  const pQueue = view.median('eventloop@16', 'p-queue');
+  targets.push(
+    ourLoop === undefined || pQueue === undefined
+      ? {
+          id: 'eventloop',
+          text: 'EventLoopExecutor ≥ 0.7× raw p-queue',
+          group: 'eventloop@16',
+          row: 'p-queue',
+          figure: 'not measured',
+          met: undefined,
+        }
+      : {
+          id: 'eventloop',
+          text: 'EventLoopExecutor ≥ 0.7× raw p-queue',
+          group: 'eventloop@16',
+          row: 'p-queue',
+          figure: `${(ourLoop / pQueue).toFixed(2)}× p-queue`,
+          met: ourLoop / pQueue >= 0.7,
+        },
+  );
+
+  for (const ours of ['ours-threads', 'ours-processes', 'ours-eventloop']) {
+    const value = view.median('timeouts@2', ours);
+    targets.push({
+      id: `timeouts-${LIBRARIES[ours]!.kind}`,
+      text: `1,000 calls with a timeout that never fires ≤ 1.10× none (${LIBRARIES[ours]!.label})`,
+      group: 'timeouts@2',
+      row: ours,
+      figure: value === undefined ? 'not measured' : `${value.toFixed(2)}× submit`,
+      met: value === undefined ? undefined : value <= 1.1,
+    });
+  }
+  return targets;
+}
+
+export function verdict(met: boolean | undefined): string {
+  return met === undefined ? 'not measured' : met ? 'met' : '**not met**';
+}
