@@ -115,17 +115,19 @@ export abstract class Executor {
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
     let wait: boolean;
+    let cancelFutures: boolean;
     try {
       const checked = checkOptions<ShutdownOptions>(options, 'options');
       wait = checkBoolean(checked.wait, 'wait', true);
-      if (checkBoolean(checked.cancelFutures, 'cancelFutures', false)) this.cancelPendingCalls();
+      cancelFutures = checkBoolean(checked.cancelFutures, 'cancelFutures', false);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#shutdownStarted) {
-      this.#shutdownStarted = true;
-      this.#terminated = this.startShutdown();
-    }
+    // Shut first, then cancel (as Python): a done callback run by a cancel() must not be able to submit.
+    const first = !this.#shutdownStarted;
+    this.#shutdownStarted = true;
+    if (cancelFutures) this.cancelPendingCalls();
+    if (first) this.#terminated = this.startShutdown();
     return wait ? this.#terminated! : Promise.resolve();
   }
 
@@ -172,14 +174,10 @@ export abstract class Executor {
    * For executors: submits a call with limits (see `schedule`). Such a call is never handed ahead
    * to a busy worker, so its start is known and ending it ends no other call.
    */
-  protected submitLimited(_fn: Callable, _args: unknown[], _limits: CallLimits): Future<any> {
-    throw new Error(`${this.constructor.name} cannot limit a call yet.`);
-  }
+  protected abstract submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any>;
 
   /** For executors: ends a running call at once as if its signal aborted with `reason` (map's signal). */
-  protected endCall(_future: Future<any>, _reason: unknown): void {
-    throw new Error(`${this.constructor.name} cannot end a call yet.`);
-  }
+  protected abstract endCall(future: Future<any>, reason: unknown): void;
 
   /**
    * Executors that can run several items per message override this: one future whose value is the

@@ -1,14 +1,22 @@
 // The calls submitted and not yet taken by a p-queue job, first in first out.
 
 import type { Callable } from '../callable.js';
+import type { CallLimits } from '../executor.js';
 import type { Future } from '../future.js';
 
 /** One submitted call. */
 export class PendingCall {
+  /** Limited calls only, once started: aborted when the call is ended. */
+  controller: AbortController | undefined = undefined;
+  /** Limited calls only, once started: frees the call's slot when it is ended before it settles. */
+  release: (() => void) | undefined = undefined;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+
   constructor(
     readonly future: Future<any>,
     readonly fn: Callable,
     readonly args: unknown[],
+    readonly limits: CallLimits | undefined = undefined,
   ) {}
 }
 

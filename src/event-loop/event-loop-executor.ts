@@ -19,8 +19,9 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
-import { BrokenExecutor } from '../errors.js';
-import { Executor } from '../executor.js';
+import { runWithSignal } from '../current-signal.js';
+import { BrokenExecutor, TimeoutError } from '../errors.js';
+import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
 import {
   checkArray,
@@ -58,6 +59,8 @@ export class EventLoopExecutor extends Executor {
   #ready: boolean;
   #initializing: Promise<void> | undefined = undefined;
   #broken: { cause: unknown } | undefined = undefined;
+  /** Calls with limits not yet done, so that map's signal can end them by their future. */
+  readonly #limitedCalls = new Map<Future<any>, PendingCall>();
 
   constructor(options?: EventLoopExecutorOptions) {
     super();
@@ -85,12 +88,45 @@ export class EventLoopExecutor extends Executor {
   override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
     const future = new Future<Awaited<R>>();
-    this.#calls.push(new PendingCall(future, fn as Callable, args));
+    this.#enqueue(new PendingCall(future, fn as Callable, args));
+    return future;
+  }
+
+  /**
+   * A call with a timeout or a signal. The event loop cannot stop a running call: ending one aborts
+   * its currentSignal(), fails its future at once, frees its slot, and ignores what it does later.
+   */
+  protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
+    this.checkSubmit(fn);
+    const future = new Future<unknown>();
+    const call = new PendingCall(future, fn, args, limits);
+    this.#limitedCalls.set(future, call);
+    const signal = limits.signal;
+    const onAbort = signal === undefined ? undefined : () => this.endCall(future, signal.reason);
+    if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
+    future.addDoneCallback(() => {
+      this.#limitedCalls.delete(future);
+      clearTimeout(call.timer);
+      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+    });
+    this.#enqueue(call);
+    return future;
+  }
+
+  protected override endCall(future: Future<any>, reason: unknown): void {
+    const call = this.#limitedCalls.get(future);
+    if (call === undefined || future.done() || future.cancel()) return;
+    future.setException(reason);
+    call.controller?.abort(reason);
+    call.release?.();
+  }
+
+  #enqueue(call: PendingCall): void {
+    this.#calls.push(call);
     this.#outstanding++;
     // p-queue starts a job inside add() when a slot is free, and no call may start inside submit():
     // so the jobs are added in a microtask, one for all the calls of this tick.
     if (this.#owedJobs++ === 0) queueMicrotask(this.#addJobs);
-    return future;
   }
 
   protected override brokenError(): Error | undefined {
@@ -142,25 +178,30 @@ export class EventLoopExecutor extends Executor {
       }
       if (start) {
         const fn = call.fn;
-        if (typeof fn === 'function') return this.#run(future, fn as AnyFunction, call.args);
-        return this.#runModuleFunction(future, loadModuleFunction(fn), call.args);
+        if (typeof fn === 'function') return this.#run(call, fn as AnyFunction);
+        return this.#runModuleFunction(call, loadModuleFunction(fn));
       }
       this.#over(1);
     }
   };
 
-  #run(future: Future<unknown>, fn: AnyFunction, args: unknown[]): Promise<void> | undefined {
+  #run(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
+    const { future } = call;
+    const signal = call.limits === undefined ? PLAIN_CALL_SIGNAL : this.#startLimited(call);
     let result: unknown;
     try {
-      result = Reflect.apply(fn, undefined, args);
+      // Several calls run at once on this thread: currentSignal() follows each through its awaits.
+      result = runWithSignal(signal, fn, call.args);
     } catch (error) {
       this.#fail(future, error);
       return undefined;
     }
     // A sync result settles the future now; only a thenable costs an await.
-    if (isThenable(result)) return this.#settleWhenDone(future, result);
-    this.#succeed(future, result);
-    return undefined;
+    if (!isThenable(result)) {
+      this.#succeed(future, result);
+      return undefined;
+    }
+    return call.limits === undefined ? this.#settleWhenDone(future, result) : this.#settleLimited(call, result);
   }
 
   async #settleWhenDone(future: Future<unknown>, pending: PromiseLike<unknown>): Promise<void> {
@@ -174,15 +215,41 @@ export class EventLoopExecutor extends Executor {
     this.#succeed(future, value);
   }
 
-  #runModuleFunction(
-    future: Future<unknown>,
-    fn: AnyFunction | Promise<AnyFunction>,
-    args: unknown[],
-  ): Promise<void> | undefined {
-    if (typeof fn === 'function') return this.#run(future, fn, args);
+  /** A limited call starts: its own signal, and its deadline counted from now. */
+  #startLimited(call: PendingCall): AbortSignal {
+    call.controller = new AbortController();
+    const timeout = call.limits!.timeout;
+    if (timeout !== undefined) {
+      call.timer = setTimeout(() => {
+        const name = typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn);
+        this.endCall(call.future, new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`));
+      }, timeout);
+    }
+    return call.controller.signal;
+  }
+
+  /** Holds the call's slot until it settles or is ended, whichever comes first. */
+  async #settleLimited(call: PendingCall, pending: PromiseLike<unknown>): Promise<void> {
+    const ended = new Promise<void>((resolve) => {
+      call.release = resolve;
+    });
+    // An ended call may still reject later: nobody waits for it any more.
+    Promise.resolve(pending).catch(() => undefined);
+    let value: unknown;
+    try {
+      value = await Promise.race([pending, ended]);
+    } catch (error) {
+      this.#fail(call.future, error);
+      return;
+    }
+    this.#succeed(call.future, value); // ignored if the call was ended: its future is done
+  }
+
+  #runModuleFunction(call: PendingCall, fn: AnyFunction | Promise<AnyFunction>): Promise<void> | undefined {
+    if (typeof fn === 'function') return this.#run(call, fn);
     return fn.then(
-      (loaded) => this.#run(future, loaded, args),
-      (error: unknown) => this.#fail(future, error),
+      (loaded) => this.#run(call, loaded),
+      (error: unknown) => this.#fail(call.future, error),
     );
   }
 
@@ -247,6 +314,9 @@ export class EventLoopExecutor extends Executor {
     return calls;
   }
 }
+
+/** currentSignal() of a call with no limits: nothing ever aborts it. */
+const PLAIN_CALL_SIGNAL = new AbortController().signal;
 
 function defaultMaxWorkers(): number {
   return Math.min(32, availableParallelism() + 4);

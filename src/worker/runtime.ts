@@ -126,6 +126,7 @@ export class WorkerRuntime {
         this.#queue[this.#head] = this.#queue[this.#head + 1] = undefined;
         this.#head += 2;
         const seq = this.#seq++;
+        let now: number | undefined;
         if (!this.#side.claimStart(seq)) {
           this.#results.push(Status.Skipped, undefined);
         } else {
@@ -163,14 +164,16 @@ export class WorkerRuntime {
             await pending;
           }
           this.#runningSeq = -1;
-          if (performance.now() - startedAt < FLUSH_EVERY_MS) this.#fastDefs.add(id);
-          else this.#fastDefs.delete(id);
+          now = performance.now(); // one clock read per call serves both checks below
+          if (now - startedAt < FLUSH_EVERY_MS) {
+            if (!this.#fastDefs.has(id)) this.#fastDefs.add(id);
+          } else this.#fastDefs.delete(id);
         }
         if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }
-        if (this.#results.length >= FLUSH_EVERY_RESULTS * 2 || performance.now() - this.#busySince >= FLUSH_EVERY_MS) this.#flush();
+        if (this.#results.length >= FLUSH_EVERY_RESULTS * 2 || (now ?? performance.now()) - this.#busySince >= FLUSH_EVERY_MS) this.#flush();
       }
       this.#queue = [];
       this.#head = 0;

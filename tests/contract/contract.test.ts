@@ -1,7 +1,7 @@
 // Runs the one executor behaviour suite against every executor. To add an executor, add a row:
 // its name, a factory taking the common options, and what it can do beyond the contract.
 
-import { EventLoopExecutor } from 'concurrent-futures';
+import { EventLoopExecutor, ProcessPoolExecutor, ThreadPoolExecutor } from 'concurrent-futures';
 import {
   describeExecutorContract,
   type ExecutorCapabilities,
@@ -17,6 +17,16 @@ const executors: Array<{
     name: 'EventLoopExecutor',
     factory: (options) => new EventLoopExecutor(options),
     capabilities: { sharesMemory: true },
+  },
+  {
+    name: 'ThreadPoolExecutor',
+    factory: (options) => new ThreadPoolExecutor(options),
+    capabilities: { sharesMemory: false },
+  },
+  {
+    name: 'ProcessPoolExecutor',
+    factory: (options) => new ProcessPoolExecutor(options),
+    capabilities: { sharesMemory: false },
   },
 ];
 

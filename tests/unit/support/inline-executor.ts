@@ -58,6 +58,14 @@ export class InlineExecutor extends Executor {
     return future;
   }
 
+  // Limits (timeouts, signals) are the real executors' business, tested in tests/ending: here a
+  // limited call is a plain one, which is all map's option plumbing needs.
+  protected override submitLimited(fn: Callable, args: unknown[]): Future<any> {
+    return this.submit(fn, ...args);
+  }
+
+  protected override endCall(): void {}
+
   /** Runs the items one after another; the first error fails the chunk with a ChunkFailure. */
   protected override submitChunk(fn: Callable, arity: number, flatArgs: unknown[]): Future<unknown[]> {
     this.checkSubmit(fn);
