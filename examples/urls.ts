@@ -25,8 +25,6 @@ import { isMain } from './support/is-main.js';
 import { startPageServer, type PageServer, type PageServerOptions } from './support/page-server.js';
 import { createReporter, type Reporter } from './support/progress.js';
 
-type Load = typeof loadUrl;
-
 /**
  * Fetches `url` within `timeoutMs` ms and returns its bytes, like the docs' `load_url`; a status
  * other than 2xx is an error, as with urllib. Self-contained (it uses only its parameters and
@@ -65,8 +63,9 @@ export interface UrlsOptions {
 
 export interface UrlsRun {
   name: string;
-  /** Bytes per URL that loaded; the error per URL that failed. */
+  /** The byte count of each URL that loaded. */
   loaded: Map<string, number>;
+  /** The error of each URL that failed. */
   failed: Map<string, unknown>;
   /** URLs whose calls had not finished when the run gave its answer (the wait variant only). */
   notDone: string[];
@@ -115,20 +114,18 @@ export async function runUrls(options: UrlsOptions = {}): Promise<UrlsReport> {
       await fetchAsCompleted(
         'ThreadPoolExecutor + asCompleted',
         new ThreadPoolExecutor({ maxWorkers: workers }),
-        loadUrl,
         job,
       ),
       await fetchUntilFirstFailure(
         'ThreadPoolExecutor + wait(FIRST_EXCEPTION)',
         new ThreadPoolExecutor({ maxWorkers: workers }),
-        loadUrl,
         job,
       ),
-      // The same function: nothing travels to an EventLoopExecutor, it calls loadUrl itself.
+      // The same loadUrl: the pools send it to their threads by source text; nothing travels
+      // to an EventLoopExecutor, which calls the function itself.
       await fetchAsCompleted(
         'EventLoopExecutor + asCompleted',
         new EventLoopExecutor({ maxWorkers: workers }),
-        loadUrl,
         job,
       ),
     ];
@@ -177,17 +174,12 @@ interface Job {
 }
 
 /** The Python docs' loop: submit every URL, then report each future as it completes. */
-async function fetchAsCompleted(
-  name: string,
-  executor: Executor,
-  load: Load,
-  job: Job,
-): Promise<UrlsRun> {
+async function fetchAsCompleted(name: string, executor: Executor, job: Job): Promise<UrlsRun> {
   const run = startRun(name, job);
   const futureToUrl = new Map<Future<Uint8Array>, string>();
   {
     await using pool = executor;
-    for (const url of job.urls) futureToUrl.set(submitLoad(pool, load, url, job), url);
+    for (const url of job.urls) futureToUrl.set(submitLoad(pool, url, job), url);
     run.watch(futureToUrl.keys());
     for await (const future of asCompleted(futureToUrl.keys())) {
       await run.report(futureToUrl.get(future)!, future);
@@ -201,14 +193,13 @@ async function fetchAsCompleted(
 async function fetchUntilFirstFailure(
   name: string,
   executor: Executor,
-  load: Load,
   job: Job,
 ): Promise<UrlsRun> {
   const run = startRun(name, job);
   const futureToUrl = new Map<Future<Uint8Array>, string>();
   {
     await using pool = executor;
-    for (const url of job.urls) futureToUrl.set(submitLoad(pool, load, url, job), url);
+    for (const url of job.urls) futureToUrl.set(submitLoad(pool, url, job), url);
     run.watch(futureToUrl.keys());
     const { done, notDone } = await wait(futureToUrl.keys(), { returnWhen: FIRST_EXCEPTION });
     // `done` is a Set: report in the order the URLs were given.
@@ -227,24 +218,12 @@ async function fetchUntilFirstFailure(
 }
 
 /**
- * Submits one load. With a call timeout the executor itself enforces the deadline (`schedule`, on
- * executors that can end a running call): the future fails with TimeoutError when it passes, and
- * `currentSignal()` in `loadUrl` stops the fetch.
+ * Submits one load. With a call timeout the executor itself enforces the deadline from the call's
+ * start (`schedule`): past it the future fails with TimeoutError and the call is ended.
  */
-function submitLoad(executor: Executor, load: Load, url: string, job: Job): Future<Uint8Array> {
-  if (job.callTimeoutMs === undefined) return executor.submit(load, url, job.timeoutMs);
-  const scheduling = executor as Executor & {
-    schedule?: (
-      fn: Load,
-      options: { args: [string, number]; timeout: number },
-    ) => Future<Uint8Array>;
-  };
-  if (typeof scheduling.schedule !== 'function') {
-    throw new Error(
-      `A call timeout needs an executor with schedule(); ${executor.constructor.name} has none.`,
-    );
-  }
-  return scheduling.schedule(load, { args: [url, job.timeoutMs], timeout: job.callTimeoutMs });
+function submitLoad(executor: Executor, url: string, job: Job): Future<Uint8Array> {
+  if (job.callTimeoutMs === undefined) return executor.submit(loadUrl, url, job.timeoutMs);
+  return executor.schedule(loadUrl, { args: [url, job.timeoutMs], timeout: job.callTimeoutMs });
 }
 
 /** The bookkeeping of one run: its lines, its clock, and a sampler of memory and calls running. */
