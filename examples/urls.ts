@@ -30,7 +30,6 @@ import { createReporter, type Reporter } from './support/progress.js';
  * other than 2xx is an error, as with urllib. Self-contained (it uses only its parameters and
  * globals), so it travels to a worker thread by its source text; the EventLoopExecutor calls it
  * as it is. Code it needs in a worker, it imports there: `await import('concurrent-futures')`.
- * Under tsx, keep named inner functions out of it (see docs/guide.md).
  */
 export async function loadUrl(url: string, timeoutMs: number): Promise<Uint8Array> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
