@@ -162,13 +162,16 @@ def memory(kind, workers):
         parent = rss_kib(os.getpid())
         kids = descendants(os.getpid())
         child = sum(rss_kib(pid) for pid in kids)
-    return {
+    line = {
         "value": (parent + child) / 1024,
         "unit": "MiB",
         "parentMiB": parent / 1024,
         "childMiB": child / 1024,
         "children": len(kids),
     }
+    if kind == "processes" and len(kids) < workers:
+        line["warning"] = f"only {len(kids)} of {workers} worker processes were running"
+    return line
 
 
 WORKLOADS = {"calls": calls, "map": map_, "primes": primes, "serial": primes, "latency": latency, "memory": memory}

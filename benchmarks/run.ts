@@ -4,6 +4,7 @@
 //   npm run bench -- --quick           1 round (writes results/quick.tmp.json)
 //   npm run bench -- --only calls,map  some sections (writes results/only-<names>.tmp.json); see SECTIONS
 //   npm run bench -- --rounds 5        more rounds
+//   npm run bench -- --report results/latest.json   re-render a run's figures (no samples taken)
 //
 // For each group (one workload, one worker count) the libraries take turns, round after round
 // (A B C …, then B C … A: the order rotates so that no library always goes first), each sample in
@@ -12,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { GROUPS, LIBRARIES, SECTIONS, type Group, type Section } from './runner/plan.js';
@@ -36,10 +38,12 @@ interface Options {
   rounds: number;
   quick: boolean;
   only: Section[] | null;
+  /** A results file to render again instead of taking samples. */
+  report: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { rounds: DEFAULT_ROUNDS, quick: false, only: null };
+  const options: Options = { rounds: DEFAULT_ROUNDS, quick: false, only: null, report: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -61,9 +65,11 @@ function parseArgs(argv: string[]): Options {
       options.rounds = Number(value());
       if (!Number.isInteger(options.rounds) || options.rounds < 1)
         throw new Error('--rounds takes an integer >= 1');
+    } else if (arg === '--report') {
+      options.report = value();
     } else if (arg === '--help' || arg === '-h') {
       console.log(
-        'npm run bench [-- --quick] [-- --only <section>[,<section>…]] [-- --rounds <n>]',
+        'npm run bench [-- --quick] [-- --only <section>[,<section>…]] [-- --rounds <n>] [-- --report <results.json>]',
       );
       console.log(`sections: ${SECTIONS.join(', ')}`);
       process.exit(0);
@@ -106,8 +112,22 @@ function describe(result: SampleResult, elapsed: number): string {
   return `FAILED ${wall}: ${result.error?.split('\n')[0]}`;
 }
 
+/** Renders a results file again (after a change to the report); the latest full run also goes to README.md. */
+async function rerender(file: string): Promise<void> {
+  const path = resolve(RESULTS_DIR, '..', file);
+  const results = JSON.parse(readFileSync(path, 'utf8')) as RunResults;
+  const view = new ResultsView(results);
+  const targets = evaluateTargets(view);
+  results.targets = targets;
+  const report = renderReport(view, targets);
+  process.stdout.write(report);
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  if (path === resolve(RESULTS_DIR, 'latest.json')) await updateReadme(report);
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.report) return rerender(options.report);
   const groups = selectGroups(options.only);
   const python = pythonVersion();
   const started = performance.now();

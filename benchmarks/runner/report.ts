@@ -278,11 +278,11 @@ function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
   const header = [
     'executor',
     'at once: schedule ÷ submit',
-    'submit',
-    'schedule',
+    'submit (at once)',
+    'schedule (at once)',
     'one by one: schedule ÷ submit',
-    'submit ',
-    'schedule ',
+    'submit (one by one)',
+    'schedule (one by one)',
     'target',
   ];
   return table(header, rows) + notes(view, ['timeouts@2']);

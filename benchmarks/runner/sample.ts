@@ -102,8 +102,9 @@ export async function takeSample(
     };
   }
   const parsed = JSON.parse(line) as Record<string, unknown>;
-  const { value, unit, skip, error, closeHung, ...details } = parsed;
+  const { value, unit, skip, error, closeHung, warning, ...details } = parsed;
   if (typeof closeHung === 'string') warnings.push(closeHung);
+  if (typeof warning === 'string') warnings.push(warning);
   return {
     ...(typeof value === 'number' ? { value } : {}),
     ...(typeof unit === 'string' ? { unit } : {}),

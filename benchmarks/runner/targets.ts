@@ -58,7 +58,7 @@ function versusBestPeer(
     text,
     group: groupId,
     row: best.lib,
-    figure: `${ratio.toFixed(2)}× ${LIBRARIES[best.lib]!.label}`,
+    figure: `${ratioText(ratio, bound)} ${LIBRARIES[best.lib]!.label}`,
     met: better === 'higher' ? ratio >= bound : ratio <= bound,
   };
 }
@@ -116,7 +116,7 @@ export function evaluateTargets(view: ResultsView): TargetResult[] {
           text: "process map, chunksize 500 ≥ Python's",
           group: 'map@2',
           row: 'python-processes',
-          figure: `${(ourMap / pythonMap).toFixed(2)}× Python`,
+          figure: `${ratioText(ourMap / pythonMap, 1)} Python`,
           met: ourMap >= pythonMap,
         },
     atLeast(
@@ -176,7 +176,7 @@ export function evaluateTargets(view: ResultsView): TargetResult[] {
           text: 'EventLoopExecutor ≥ 0.7× raw p-queue',
           group: 'eventloop@16',
           row: 'p-queue',
-          figure: `${(ourLoop / pQueue).toFixed(2)}× p-queue`,
+          figure: `${ratioText(ourLoop / pQueue, 0.7)} p-queue`,
           met: ourLoop / pQueue >= 0.7,
         },
   );
@@ -188,11 +188,17 @@ export function evaluateTargets(view: ResultsView): TargetResult[] {
       text: `1,000 calls with a timeout that never fires ≤ 1.10× none (${LIBRARIES[ours]!.label})`,
       group: 'timeouts@2',
       row: ours,
-      figure: value === undefined ? 'not measured' : `${value.toFixed(2)}× submit`,
+      figure: value === undefined ? 'not measured' : `${ratioText(value, 1.1)} submit`,
       met: value === undefined ? undefined : value <= 1.1,
     });
   }
   return targets;
+}
+
+/** A ratio with two decimals, or three where two would print the bound itself (1.10× "not met"). */
+function ratioText(ratio: number, bound: number): string {
+  const digits = ratio.toFixed(2) === bound.toFixed(2) && ratio !== bound ? 3 : 2;
+  return `${ratio.toFixed(digits)}×`;
 }
 
 export function verdict(met: boolean | undefined): string {

@@ -126,7 +126,11 @@ export const WORKLOADS = {
       const parentKiB = rssKiB(process.pid);
       const children = descendants(process.pid);
       const childKiB = children.reduce((sum, pid) => sum + rssKiB(pid), 0);
+      const missing = adapter.kind === 'processes' && children.length < workers;
       return {
+        ...(missing
+          ? { warning: `only ${children.length} of ${workers} worker processes were running` }
+          : {}),
         value: (parentKiB + childKiB) / 1024,
         unit: 'MiB',
         parentMiB: parentKiB / 1024,
