@@ -432,10 +432,14 @@ export abstract class PoolExecutor extends Executor {
   #onExit(worker: PoolWorker, exit: WorkerExit): void {
     worker.exited = true;
     clearTimeout(worker.timer);
+    // Its limited call already failed (timeout or signal) but has not reported back: the worker is
+    // being ended, and may exit by itself during the grace (a call that exits on abort). That is no
+    // death: it must not break a process pool.
+    const beingEnded = worker.exclusive?.future.done() === true;
     worker.exclusive = undefined;
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();
-    const died = !worker.ending && (!worker.stopping || lost.some((call) => !call.future.done()));
+    const died = !worker.ending && !beingEnded && (!worker.stopping || lost.some((call) => !call.future.done()));
     if (died && this.#broken === undefined) {
       const message = this.describeDeath(worker, exit);
       if (this.deathBreaksPool) {

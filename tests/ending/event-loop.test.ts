@@ -1,0 +1,7 @@
+// The "Ending a running call" scenarios against the eventLoop row of executors.ts (one file per
+// executor, so that jest runs the executors in parallel).
+
+import { executors } from './executors.js';
+import { describeEnding } from './scenarios.js';
+
+describeEnding(executors.eventLoop);
