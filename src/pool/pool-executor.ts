@@ -329,6 +329,8 @@ export abstract class PoolExecutor extends Executor {
       this.#complete(worker, message);
       if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
       this.#dispatch();
+    } else if (message.t === 'ready') {
+      worker.ready = true;
     } else if (message.t === 'initFailed') {
       this.#breakPool(
         'The initializer failed in a worker, so this pool cannot run calls (its error is the cause). Fix the initializer and create a new executor.',
@@ -440,7 +442,12 @@ export abstract class PoolExecutor extends Executor {
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();
     const died = !worker.ending && !beingEnded && (!worker.stopping || lost.some((call) => !call.future.done()));
-    if (died && this.#broken === undefined) {
+    if (died && !worker.ready && this.#broken === undefined) {
+      // A worker that cannot start (its entry fails to load, its initializer kills it) would be
+      // replaced forever: the pool is broken instead.
+      for (const call of lost) if (!call.future.done()) call.future.setException(this.newBrokenError(startFailure(worker, exit), exit.error));
+      this.#breakPool(startFailure(worker, exit), exit.error);
+    } else if (died && this.#broken === undefined) {
       const message = this.describeDeath(worker, exit);
       if (this.deathBreaksPool) {
         for (const call of lost) if (!call.future.done()) call.future.setException(this.newBrokenError(message, exit.error));
@@ -504,6 +511,15 @@ export abstract class PoolExecutor extends Executor {
       resolve();
     }
   }
+}
+
+function startFailure(worker: PoolWorker, exit: WorkerExit): string {
+  const how = exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+  const error = exit.error as Error | undefined;
+  return (
+    `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${error.message ?? error})`} before it was ready to run ` +
+    `calls, so the pool is broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
+  );
 }
 
 function isClonable(value: unknown): boolean {

@@ -32,6 +32,8 @@ export abstract class PoolWorker {
   /** Being ended on purpose (broken pool, terminateWorkers): an exit now is no death. */
   ending = false;
   exited = false;
+  /** Its initializer has run (the worker said 'ready'): a death before that means it cannot start. */
+  ready = false;
   /** The limited call this worker runs, alone: no other call is handed to it meanwhile. */
   exclusive: Call | undefined = undefined;
   /** The one timer of this worker: the exclusive call's deadline, then its grace before the worker is ended. */

@@ -7,6 +7,15 @@ type AnyFunction = (...args: unknown[]) => unknown;
 
 /** Compiles a function's source text. Method shorthand (`name(x) { … }`) is not an expression: wrap it. */
 export function compileSource(source: string, name: string): AnyFunction {
+  // esbuild (inside tsx, vite, …) keeps function names by wrapping inner functions in a module-level
+  // `__name(fn, "name")` helper that the source text does not carry: give the worker the same helper.
+  if (source.includes('__name(') && !('__name' in globalThis)) {
+    Object.defineProperty(globalThis, '__name', {
+      value: (target: object, value: string) => Object.defineProperty(target, 'name', { value, configurable: true }),
+      configurable: true,
+      writable: true,
+    });
+  }
   let compiled: unknown;
   try {
     compiled = new Function(`return (${source}\n);`)();

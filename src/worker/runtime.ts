@@ -132,10 +132,6 @@ export class WorkerRuntime {
         } else {
           this.#runningSeq = seq;
           this.#controller = undefined;
-          if (this.#reportStart.size > 0 && this.#reportStart.delete(seq)) {
-            this.#flush(); // results before it must not arrive after its start
-            this.#side.send({ t: 'started', seq });
-          }
           const id = op >= 0 ? op : -op - 1;
           let fn = this.#functions.get(id)!;
           if (!(typeof fn === 'function')) {
@@ -145,8 +141,14 @@ export class WorkerRuntime {
             } catch (error) {
               this.#pushError(op >= 0 ? Status.Threw : Status.ChunkThrew, error, id);
               this.#runningSeq = -1;
+              this.#reportStart.delete(seq);
               continue;
             }
+          }
+          // A limited call's timeout counts from here: its function is ready (imported, compiled).
+          if (this.#reportStart.size > 0 && this.#reportStart.delete(seq)) {
+            this.#flush(); // results before it must not arrive after its start
+            this.#side.send({ t: 'started', seq });
           }
           // A call of a function not yet seen to finish fast may hold this thread for long, or kill
           // it (out of memory under resourceLimits), with the results before it unsent: send them
