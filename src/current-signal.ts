@@ -1,7 +1,11 @@
 // currentSignal(): the AbortSignal of the call that is running, wherever it runs.
 //
-// - On the calling thread (EventLoopExecutor) several calls run at once, so the signal follows
-//   each call through its awaits in an AsyncLocalStorage.
+// - On the calling thread (EventLoopExecutor) several calls run at once, so the signal of a call
+//   with limits (a timeout, a signal) follows it through its awaits in an AsyncLocalStorage. On
+//   Node 20 an AsyncLocalStorage in use taxes every promise of the process (promise hooks), so
+//   plain calls, whose signal never aborts, skip it until some limited call has turned it on:
+//   until then, while a plain call runs on this thread, currentSignal() gives a signal that never
+//   aborts (which is that call's).
 // - Inside a worker thread or a child process the worker runtime runs one call at a time, so the
 //   runtime names the running call directly: no AsyncLocalStorage, whose promise hooks would tax
 //   every call of every worker. The runtime creates the call's AbortController only when the call
@@ -9,7 +13,15 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-const callSignals = new AsyncLocalStorage<AbortSignal>();
+/** What a running call's signal comes from: made on first use, since most calls never ask. */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
+
+const callSignals = new AsyncLocalStorage<SignalSource>();
+const NEVER_ABORTED: SignalSource = { signal: new AbortController().signal };
+let storageInUse = false; // a limited call has run here: from then on every call uses the storage
+let plainCallsRunning = 0;
 let workerCallSignal: (() => AbortSignal | undefined) | undefined;
 
 /**
@@ -18,7 +30,7 @@ let workerCallSignal: (() => AbortSignal | undefined) | undefined;
  * Throws outside a running call (top level, an initializer, a done callback).
  */
 export function currentSignal(): AbortSignal {
-  const signal = callSignals.getStore() ?? workerCallSignal?.();
+  const signal = callSignals.getStore()?.signal ?? workerCallSignal?.() ?? (plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
   if (signal === undefined) {
     throw new Error(
       'currentSignal() was called outside a running call. Call it inside a function run by an executor ' +
@@ -28,9 +40,25 @@ export function currentSignal(): AbortSignal {
   return signal;
 }
 
-/** For executors that run calls on this thread: runs `fn(...args)` with `signal` as its currentSignal(). */
-export function runWithSignal<R>(signal: AbortSignal, fn: (...args: any[]) => R, args: unknown[]): R {
-  return callSignals.run(signal, fn, ...args);
+/**
+ * For executors that run calls on this thread: runs `fn(...args)` as a call whose currentSignal()
+ * comes from `source` (a limited call), or as a plain call (`source` undefined), which the caller
+ * brackets with `plainCallStarted()` / `plainCallEnded()`.
+ */
+export function runCall<R>(source: SignalSource | undefined, fn: (...args: any[]) => R, args: unknown[]): R {
+  if (source !== undefined) {
+    storageInUse = true;
+    return callSignals.run(source, fn, ...args);
+  }
+  return storageInUse ? callSignals.run(NEVER_ABORTED, fn, ...args) : fn(...args);
+}
+
+export function plainCallStarted(): void {
+  plainCallsRunning++;
+}
+
+export function plainCallEnded(): void {
+  plainCallsRunning--;
 }
 
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */

@@ -1,12 +1,13 @@
 // The calls submitted and not yet taken by a p-queue job, first in first out.
 
 import type { Callable } from '../callable.js';
+import type { SignalSource } from '../current-signal.js';
 import type { CallLimits } from '../executor.js';
 import type { Future } from '../future.js';
 
-/** One submitted call. */
-export class PendingCall {
-  /** Limited calls only, once started: aborted when the call is ended. */
+/** One submitted call; for a limited call, also where its currentSignal() comes from. */
+export class PendingCall implements SignalSource {
+  /** Limited calls only: made when the call first asks for its signal, or when it is ended. */
   controller: AbortController | undefined = undefined;
   /** Limited calls only, once started: frees the call's slot when it is ended before it settles. */
   release: (() => void) | undefined = undefined;
@@ -18,6 +19,10 @@ export class PendingCall {
     readonly args: unknown[],
     readonly limits: CallLimits | undefined = undefined,
   ) {}
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
 }
 
 export class CallQueue {

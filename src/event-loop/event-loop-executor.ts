@@ -19,7 +19,7 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
-import { runWithSignal } from '../current-signal.js';
+import { plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
@@ -117,8 +117,11 @@ export class EventLoopExecutor extends Executor {
     const call = this.#limitedCalls.get(future);
     if (call === undefined || future.done() || future.cancel()) return;
     future.setException(reason);
-    call.controller?.abort(reason);
-    call.release?.();
+    if (call.release !== undefined) {
+      // Started: tell the call through its currentSignal(), and free its slot.
+      (call.controller ??= new AbortController()).abort(reason);
+      call.release();
+    }
   }
 
   #enqueue(call: PendingCall): void {
@@ -186,22 +189,24 @@ export class EventLoopExecutor extends Executor {
   };
 
   #run(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
+    if (call.limits !== undefined) return this.#runLimited(call, fn);
     const { future } = call;
-    const signal = call.limits === undefined ? PLAIN_CALL_SIGNAL : this.#startLimited(call);
+    plainCallStarted();
     let result: unknown;
     try {
-      // Several calls run at once on this thread: currentSignal() follows each through its awaits.
-      result = runWithSignal(signal, fn, call.args);
+      result = runCall(undefined, fn, call.args);
     } catch (error) {
+      plainCallEnded();
       this.#fail(future, error);
       return undefined;
     }
     // A sync result settles the future now; only a thenable costs an await.
     if (!isThenable(result)) {
+      plainCallEnded();
       this.#succeed(future, result);
       return undefined;
     }
-    return call.limits === undefined ? this.#settleWhenDone(future, result) : this.#settleLimited(call, result);
+    return this.#settleWhenDone(future, result);
   }
 
   async #settleWhenDone(future: Future<unknown>, pending: PromiseLike<unknown>): Promise<void> {
@@ -209,15 +214,20 @@ export class EventLoopExecutor extends Executor {
     try {
       value = await pending;
     } catch (error) {
+      plainCallEnded();
       this.#fail(future, error);
       return;
     }
+    plainCallEnded();
     this.#succeed(future, value);
   }
 
-  /** A limited call starts: its own signal, and its deadline counted from now. */
-  #startLimited(call: PendingCall): AbortSignal {
-    call.controller = new AbortController();
+  /** A call with limits: its own signal (made if asked), and its deadline counted from its start. */
+  #runLimited(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
+    if (call.future.done()) {
+      this.#over(1); // ended while its module was still loading: it never runs
+      return undefined;
+    }
     const timeout = call.limits!.timeout;
     if (timeout !== undefined) {
       call.timer = setTimeout(() => {
@@ -225,24 +235,40 @@ export class EventLoopExecutor extends Executor {
         this.endCall(call.future, new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`));
       }, timeout);
     }
-    return call.controller.signal;
-  }
-
-  /** Holds the call's slot until it settles or is ended, whichever comes first. */
-  async #settleLimited(call: PendingCall, pending: PromiseLike<unknown>): Promise<void> {
-    const ended = new Promise<void>((resolve) => {
-      call.release = resolve;
-    });
-    // An ended call may still reject later: nobody waits for it any more.
-    Promise.resolve(pending).catch(() => undefined);
-    let value: unknown;
+    let result: unknown;
     try {
-      value = await Promise.race([pending, ended]);
+      result = runCall(call, fn, call.args);
     } catch (error) {
       this.#fail(call.future, error);
-      return;
+      return undefined;
     }
-    this.#succeed(call.future, value); // ignored if the call was ended: its future is done
+    if (!isThenable(result)) {
+      this.#succeed(call.future, result);
+      return undefined;
+    }
+    return this.#settleLimited(call, result);
+  }
+
+  /**
+   * Holds the call's slot until it settles or is ended, whichever comes first, and counts it over
+   * once: an ended call may never settle, and shutdown() must not wait for it.
+   */
+  #settleLimited(call: PendingCall, pending: PromiseLike<unknown>): Promise<void> {
+    return new Promise<void>((freeSlot) => {
+      let over = false;
+      const finish = (settle?: () => void): void => {
+        if (over) return; // ended before: whatever the call does now is ignored
+        over = true;
+        settle?.();
+        this.#over(1);
+        freeSlot();
+      };
+      call.release = finish;
+      pending.then(
+        (value) => finish(() => call.future.done() || call.future.setResult(value)),
+        (error: unknown) => finish(() => call.future.done() || call.future.setException(error)),
+      );
+    });
   }
 
   #runModuleFunction(call: PendingCall, fn: AnyFunction | Promise<AnyFunction>): Promise<void> | undefined {
@@ -314,9 +340,6 @@ export class EventLoopExecutor extends Executor {
     return calls;
   }
 }
-
-/** currentSignal() of a call with no limits: nothing ever aborts it. */
-const PLAIN_CALL_SIGNAL = new AbortController().signal;
 
 function defaultMaxWorkers(): number {
   return Math.min(32, availableParallelism() + 4);
