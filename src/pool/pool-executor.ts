@@ -236,7 +236,7 @@ export abstract class PoolExecutor extends Executor {
     const calls: Call[] = [];
     const flat: unknown[] = [];
     let defs: CallableDef[] | undefined;
-    let timed: true | undefined;
+    let limited = false;
     while (calls.length < room) {
       const call = this.#queue.peek();
       if (call === undefined) break;
@@ -248,7 +248,7 @@ export abstract class PoolExecutor extends Executor {
       if (call.limits !== undefined) {
         // A limited call travels alone: first in an empty worker, or not in this batch.
         if (calls.length > 0 || worker.inFlight.length > 0) break;
-        timed = true;
+        limited = true;
         worker.exclusive = call;
         room = 1;
       }
@@ -263,18 +263,30 @@ export abstract class PoolExecutor extends Executor {
       calls.push(call);
     }
     if (calls.length === 0) return;
+    // A limited call's timeout counts from its start. A ready, idle worker that already has the
+    // function starts it on arrival, so the deadline is armed at sending, with no message back;
+    // otherwise (initializer running, module to import) the worker reports the start.
+    const timed = limited && (!worker.ready || defs !== undefined) ? true : undefined;
     try {
       worker.post(timed ? { t: 'run', defs, calls: flat, timed } : { t: 'run', defs, calls: flat });
     } catch (error) {
-      this.#sendOneByOne(worker, defs, calls, error, timed);
+      this.#sendOneByOne(worker, defs, calls, error, limited, timed);
       return;
     }
     for (const call of calls) this.#handOver(worker, call);
+    if (limited && !timed) this.#armDeadline(worker, calls[0]!.seq);
     this.#afterSend(worker);
   }
 
   /** A batch could not be cloned: send its calls one at a time, failing only those that cannot travel. */
-  #sendOneByOne(worker: PoolWorker, defs: CallableDef[] | undefined, calls: Call[], batchError: unknown, timed: true | undefined): void {
+  #sendOneByOne(
+    worker: PoolWorker,
+    defs: CallableDef[] | undefined,
+    calls: Call[],
+    batchError: unknown,
+    limited: boolean,
+    timed: true | undefined,
+  ): void {
     worker.exclusive = undefined; // set again below if the limited call does travel
     if (!isDataCloneError(batchError)) {
       // Not the values: the channel itself is gone (the worker is dying). Its exit event follows;
@@ -290,7 +302,7 @@ export abstract class PoolExecutor extends Executor {
       try {
         const single = [call.chunk ? -call.def.id - 1 : call.def.id, call.payload];
         worker.post(timed ? { t: 'run', defs: undefined, calls: single, timed } : { t: 'run', defs: undefined, calls: single });
-        if (timed) worker.exclusive = call;
+        if (limited) worker.exclusive = call;
       } catch (error) {
         call.future.setException(
           new TypeError(
@@ -303,6 +315,7 @@ export abstract class PoolExecutor extends Executor {
         continue;
       }
       this.#handOver(worker, call);
+      if (limited && !timed) this.#armDeadline(worker, call.seq);
     }
     this.#afterSend(worker);
   }
