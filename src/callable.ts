@@ -18,7 +18,8 @@ export interface ModuleFunction<F extends (...args: any[]) => any = (...args: an
 }
 
 /** A function or a module function reference taking `A` and returning `R`. */
-export type Callable<A extends unknown[] = any[], R = unknown> = ((...args: A) => R) | ModuleFunction<(...args: A) => R>;
+export type Callable<A extends unknown[] = any[], R = unknown> =
+  ((...args: A) => R) | ModuleFunction<(...args: A) => R>;
 
 const moduleFunctions = new WeakSet<object>();
 
@@ -37,7 +38,9 @@ export function fromModule<F extends (...args: any[]) => any = (...args: any[]) 
   // lands on `(...args: never) => never`, which submit then refuses; untyped, F is the default.
 ): ModuleFunction<NoInfer<F>> {
   if (typeof exportName !== 'string' || exportName === '') {
-    throw new TypeError(`Expected \`exportName\` to be a non-empty string, got ${describe(exportName)}.`);
+    throw new TypeError(
+      `Expected \`exportName\` to be a non-empty string, got ${describe(exportName)}.`,
+    );
   }
   const reference = Object.freeze({ module: moduleSpecifier(module), exportName });
   moduleFunctions.add(reference);
@@ -51,12 +54,16 @@ export function isModuleFunction(value: unknown): value is ModuleFunction {
 function moduleSpecifier(module: unknown): string {
   if (module instanceof URL) {
     if (module.protocol !== 'file:') {
-      throw new TypeError(`Expected \`module\` to be a file: URL, got ${module.href}. Workers import modules from files.`);
+      throw new TypeError(
+        `Expected \`module\` to be a file: URL, got ${module.href}. Workers import modules from files.`,
+      );
     }
     return module.href;
   }
   if (typeof module !== 'string' || module === '') {
-    throw new TypeError(`Expected \`module\` to be a file: URL, an absolute path or a package name, got ${describe(module)}.`);
+    throw new TypeError(
+      `Expected \`module\` to be a file: URL, an absolute path or a package name, got ${describe(module)}.`,
+    );
   }
   if (module.startsWith('file:')) return new URL(module).href;
   if (isAbsolute(module)) return pathToFileURL(module).href;
@@ -72,7 +79,9 @@ function moduleSpecifier(module: unknown): string {
 /** Throws the TypeError `submit` owes a value that is neither a function nor a module function. */
 export function checkCallable(fn: unknown): void {
   if (typeof fn === 'function' || isModuleFunction(fn)) return;
-  throw new TypeError(`Expected a function or a fromModule() reference to call, got ${describe(fn)}.`);
+  throw new TypeError(
+    `Expected a function or a fromModule() reference to call, got ${describe(fn)}.`,
+  );
 }
 
 /** A readable name for error messages. */

@@ -30,7 +30,10 @@ let workerCallSignal: (() => AbortSignal | undefined) | undefined;
  * Throws outside a running call (top level, an initializer, a done callback).
  */
 export function currentSignal(): AbortSignal {
-  const signal = callSignals.getStore()?.signal ?? workerCallSignal?.() ?? (plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
+  const signal =
+    callSignals.getStore()?.signal ??
+    workerCallSignal?.() ??
+    (plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
   if (signal === undefined) {
     throw new Error(
       'currentSignal() was called outside a running call. Call it inside a function run by an executor ' +
@@ -45,7 +48,11 @@ export function currentSignal(): AbortSignal {
  * comes from `source` (a limited call), or as a plain call (`source` undefined), which the caller
  * brackets with `plainCallStarted()` / `plainCallEnded()`.
  */
-export function runCall<R>(source: SignalSource | undefined, fn: (...args: any[]) => R, args: unknown[]): R {
+export function runCall<R>(
+  source: SignalSource | undefined,
+  fn: (...args: any[]) => R,
+  args: unknown[],
+): R {
   if (source !== undefined) {
     storageInUse = true;
     return callSignals.run(source, fn, ...args);

@@ -3,7 +3,10 @@
 
 /** The future was cancelled before its call started; thrown by `result()` and `exception()`. */
 export class CancelledError extends Error {
-  constructor(message = 'The future was cancelled before its call started.', options?: ErrorOptions) {
+  constructor(
+    message = 'The future was cancelled before its call started.',
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'CancelledError';
   }

@@ -4,7 +4,15 @@
 import { checkCallable, type Callable } from './callable.js';
 import { Future } from './future.js';
 import { MapRun } from './map.js';
-import { checkAbortSignal, checkArray, checkBoolean, checkOptions, checkPositiveInteger, checkTimeout, describe } from './validate.js';
+import {
+  checkAbortSignal,
+  checkArray,
+  checkBoolean,
+  checkOptions,
+  checkPositiveInteger,
+  checkTimeout,
+  describe,
+} from './validate.js';
 
 export interface MapOptions {
   /** Milliseconds from the `map()` call; past it the iterator throws `TimeoutError`. */
@@ -43,7 +51,9 @@ export interface ShutdownOptions {
 }
 
 /** The iterables `map` zips, one per parameter of the function. */
-export type IterablesOf<A extends unknown[]> = { [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]> };
+export type IterablesOf<A extends unknown[]> = {
+  [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
+};
 
 export abstract class Executor {
   #shutdownStarted = false;
@@ -56,8 +66,14 @@ export abstract class Executor {
    * Calls `fn` on the zipped items of `iterables` and yields the results in input order. Calls are
    * submitted now, not when the iteration starts. A trailing plain object is the options.
    */
-  map<A extends unknown[], R>(fn: Callable<A, R>, ...iterables: IterablesOf<A>): AsyncIterableIterator<Awaited<R>>;
-  map<A extends unknown[], R>(fn: Callable<A, R>, ...iterablesAndOptions: [...IterablesOf<A>, MapOptions]): AsyncIterableIterator<Awaited<R>>;
+  map<A extends unknown[], R>(
+    fn: Callable<A, R>,
+    ...iterables: IterablesOf<A>
+  ): AsyncIterableIterator<Awaited<R>>;
+  map<A extends unknown[], R>(
+    fn: Callable<A, R>,
+    ...iterablesAndOptions: [...IterablesOf<A>, MapOptions]
+  ): AsyncIterableIterator<Awaited<R>>;
   map(fn: Callable, ...rest: unknown[]): AsyncIterableIterator<unknown> {
     checkCallable(fn);
     const last = rest[rest.length - 1];
@@ -69,12 +85,17 @@ export abstract class Executor {
     const signal = checkAbortSignal(options.signal, 'signal');
     rest.forEach((iterable, index) => {
       if (!isIterable(iterable)) {
-        throw new TypeError(`Expected argument ${index + 2} of map() to be an iterable or async iterable, got ${describe(iterable)}.`);
+        throw new TypeError(
+          `Expected argument ${index + 2} of map() to be an iterable or async iterable, got ${describe(iterable)}.`,
+        );
       }
     });
     // With a callTimeout or a signal every call is a limited one (it travels only to a free
     // worker, so ending it ends nothing else); the map's signal itself is watched once, by the run.
-    const limits: CallLimits | undefined = callTimeout !== undefined || signal !== undefined ? { timeout: callTimeout, signal: undefined } : undefined;
+    const limits: CallLimits | undefined =
+      callTimeout !== undefined || signal !== undefined
+        ? { timeout: callTimeout, signal: undefined }
+        : undefined;
     const chunked = chunksize > 1 && this.submitChunk !== Executor.prototype.submitChunk;
     return new MapRun<unknown>({
       iterables: rest,
@@ -82,7 +103,10 @@ export abstract class Executor {
       buffersize,
       timeout,
       signal,
-      submitOne: limits === undefined ? (args) => this.submit(fn, ...args) : (args) => this.submitLimited(fn, args, limits),
+      submitOne:
+        limits === undefined
+          ? (args) => this.submit(fn, ...args)
+          : (args) => this.submitLimited(fn, args, limits),
       submitChunk: (arity, flatArgs) => this.submitChunk(fn, arity, flatArgs, limits),
       endCall: (future, reason) => this.endCall(future, reason),
     });
@@ -94,7 +118,10 @@ export abstract class Executor {
    * currentSignal() aborts, and a call that does not stop within `endGraceMs` has its worker ended.
    * A signal aborted before the call starts cancels it.
    */
-  schedule<A extends unknown[], R>(fn: Callable<A, R>, options?: ScheduleOptions<A>): Future<Awaited<R>> {
+  schedule<A extends unknown[], R>(
+    fn: Callable<A, R>,
+    options?: ScheduleOptions<A>,
+  ): Future<Awaited<R>> {
     this.checkSubmit(fn);
     const checked = checkOptions<ScheduleOptions<A>>(options, 'options');
     const args = checkArray(checked.args, 'args') as A;
@@ -155,7 +182,9 @@ export abstract class Executor {
     const broken = this.brokenError();
     if (broken !== undefined) throw broken;
     if (this.#shutdownStarted) {
-      throw new Error(`Cannot schedule new calls after shutdown(): this ${this.constructor.name} has been shut down. Create a new executor.`);
+      throw new Error(
+        `Cannot schedule new calls after shutdown(): this ${this.constructor.name} has been shut down. Create a new executor.`,
+      );
     }
   }
 
@@ -184,7 +213,12 @@ export abstract class Executor {
    * list of results, or which fails with a `ChunkFailure`. `flatArgs` holds the argument lists back
    * to back, `arity` values each. The base runs no chunks.
    */
-  protected submitChunk(_fn: Callable, _arity: number, _flatArgs: unknown[], _limits: CallLimits | undefined): Future<unknown[]> {
+  protected submitChunk(
+    _fn: Callable,
+    _arity: number,
+    _flatArgs: unknown[],
+    _limits: CallLimits | undefined,
+  ): Future<unknown[]> {
     throw new Error('This executor does not run chunks.');
   }
 }
@@ -197,7 +231,10 @@ function noLimit(timeout: number | undefined): number | undefined {
 function isIterable(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   const candidate = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown };
-  return typeof candidate[Symbol.iterator] === 'function' || typeof candidate[Symbol.asyncIterator] === 'function';
+  return (
+    typeof candidate[Symbol.iterator] === 'function' ||
+    typeof candidate[Symbol.asyncIterator] === 'function'
+  );
 }
 
 function isOptionsObject(value: unknown): value is MapOptions {

@@ -11,7 +11,8 @@
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { checkTimeout } from './validate.js';
 
-export type FutureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'CANCELLED_AND_NOTIFIED' | 'FINISHED';
+export type FutureState =
+  'PENDING' | 'RUNNING' | 'CANCELLED' | 'CANCELLED_AND_NOTIFIED' | 'FINISHED';
 
 /** Something waiting for futures to end (see waiters.ts). Internal. */
 export interface Waiter {
@@ -158,7 +159,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#state = 'CANCELLED_AND_NOTIFIED';
       return false;
     }
-    throw new InvalidStateError(`setRunningOrNotifyCancel() called on ${this}: only a pending or cancelled future allows it.`);
+    throw new InvalidStateError(
+      `setRunningOrNotifyCancel() called on ${this}: only a pending or cancelled future allows it.`,
+    );
   }
 
   /** For executors: finishes the future with `value` and runs its callbacks. */
@@ -295,7 +298,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
       };
       const timer = setTimeout(() => {
         this.removeWaiter(waiter);
-        reject(new TimeoutError(`${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`));
+        reject(
+          new TimeoutError(
+            `${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`,
+          ),
+        );
       }, limit);
       this.addWaiter(waiter);
     });
@@ -319,7 +326,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case 'CANCELLED_AND_NOTIFIED':
         return 'cancelled';
       case 'FINISHED':
-        return this.#failed ? `finished raised ${errorName(this.#error)}` : `finished returned ${typeName(this.#value)}`;
+        return this.#failed
+          ? `finished raised ${errorName(this.#error)}`
+          : `finished returned ${typeName(this.#value)}`;
     }
   }
 }

@@ -74,8 +74,13 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     this.#window = plan.buffersize ?? Infinity;
     // Infinity means no deadline: a deadline of Infinity would reach setTimeout(Infinity), which
     // Node runs after 1 ms.
-    this.#deadline = plan.timeout === undefined || plan.timeout === Infinity ? undefined : performance.now() + plan.timeout;
-    this.#arrays = plan.iterables.every((iterable) => Array.isArray(iterable)) ? (plan.iterables as unknown[][]) : undefined;
+    this.#deadline =
+      plan.timeout === undefined || plan.timeout === Infinity
+        ? undefined
+        : performance.now() + plan.timeout;
+    this.#arrays = plan.iterables.every((iterable) => Array.isArray(iterable))
+      ? (plan.iterables as unknown[][])
+      : undefined;
     let anyAsync = false;
     this.#iterators =
       this.#arrays !== undefined
@@ -142,7 +147,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         this.#end();
         throw reason;
       }
-      if (this.#bufferIndex < this.#buffer.length) return { done: false, value: this.#buffer[this.#bufferIndex++] };
+      if (this.#bufferIndex < this.#buffer.length)
+        return { done: false, value: this.#buffer[this.#bufferIndex++] };
       if (this.#afterBuffer !== undefined) {
         const { error } = this.#afterBuffer;
         this.#afterBuffer = undefined;
@@ -203,10 +209,12 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
 
   #resultOf(future: Future<any>): Promise<unknown> {
     if (this.#deadline === undefined) return future.result();
-    return future.result(Math.max(0, this.#deadline - performance.now())).catch((error: unknown) => {
-      if (error instanceof TimeoutError) throw this.#timeoutError();
-      throw error;
-    });
+    return future
+      .result(Math.max(0, this.#deadline - performance.now()))
+      .catch((error: unknown) => {
+        if (error instanceof TimeoutError) throw this.#timeoutError();
+        throw error;
+      });
   }
 
   async #raceDeadline(promise: Promise<void>): Promise<void> {
@@ -277,7 +285,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     }
     try {
       const chunked = this.#plan.chunksize > 1;
-      const future = chunked ? this.#plan.submitChunk(this.#arity, flatArgs) : this.#plan.submitOne(flatArgs);
+      const future = chunked
+        ? this.#plan.submitChunk(this.#arity, flatArgs)
+        : this.#plan.submitOne(flatArgs);
       this.#units.push({ future, chunked });
       return true;
     } catch (error) {

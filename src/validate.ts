@@ -18,7 +18,9 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
 export function checkTimeout(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number') {
-    throw new TypeError(`Expected \`${name}\` to be a number of milliseconds, got ${describe(value)}.`);
+    throw new TypeError(
+      `Expected \`${name}\` to be a number of milliseconds, got ${describe(value)}.`,
+    );
   }
   if (Number.isNaN(value) || value < 0) {
     throw new RangeError(`Expected \`${name}\` to be a number of milliseconds >= 0, got ${value}.`);

@@ -56,7 +56,9 @@ export async function wait<F extends Future<any> = Future<any>>(
     (when === FIRST_EXCEPTION && anyFailed);
   if (!satisfied && limit !== 0) {
     const waiter =
-      when === FIRST_COMPLETED ? new FirstCompletedWaiter() : new AllCompletedWaiter(notDoneCount, when === FIRST_EXCEPTION);
+      when === FIRST_COMPLETED
+        ? new FirstCompletedWaiter()
+        : new AllCompletedWaiter(notDoneCount, when === FIRST_EXCEPTION);
     await waitWithWaiter(futures, waiter, waiter.ready, limit);
   }
   return partition(futures);
@@ -127,7 +129,8 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
     if (!this.#started) this.#start();
     try {
       for (;;) {
-        if (this.#readyHead < this.#ready.length) return { done: false, value: this.#ready[this.#readyHead++]! };
+        if (this.#readyHead < this.#ready.length)
+          return { done: false, value: this.#ready[this.#readyHead++]! };
         this.#ready = [];
         this.#readyHead = 0;
         for (const future of this.#waiter.take()) {
@@ -138,7 +141,8 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
           this.#finish();
           return { done: true, value: undefined };
         }
-        const remaining = this.#deadline === undefined ? undefined : this.#deadline - performance.now();
+        const remaining =
+          this.#deadline === undefined ? undefined : this.#deadline - performance.now();
         if (remaining !== undefined && remaining <= 0) throw this.#timeoutError();
         if (!(await sleepUntil(this.#waiter.whenAny(), remaining))) throw this.#timeoutError();
       }
@@ -167,18 +171,26 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
   }
 
   #timeoutError(): TimeoutError {
-    return new TimeoutError(`asCompleted(): ${this.#pending.size} (of ${this.#total}) futures unfinished when the timeout passed.`);
+    return new TimeoutError(
+      `asCompleted(): ${this.#pending.size} (of ${this.#total}) futures unfinished when the timeout passed.`,
+    );
   }
 }
 
 function collectFutures<F extends Future<any>>(fs: Iterable<F>, name: string): Set<F> {
-  if (fs === null || fs === undefined || typeof (fs as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+  if (
+    fs === null ||
+    fs === undefined ||
+    typeof (fs as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
+  ) {
     throw new TypeError(`Expected \`${name}\` to be an iterable of futures, got ${describe(fs)}.`);
   }
   const futures = new Set<F>();
   for (const future of fs) {
     if (!(future instanceof Future)) {
-      throw new TypeError(`Expected every element of \`${name}\` to be a Future, got ${describe(future)}.`);
+      throw new TypeError(
+        `Expected every element of \`${name}\` to be a Future, got ${describe(future)}.`,
+      );
     }
     futures.add(future);
   }
@@ -192,7 +204,12 @@ function partition<F extends Future<any>>(futures: Set<F>): { done: Set<F>; notD
   return { done, notDone };
 }
 
-async function waitWithWaiter(futures: Set<Future<any>>, waiter: Waiter, ready: Promise<void>, limit: number | undefined): Promise<void> {
+async function waitWithWaiter(
+  futures: Set<Future<any>>,
+  waiter: Waiter,
+  ready: Promise<void>,
+  limit: number | undefined,
+): Promise<void> {
   for (const future of futures) if (!future.done()) future.addWaiter(waiter);
   try {
     await sleepUntil(ready, limit);

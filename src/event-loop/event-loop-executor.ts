@@ -231,8 +231,14 @@ export class EventLoopExecutor extends Executor {
     const timeout = call.limits!.timeout;
     if (timeout !== undefined) {
       call.timer = setTimeout(() => {
-        const name = typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn);
-        this.endCall(call.future, new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`));
+        const name =
+          typeof call.fn === 'function' && call.fn.name
+            ? `"${call.fn.name}"`
+            : callableName(call.fn);
+        this.endCall(
+          call.future,
+          new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
+        );
       }, timeout);
     }
     let result: unknown;
@@ -271,7 +277,10 @@ export class EventLoopExecutor extends Executor {
     });
   }
 
-  #runModuleFunction(call: PendingCall, fn: AnyFunction | Promise<AnyFunction>): Promise<void> | undefined {
+  #runModuleFunction(
+    call: PendingCall,
+    fn: AnyFunction | Promise<AnyFunction>,
+  ): Promise<void> | undefined {
     if (typeof fn === 'function') return this.#run(call, fn);
     return fn.then(
       (loaded) => this.#run(call, loaded),

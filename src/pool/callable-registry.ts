@@ -16,7 +16,12 @@ export class CallableRegistry {
     if (known !== undefined) return known;
     let def: CallableDef;
     if (isModuleFunction(fn)) {
-      def = this.#intern(`module:${fn.module}#${fn.exportName}`, (id) => ({ id, kind: 'module', module: fn.module, exportName: fn.exportName }));
+      def = this.#intern(`module:${fn.module}#${fn.exportName}`, (id) => ({
+        id,
+        kind: 'module',
+        module: fn.module,
+        exportName: fn.exportName,
+      }));
     } else {
       const source = sourceOf(fn as (...args: unknown[]) => unknown);
       const name = (fn as { name?: string }).name ?? '';

@@ -37,7 +37,8 @@ export class Deque<T> {
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = 0; i < this.#length; i++) yield this.#items[(this.#head + i) & (this.#items.length - 1)] as T;
+    for (let i = 0; i < this.#length; i++)
+      yield this.#items[(this.#head + i) & (this.#items.length - 1)] as T;
   }
 
   /** Removes and returns every item, oldest first. */

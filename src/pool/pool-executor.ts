@@ -26,7 +26,13 @@ import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
 import { ChunkFailure } from '../map.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
-import { START_FLAG_SLOTS, Status, type CallableDef, type DoneMessage, type FromWorker } from '../protocol/messages.js';
+import {
+  START_FLAG_SLOTS,
+  Status,
+  type CallableDef,
+  type DoneMessage,
+  type FromWorker,
+} from '../protocol/messages.js';
 import { Call } from './call.js';
 import { CallableRegistry } from './callable-registry.js';
 import { Deque } from './deque.js';
@@ -70,7 +76,8 @@ export abstract class PoolExecutor extends Executor {
     this.#maxWorkers = settings.maxWorkers;
     this.#maxTasksPerWorker = settings.maxTasksPerWorker;
     this.#endGraceMs = settings.endGraceMs;
-    this.#initializer = settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
+    this.#initializer =
+      settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
     this.#events = {
       message: (worker, message) => this.#onMessage(worker, message),
@@ -79,7 +86,11 @@ export abstract class PoolExecutor extends Executor {
   }
 
   /** Starts one worker of this pool's kind. */
-  protected abstract createWorker(initializer: CallableDef | undefined, initargs: unknown[], events: PoolWorkerEvents): PoolWorker;
+  protected abstract createWorker(
+    initializer: CallableDef | undefined,
+    initargs: unknown[],
+    events: PoolWorkerEvents,
+  ): PoolWorker;
 
   /** A new instance of this pool's broken error. */
   protected abstract newBrokenError(message: string, cause: unknown): BrokenExecutor;
@@ -98,14 +109,29 @@ export abstract class PoolExecutor extends Executor {
     return future;
   }
 
-  protected override submitChunk(fn: Callable, arity: number, flatArgs: unknown[], limits: CallLimits | undefined): Future<unknown[]> {
+  protected override submitChunk(
+    fn: Callable,
+    arity: number,
+    flatArgs: unknown[],
+    limits: CallLimits | undefined,
+  ): Future<unknown[]> {
     this.checkSubmit(fn);
-    return this.#enqueueLimited(new Call(new Future<unknown[]>(), this.#registry.resolve(fn), [arity, flatArgs], true, limits));
+    return this.#enqueueLimited(
+      new Call(
+        new Future<unknown[]>(),
+        this.#registry.resolve(fn),
+        [arity, flatArgs],
+        true,
+        limits,
+      ),
+    );
   }
 
   protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
     this.checkSubmit(fn);
-    return this.#enqueueLimited(new Call(new Future(), this.#registry.resolve(fn), args, false, limits));
+    return this.#enqueueLimited(
+      new Call(new Future(), this.#registry.resolve(fn), args, false, limits),
+    );
   }
 
   protected override endCall(future: Future<any>, reason: unknown): void {
@@ -118,7 +144,8 @@ export abstract class PoolExecutor extends Executor {
     if (limits !== undefined) {
       this.#limitedCalls.set(future, call);
       const signal = limits.signal;
-      const onAbort = signal === undefined ? undefined : () => this.#endLimitedCall(call, signal.reason);
+      const onAbort =
+        signal === undefined ? undefined : () => this.#endLimitedCall(call, signal.reason);
       if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
       future.addDoneCallback(() => {
         this.#limitedCalls.delete(future);
@@ -136,7 +163,9 @@ export abstract class PoolExecutor extends Executor {
   }
 
   protected override brokenError(): Error | undefined {
-    return this.#broken === undefined ? undefined : this.newBrokenError(this.#broken.message, this.#broken.cause);
+    return this.#broken === undefined
+      ? undefined
+      : this.newBrokenError(this.#broken.message, this.#broken.cause);
   }
 
   protected startShutdown(): Promise<void> {
@@ -157,7 +186,8 @@ export abstract class PoolExecutor extends Executor {
   protected endAllWorkers(signal: NodeJS.Signals | undefined, why: string): Promise<void> {
     const terminated = this.shutdown({ wait: true, cancelFutures: true });
     for (const worker of this.#workers) {
-      for (const call of worker.inFlight) if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
+      for (const call of worker.inFlight)
+        if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
       worker.ending = true;
       worker.ref(); // an idle (unref'd) worker's exit must still be seen, or the promise never resolves
       worker.end(signal);
@@ -195,10 +225,12 @@ export abstract class PoolExecutor extends Executor {
   #pickWorker(alone: boolean): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const worker of this.#workers) {
-      if (worker.stopping || worker.ending || worker.exited || worker.exclusive !== undefined) continue;
+      if (worker.stopping || worker.ending || worker.exited || worker.exclusive !== undefined)
+        continue;
       const load = worker.inFlight.length;
       if (load === 0) return worker;
-      if (!alone && load < this.#window && (best === undefined || load < best.inFlight.length)) best = worker;
+      if (!alone && load < this.#window && (best === undefined || load < best.inFlight.length))
+        best = worker;
     }
     if (this.#workers.size < this.#maxWorkers) return this.#startWorker();
     return best;
@@ -208,7 +240,14 @@ export abstract class PoolExecutor extends Executor {
   #hasSpareWorker(worker: PoolWorker): boolean {
     if (this.#workers.size < this.#maxWorkers) return true;
     for (const other of this.#workers) {
-      if (other !== worker && other.inFlight.length === 0 && !other.stopping && !other.ending && !other.exited) return true;
+      if (
+        other !== worker &&
+        other.inFlight.length === 0 &&
+        !other.stopping &&
+        !other.ending &&
+        !other.exited
+      )
+        return true;
     }
     return false;
   }
@@ -221,7 +260,11 @@ export abstract class PoolExecutor extends Executor {
   }
 
   #dropCancelledHead(): void {
-    for (let call = this.#queue.peek(); call !== undefined && call.future.cancelled(); call = this.#queue.peek()) {
+    for (
+      let call = this.#queue.peek();
+      call !== undefined && call.future.cancelled();
+      call = this.#queue.peek()
+    ) {
       this.#queue.shift();
       call.future.setRunningOrNotifyCancel();
     }
@@ -301,7 +344,11 @@ export abstract class PoolExecutor extends Executor {
       worker.prepareStart(worker.nextSeq);
       try {
         const single = [call.chunk ? -call.def.id - 1 : call.def.id, call.payload];
-        worker.post(timed ? { t: 'run', defs: undefined, calls: single, timed } : { t: 'run', defs: undefined, calls: single });
+        worker.post(
+          timed
+            ? { t: 'run', defs: undefined, calls: single, timed }
+            : { t: 'run', defs: undefined, calls: single },
+        );
         if (limited) worker.exclusive = call;
       } catch (error) {
         call.future.setException(
@@ -366,7 +413,8 @@ export abstract class PoolExecutor extends Executor {
         continue; // cancelled before it started, or failed already by a broken pool
       }
       if (status === Status.Returned) future.setResult(results[i + 1]);
-      else if (status === Status.Threw) future.setException(decodeThrown(results[i + 1] as EncodedThrown));
+      else if (status === Status.Threw)
+        future.setException(decodeThrown(results[i + 1] as EncodedThrown));
       else if (status === Status.ChunkThrew) {
         const [before, error] = results[i + 1] as [unknown[], EncodedThrown];
         future.setException(new ChunkFailure(before, decodeThrown(error)));
@@ -378,7 +426,8 @@ export abstract class PoolExecutor extends Executor {
   #observe(busyMs: number, calls: number): void {
     if (calls === 0) return;
     const perCall = busyMs / calls;
-    this.#averageCallMs = this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
+    this.#averageCallMs =
+      this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
     const ahead = Math.floor(HAND_AHEAD_MS / Math.max(this.#averageCallMs, 1e-6));
     this.#window = 1 + Math.min(Math.max(ahead, 1), MAX_WINDOW - 1);
   }
@@ -394,8 +443,16 @@ export abstract class PoolExecutor extends Executor {
     if (timeout === undefined) return;
     worker.timer = setTimeout(() => {
       worker.timer = undefined;
-      const name = call.def.kind === 'source' ? (call.def.name ? `"${call.def.name}"` : 'the submitted function') : callableName(call.def);
-      this.#endLimitedCall(call, new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`));
+      const name =
+        call.def.kind === 'source'
+          ? call.def.name
+            ? `"${call.def.name}"`
+            : 'the submitted function'
+          : callableName(call.def);
+      this.#endLimitedCall(
+        call,
+        new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
+      );
     }, timeout);
   }
 
@@ -454,22 +511,31 @@ export abstract class PoolExecutor extends Executor {
     worker.exclusive = undefined;
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();
-    const died = !worker.ending && !beingEnded && (!worker.stopping || lost.some((call) => !call.future.done()));
+    const died =
+      !worker.ending &&
+      !beingEnded &&
+      (!worker.stopping || lost.some((call) => !call.future.done()));
     if (died && !worker.ready && this.#broken === undefined) {
       // A worker that cannot start (its entry fails to load, its initializer kills it) would be
       // replaced forever: the pool is broken instead.
-      for (const call of lost) if (!call.future.done()) call.future.setException(this.newBrokenError(startFailure(worker, exit), exit.error));
+      for (const call of lost)
+        if (!call.future.done())
+          call.future.setException(this.newBrokenError(startFailure(worker, exit), exit.error));
       this.#breakPool(startFailure(worker, exit), exit.error);
     } else if (died && this.#broken === undefined) {
       const message = this.describeDeath(worker, exit);
       if (this.deathBreaksPool) {
-        for (const call of lost) if (!call.future.done()) call.future.setException(this.newBrokenError(message, exit.error));
+        for (const call of lost)
+          if (!call.future.done())
+            call.future.setException(this.newBrokenError(message, exit.error));
         this.#breakPool(message, exit.error);
       } else {
         this.#recoverCalls(worker, lost, () => new Error(message, { cause: exit.error }));
       }
     } else {
-      this.#recoverCalls(worker, lost, () => this.newBrokenError('The worker was ended while running this call.', undefined));
+      this.#recoverCalls(worker, lost, () =>
+        this.newBrokenError('The worker was ended while running this call.', undefined),
+      );
     }
     if (this.#queue.length > 0) this.#scheduleDispatch();
     this.#maybeFinishShutdown();
@@ -500,7 +566,8 @@ export abstract class PoolExecutor extends Executor {
       else call.future.setException(this.newBrokenError(message, cause));
     }
     for (const worker of this.#workers) {
-      for (const call of worker.inFlight) if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
+      for (const call of worker.inFlight)
+        if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
       worker.ending = true;
       worker.ref(); // an idle (unref'd) worker's exit must still be seen, or shutdown() never resolves
       worker.end();
@@ -527,7 +594,8 @@ export abstract class PoolExecutor extends Executor {
 }
 
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {
-  const how = exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+  const how =
+    exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
   const error = exit.error as Error | undefined;
   return (
     `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${error.message ?? error})`} before it was ready to run ` +
@@ -547,5 +615,7 @@ function isClonable(value: unknown): boolean {
 /** worker_threads throws a DataCloneError; fork()'s advanced serialization a plain Error saying the same. */
 function isDataCloneError(error: unknown): boolean {
   const candidate = error as Error | undefined;
-  return candidate?.name === 'DataCloneError' || /could not be cloned/.test(String(candidate?.message));
+  return (
+    candidate?.name === 'DataCloneError' || /could not be cloned/.test(String(candidate?.message))
+  );
 }

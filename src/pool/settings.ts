@@ -16,7 +16,13 @@ export const DEFAULT_END_GRACE_MS = 1000;
 export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   options: unknown,
   defaultMaxWorkers: number,
-): { options: Partial<T>; maxWorkers: number; initializer: Callable | undefined; initargs: unknown[]; endGraceMs: number } {
+): {
+  options: Partial<T>;
+  maxWorkers: number;
+  initializer: Callable | undefined;
+  initargs: unknown[];
+  endGraceMs: number;
+} {
   const checked = checkOptions<T>(options, 'options');
   const maxWorkers = checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers;
   let initializer: Callable | undefined;
@@ -24,7 +30,9 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
     try {
       checkCallable(checked.initializer);
     } catch {
-      throw new TypeError(`Expected \`initializer\` to be a function or a fromModule() reference, got ${typeof checked.initializer}.`);
+      throw new TypeError(
+        `Expected \`initializer\` to be a function or a fromModule() reference, got ${typeof checked.initializer}.`,
+      );
     }
     initializer = checked.initializer;
   }

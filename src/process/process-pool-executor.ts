@@ -16,14 +16,26 @@ export class ProcessPoolExecutor extends PoolExecutor {
   protected readonly deathBreaksPool = true;
 
   constructor(options?: ProcessPoolExecutorOptions) {
-    const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(options, availableParallelism());
+    const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(
+      options,
+      availableParallelism(),
+    );
     const { execArgv, env } = common.options;
-    const maxTasksPerChild = checkPositiveInteger(common.options.maxTasksPerChild, 'maxTasksPerChild') ?? Infinity;
-    if (execArgv !== undefined && execArgv !== null && (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))) {
-      throw new TypeError(`Expected \`execArgv\` to be an array of strings, got ${describe(execArgv)}.`);
+    const maxTasksPerChild =
+      checkPositiveInteger(common.options.maxTasksPerChild, 'maxTasksPerChild') ?? Infinity;
+    if (
+      execArgv !== undefined &&
+      execArgv !== null &&
+      (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))
+    ) {
+      throw new TypeError(
+        `Expected \`execArgv\` to be an array of strings, got ${describe(execArgv)}.`,
+      );
     }
     if (env !== undefined && env !== null && (typeof env !== 'object' || Array.isArray(env))) {
-      throw new TypeError(`Expected \`env\` to be an object of environment variables, got ${describe(env)}.`);
+      throw new TypeError(
+        `Expected \`env\` to be an object of environment variables, got ${describe(env)}.`,
+      );
     }
     super({ ...common, maxTasksPerWorker: maxTasksPerChild });
     this.#childOptions = { execArgv: execArgv ?? process.execArgv, env: env ?? process.env };
@@ -31,15 +43,25 @@ export class ProcessPoolExecutor extends PoolExecutor {
 
   /** Shuts the pool down and ends every child with SIGTERM; calls not started are cancelled, running ones fail. */
   terminateWorkers(): Promise<void> {
-    return this.endAllWorkers('SIGTERM', 'terminateWorkers() ended the child process running this call.');
+    return this.endAllWorkers(
+      'SIGTERM',
+      'terminateWorkers() ended the child process running this call.',
+    );
   }
 
   /** Shuts the pool down and ends every child with SIGKILL; calls not started are cancelled, running ones fail. */
   killWorkers(): Promise<void> {
-    return this.endAllWorkers('SIGKILL', 'killWorkers() ended the child process running this call.');
+    return this.endAllWorkers(
+      'SIGKILL',
+      'killWorkers() ended the child process running this call.',
+    );
   }
 
-  protected createWorker(initializer: CallableDef | undefined, initargs: unknown[], events: PoolWorkerEvents): PoolWorker {
+  protected createWorker(
+    initializer: CallableDef | undefined,
+    initargs: unknown[],
+    events: PoolWorkerEvents,
+  ): PoolWorker {
     return new ProcessWorker(initializer, initargs, this.#childOptions, events);
   }
 
@@ -48,7 +70,10 @@ export class ProcessPoolExecutor extends PoolExecutor {
   }
 
   protected describeDeath(worker: PoolWorker, exit: WorkerExit): string {
-    const how = exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+    const how =
+      exit.signal !== null
+        ? `was killed by signal ${exit.signal}`
+        : `exited with code ${exit.code}`;
     return (
       `A child process of the pool (pid ${worker.id}) ${how} while calls were pending or running, so the pool is broken. ` +
       `Create a new ProcessPoolExecutor to go on.`

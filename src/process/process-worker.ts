@@ -21,7 +21,12 @@ export class ProcessWorker extends PoolWorker {
   #error: unknown = undefined;
   #exitReported = false;
 
-  constructor(initializer: CallableDef | undefined, initargs: unknown[], options: ProcessWorkerOptions, events: PoolWorkerEvents) {
+  constructor(
+    initializer: CallableDef | undefined,
+    initargs: unknown[],
+    options: ProcessWorkerOptions,
+    events: PoolWorkerEvents,
+  ) {
     super();
     this.#child = fork(ENTRY, [], {
       serialization: 'advanced', // BigInt, Map, Set, Date, typed arrays and errors travel

@@ -31,11 +31,21 @@ const BUILTINS: Record<string, new (message?: string) => Error> = {
 };
 
 function isErrorLike(value: unknown): value is Error {
-  return value instanceof Error || (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).stack === 'string');
+  return (
+    value instanceof Error ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Error).message === 'string' &&
+      typeof (value as Error).stack === 'string')
+  );
 }
 
 /** Encodes a thrown value; `clonable` tells which property values may travel as they are. */
-export function encodeThrown(value: unknown, clonable: (value: unknown) => boolean, depth = 0): EncodedThrown {
+export function encodeThrown(
+  value: unknown,
+  clonable: (value: unknown) => boolean,
+  depth = 0,
+): EncodedThrown {
   if (!isErrorLike(value) || depth > 8) return { $value: clonable(value) ? value : String(value) };
   const error = value as Error & { errors?: unknown };
   const encoded: EncodedError = {
@@ -46,15 +56,32 @@ export function encodeThrown(value: unknown, clonable: (value: unknown) => boole
     builtin: builtinName(error),
   };
   if ('cause' in error) encoded.cause = encodeThrown(error.cause, clonable, depth + 1);
-  if (error instanceof AggregateError || (error.name === 'AggregateError' && Array.isArray(error.errors))) {
-    encoded.errors = (error.errors as unknown[]).map((inner) => encodeThrown(inner, clonable, depth + 1));
+  if (
+    error instanceof AggregateError ||
+    (error.name === 'AggregateError' && Array.isArray(error.errors))
+  ) {
+    encoded.errors = (error.errors as unknown[]).map((inner) =>
+      encodeThrown(inner, clonable, depth + 1),
+    );
   }
   for (const key of Object.keys(error)) {
-    if (key === 'cause' || key === 'errors' || key === 'stack' || key === 'message' || key === 'name') continue;
+    if (
+      key === 'cause' ||
+      key === 'errors' ||
+      key === 'stack' ||
+      key === 'message' ||
+      key === 'name'
+    )
+      continue;
     const prop = (error as unknown as Record<string, unknown>)[key];
-    (encoded.props ??= {})[key] = isErrorLike(prop) ? encodeThrown(prop, clonable, depth + 1) : clonable(prop) ? prop : String(prop);
+    (encoded.props ??= {})[key] = isErrorLike(prop)
+      ? encodeThrown(prop, clonable, depth + 1)
+      : clonable(prop)
+        ? prop
+        : String(prop);
   }
-  if (typeof DOMException !== 'undefined' && error instanceof DOMException) encoded.builtin = 'DOMException';
+  if (typeof DOMException !== 'undefined' && error instanceof DOMException)
+    encoded.builtin = 'DOMException';
   return encoded;
 }
 
@@ -63,7 +90,12 @@ function builtinName(error: Error): string | undefined {
   let proto = Object.getPrototypeOf(error);
   while (proto !== null) {
     const name = proto.constructor?.name;
-    if (typeof name === 'string' && Object.hasOwn(BUILTINS, name) && proto === globalThis[name as keyof typeof globalThis]?.prototype) return name;
+    if (
+      typeof name === 'string' &&
+      Object.hasOwn(BUILTINS, name) &&
+      proto === globalThis[name as keyof typeof globalThis]?.prototype
+    )
+      return name;
     proto = Object.getPrototypeOf(proto);
   }
   return undefined;
@@ -82,17 +114,34 @@ export function decodeThrown(encoded: EncodedThrown): unknown {
     error = new Ctor(encoded.message);
   }
   if (error.name !== encoded.name) {
-    Object.defineProperty(error, 'name', { value: encoded.name, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'name', {
+      value: encoded.name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
   if (encoded.stack !== undefined) {
-    Object.defineProperty(error, 'stack', { value: encoded.stack, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'stack', {
+      value: encoded.stack,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
   if (encoded.cause !== undefined) {
-    Object.defineProperty(error, 'cause', { value: decodeThrown(encoded.cause), writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'cause', {
+      value: decodeThrown(encoded.cause),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
   if (encoded.props !== undefined) {
     for (const [key, value] of Object.entries(encoded.props)) {
-      (error as unknown as Record<string, unknown>)[key] = isEncoded(value) ? decodeThrown(value) : value;
+      (error as unknown as Record<string, unknown>)[key] = isEncoded(value)
+        ? decodeThrown(value)
+        : value;
     }
   }
   return error;

@@ -21,22 +21,46 @@ export class ThreadPoolExecutor extends PoolExecutor {
   protected readonly deathBreaksPool = false;
 
   constructor(options?: ThreadPoolExecutorOptions) {
-    const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(options, Math.min(32, availableParallelism() + 4));
+    const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(
+      options,
+      Math.min(32, availableParallelism() + 4),
+    );
     const { threadNamePrefix, resourceLimits } = common.options;
-    if (threadNamePrefix !== undefined && threadNamePrefix !== null && typeof threadNamePrefix !== 'string') {
-      throw new TypeError(`Expected \`threadNamePrefix\` to be a string, got ${describe(threadNamePrefix)}.`);
+    if (
+      threadNamePrefix !== undefined &&
+      threadNamePrefix !== null &&
+      typeof threadNamePrefix !== 'string'
+    ) {
+      throw new TypeError(
+        `Expected \`threadNamePrefix\` to be a string, got ${describe(threadNamePrefix)}.`,
+      );
     }
-    if (resourceLimits !== undefined && resourceLimits !== null && (typeof resourceLimits !== 'object' || Array.isArray(resourceLimits))) {
-      throw new TypeError(`Expected \`resourceLimits\` to be an object of Worker resource limits, got ${describe(resourceLimits)}.`);
+    if (
+      resourceLimits !== undefined &&
+      resourceLimits !== null &&
+      (typeof resourceLimits !== 'object' || Array.isArray(resourceLimits))
+    ) {
+      throw new TypeError(
+        `Expected \`resourceLimits\` to be an object of Worker resource limits, got ${describe(resourceLimits)}.`,
+      );
     }
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
     this.#resourceLimits = resourceLimits ?? undefined;
   }
 
-  protected createWorker(initializer: CallableDef | undefined, initargs: unknown[], events: PoolWorkerEvents): PoolWorker {
+  protected createWorker(
+    initializer: CallableDef | undefined,
+    initargs: unknown[],
+    events: PoolWorkerEvents,
+  ): PoolWorker {
     const name = `${this.#namePrefix}_${this.#threadCount++}`;
-    return new ThreadWorker(initializer, initargs, { name, resourceLimits: this.#resourceLimits }, events);
+    return new ThreadWorker(
+      initializer,
+      initargs,
+      { name, resourceLimits: this.#resourceLimits },
+      events,
+    );
   }
 
   protected newBrokenError(message: string, cause: unknown): BrokenExecutor {
@@ -48,7 +72,10 @@ export class ThreadPoolExecutor extends PoolExecutor {
     if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
       return `Worker thread ${worker.id} ran out of memory while running this call (its resourceLimits were reached); the pool replaced it.`;
     }
-    const why = error === undefined ? `it exited with code ${exit.code}` : `it exited with code ${exit.code} after an uncaught error: ${error.message ?? error}`;
+    const why =
+      error === undefined
+        ? `it exited with code ${exit.code}`
+        : `it exited with code ${exit.code} after an uncaught error: ${error.message ?? error}`;
     return `Worker thread ${worker.id} died while running this call: ${why}. The pool replaced it; the other calls go on.`;
   }
 }

@@ -22,10 +22,21 @@ export class ThreadWorker extends PoolWorker {
   readonly #flags: Int32Array;
   #error: unknown = undefined;
 
-  constructor(initializer: CallableDef | undefined, initargs: unknown[], options: ThreadWorkerOptions, events: PoolWorkerEvents) {
+  constructor(
+    initializer: CallableDef | undefined,
+    initargs: unknown[],
+    options: ThreadWorkerOptions,
+    events: PoolWorkerEvents,
+  ) {
     super();
-    this.#flags = new Int32Array(new SharedArrayBuffer(START_FLAG_SLOTS * Int32Array.BYTES_PER_ELEMENT));
-    const init: WorkerInit = { initializer, initargs, startFlags: this.#flags.buffer as SharedArrayBuffer };
+    this.#flags = new Int32Array(
+      new SharedArrayBuffer(START_FLAG_SLOTS * Int32Array.BYTES_PER_ELEMENT),
+    );
+    const init: WorkerInit = {
+      initializer,
+      initargs,
+      startFlags: this.#flags.buffer as SharedArrayBuffer,
+    };
     this.#worker = new Worker(ENTRY, {
       workerData: { init },
       name: options.name,
@@ -36,7 +47,9 @@ export class ThreadWorker extends PoolWorker {
     this.#worker.on('error', (error) => {
       this.#error = error;
     });
-    this.#worker.on('exit', (code) => events.exit(this, { code, signal: null, error: this.#error }));
+    this.#worker.on('exit', (code) =>
+      events.exit(this, { code, signal: null, error: this.#error }),
+    );
   }
 
   post(message: ToWorker): void {
@@ -56,7 +69,12 @@ export class ThreadWorker extends PoolWorker {
   }
 
   preventStart(seq: number, reclaim: boolean): boolean {
-    const before = Atomics.compareExchange(this.#flags, seq & SLOT_MASK, StartFlag.Queued, reclaim ? StartFlag.Reclaimed : StartFlag.Cancelled);
+    const before = Atomics.compareExchange(
+      this.#flags,
+      seq & SLOT_MASK,
+      StartFlag.Queued,
+      reclaim ? StartFlag.Reclaimed : StartFlag.Cancelled,
+    );
     return before !== StartFlag.Started;
   }
 

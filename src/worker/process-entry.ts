@@ -7,7 +7,9 @@ import type { ToWorker } from '../protocol/messages.js';
 import { WorkerRuntime } from './runtime.js';
 
 if (typeof process.send !== 'function') {
-  throw new Error('This module is the entry of a ProcessPoolExecutor child process; it is not meant to be run directly.');
+  throw new Error(
+    'This module is the entry of a ProcessPoolExecutor child process; it is not meant to be run directly.',
+  );
 }
 
 // A parent that exits or is killed closes the IPC channel: leave at once.

@@ -11,7 +11,8 @@ export function compileSource(source: string, name: string): AnyFunction {
   // `__name(fn, "name")` helper that the source text does not carry: give the worker the same helper.
   if (source.includes('__name(') && !('__name' in globalThis)) {
     Object.defineProperty(globalThis, '__name', {
-      value: (target: object, value: string) => Object.defineProperty(target, 'name', { value, configurable: true }),
+      value: (target: object, value: string) =>
+        Object.defineProperty(target, 'name', { value, configurable: true }),
       configurable: true,
       writable: true,
     });
@@ -33,7 +34,9 @@ export function compileSource(source: string, name: string): AnyFunction {
     }
   }
   if (typeof compiled !== 'function') {
-    throw new TypeError(`The source sent for ${name ? `"${name}"` : 'the submitted function'} did not evaluate to a function.`);
+    throw new TypeError(
+      `The source sent for ${name ? `"${name}"` : 'the submitted function'} did not evaluate to a function.`,
+    );
   }
   return compiled as AnyFunction;
 }
@@ -44,9 +47,12 @@ export async function importExport(module: string, exportName: string): Promise<
   try {
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`Could not import module ${module} for its export "${exportName}": ${(error as Error)?.message ?? error}${typeScriptHint(module, error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `Could not import module ${module} for its export "${exportName}": ${(error as Error)?.message ?? error}${typeScriptHint(module, error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const exported = namespace[exportName];
   if (typeof exported !== 'function') {
@@ -66,7 +72,11 @@ export async function importExport(module: string, exportName: string): Promise<
  * nothing). Say how to register it in each worker.
  */
 function typeScriptHint(module: string, error: unknown): string {
-  if ((error as { code?: string })?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(module)) return '';
+  if (
+    (error as { code?: string })?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' ||
+    !/\.[cm]?ts$/.test(module)
+  )
+    return '';
   return (
     `. This worker has no TypeScript loader: register one in every worker with the initializer option, ` +
     `e.g. initializer: fromModule('tsx/esm/api', 'register'), or submit the compiled JavaScript module.`

@@ -6,7 +6,13 @@
 
 import { setWorkerCallSignal } from '../current-signal.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
-import { Status, type CallableDef, type FromWorker, type ToWorker, type WorkerInit } from '../protocol/messages.js';
+import {
+  Status,
+  type CallableDef,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+} from '../protocol/messages.js';
 import { explainFreeVariable, resolveCallable } from './resolve-callable.js';
 
 export interface WorkerSide {
@@ -28,7 +34,11 @@ const FLUSH_EVERY_RESULTS = 128;
 const FLUSH_EVERY_MS = 1;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 export class WorkerRuntime {
@@ -58,7 +68,9 @@ export class WorkerRuntime {
 
   constructor(side: WorkerSide, init: WorkerInit) {
     this.#side = side;
-    setWorkerCallSignal(() => (this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal));
+    setWorkerCallSignal(() =>
+      this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal,
+    );
     this.#initialized = this.#initialize(init);
   }
 
@@ -67,7 +79,10 @@ export class WorkerRuntime {
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
-          this.#functions.set(def.id, this.#initDone ? resolveCallable(def) : this.#resolveAfterInit(def));
+          this.#functions.set(
+            def.id,
+            this.#initDone ? resolveCallable(def) : this.#resolveAfterInit(def),
+          );
         }
       }
       const calls = message.calls;
@@ -77,7 +92,9 @@ export class WorkerRuntime {
       if (!this.#draining) void this.#drain();
     } else if (message.t === 'abort') {
       if (message.seq === this.#runningSeq) {
-        (this.#controller ??= new AbortController()).abort(decodeThrown(message.reason as EncodedThrown));
+        (this.#controller ??= new AbortController()).abort(
+          decodeThrown(message.reason as EncodedThrown),
+        );
       }
     } else if (message.t === 'stop') {
       this.#stopping = true;
@@ -91,7 +108,9 @@ export class WorkerRuntime {
    * initializer registers, such as a TypeScript loader that worker threads do not inherit on Node 20).
    */
   #resolveAfterInit(def: CallableDef): Promise<AnyFunction> {
-    const later = this.#initialized.then((ok) => (ok ? resolveCallable(def) : Promise.reject(new Error('The initializer failed.'))));
+    const later = this.#initialized.then((ok) =>
+      ok ? resolveCallable(def) : Promise.reject(new Error('The initializer failed.')),
+    );
     later.catch(() => undefined); // a call that is cancelled never awaits it: no unhandled rejection
     return later;
   }
@@ -109,7 +128,10 @@ export class WorkerRuntime {
       this.#side.send({ t: 'ready' });
       return true;
     } catch (error) {
-      this.#side.send({ t: 'initFailed', error: encodeThrown(explainFreeVariable(error, init.initializer), this.#side.clonable) });
+      this.#side.send({
+        t: 'initFailed',
+        error: encodeThrown(explainFreeVariable(error, init.initializer), this.#side.clonable),
+      });
       return false;
     }
   }
@@ -157,12 +179,16 @@ export class WorkerRuntime {
           if (this.#results.length > 0 && !this.#fastDefs.has(id)) this.#flush();
           const startedAt = performance.now();
           // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
-          const pending = op >= 0 ? this.#runOne(fn, payload, id) : this.#runChunk(fn, payload as [number, unknown[]], id);
+          const pending =
+            op >= 0
+              ? this.#runOne(fn, payload, id)
+              : this.#runChunk(fn, payload as [number, unknown[]], id);
           if (pending !== undefined) {
             // An async call may wait long (I/O, a timer) while the results of the calls before it
             // sit unsent here: send them if it has not settled within FLUSH_EVERY_MS, or their
             // futures would wait for it (a fast call's result arrived only once a slow one ended).
-            if (this.#results.length > 0 && this.#flushTimer === undefined) this.#flushTimer = setTimeout(this.#flushLate, FLUSH_EVERY_MS);
+            if (this.#results.length > 0 && this.#flushTimer === undefined)
+              this.#flushTimer = setTimeout(this.#flushLate, FLUSH_EVERY_MS);
             await pending;
           }
           this.#runningSeq = -1;
@@ -175,7 +201,11 @@ export class WorkerRuntime {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }
-        if (this.#results.length >= FLUSH_EVERY_RESULTS * 2 || (now ?? performance.now()) - this.#busySince >= FLUSH_EVERY_MS) this.#flush();
+        if (
+          this.#results.length >= FLUSH_EVERY_RESULTS * 2 ||
+          (now ?? performance.now()) - this.#busySince >= FLUSH_EVERY_MS
+        )
+          this.#flush();
       }
       this.#queue = [];
       this.#head = 0;
@@ -210,13 +240,22 @@ export class WorkerRuntime {
   }
 
   /** A chunk: `[arity, flatArgs]`, the argument lists back to back (see map.ts). */
-  #runChunk(fn: AnyFunction, [arity, flat]: [number, unknown[]], id: number): Promise<void> | undefined {
+  #runChunk(
+    fn: AnyFunction,
+    [arity, flat]: [number, unknown[]],
+    id: number,
+  ): Promise<void> | undefined {
     const count = arity === 0 ? 0 : flat.length / arity;
     const values: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) {
       let value: unknown;
       try {
-        value = arity === 1 ? fn(flat[i]) : arity === 2 ? fn(flat[2 * i], flat[2 * i + 1]) : fn(...flat.slice(i * arity, i * arity + arity));
+        value =
+          arity === 1
+            ? fn(flat[i])
+            : arity === 2
+              ? fn(flat[2 * i], flat[2 * i + 1])
+              : fn(...flat.slice(i * arity, i * arity + arity));
       } catch (error) {
         values.length = i;
         this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
@@ -231,7 +270,15 @@ export class WorkerRuntime {
     return undefined;
   }
 
-  async #finishChunkAsync(fn: AnyFunction, arity: number, flat: unknown[], values: unknown[], from: number, first: PromiseLike<unknown>, id: number): Promise<void> {
+  async #finishChunkAsync(
+    fn: AnyFunction,
+    arity: number,
+    flat: unknown[],
+    values: unknown[],
+    from: number,
+    first: PromiseLike<unknown>,
+    id: number,
+  ): Promise<void> {
     const count = values.length;
     for (let i = from; i < count; i++) {
       try {
@@ -253,7 +300,10 @@ export class WorkerRuntime {
 
   #encode(error: unknown, id: number): unknown {
     const def = this.#defs.get(id);
-    return encodeThrown(def === undefined ? error : explainFreeVariable(error, def), this.#side.clonable);
+    return encodeThrown(
+      def === undefined ? error : explainFreeVariable(error, def),
+      this.#side.clonable,
+    );
   }
 
   /**
@@ -267,7 +317,11 @@ export class WorkerRuntime {
   #flush(): void {
     if (this.#results.length === 0) return;
     const now = performance.now();
-    const message: FromWorker = { t: 'done', results: this.#results, busyMs: now - this.#busySince };
+    const message: FromWorker = {
+      t: 'done',
+      results: this.#results,
+      busyMs: now - this.#busySince,
+    };
     this.#results = [];
     this.#busySince = now;
     try {
@@ -284,13 +338,20 @@ export class WorkerRuntime {
     for (let i = 0; i < fixed.length; i += 2) {
       const status = fixed[i];
       const payload = fixed[i + 1];
-      if (status === Status.Returned && this.#chunkValues.has(payload as unknown[]) && !this.#side.clonable(payload)) {
+      if (
+        status === Status.Returned &&
+        this.#chunkValues.has(payload as unknown[]) &&
+        !this.#side.clonable(payload)
+      ) {
         // A chunk whose every item returned, one of them a value that cannot travel: that item
         // fails like a throwing one, so the items before it are still yielded.
         const values = payload as unknown[];
         const firstBad = values.findIndex((value) => !this.#side.clonable(value));
         fixed[i] = Status.ChunkThrew;
-        fixed[i + 1] = [values.slice(0, firstBad === -1 ? values.length : firstBad), encodeThrown(unclonableResult(why), this.#side.clonable)];
+        fixed[i + 1] = [
+          values.slice(0, firstBad === -1 ? values.length : firstBad),
+          encodeThrown(unclonableResult(why), this.#side.clonable),
+        ];
       } else if (status === Status.Returned && !this.#side.clonable(payload)) {
         fixed[i] = Status.Threw;
         fixed[i + 1] = encodeThrown(unclonableResult(why), this.#side.clonable);
@@ -298,7 +359,10 @@ export class WorkerRuntime {
         // Keep the results before the first value that cannot travel; that item becomes the error.
         const values = (payload as [unknown[], unknown])[0];
         const firstBad = values.findIndex((value) => !this.#side.clonable(value));
-        fixed[i + 1] = [values.slice(0, firstBad === -1 ? values.length : firstBad), encodeThrown(unclonableResult(why), this.#side.clonable)];
+        fixed[i + 1] = [
+          values.slice(0, firstBad === -1 ? values.length : firstBad),
+          encodeThrown(unclonableResult(why), this.#side.clonable),
+        ];
       }
     }
     return fixed;

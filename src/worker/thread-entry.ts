@@ -2,7 +2,12 @@
 // the start flags it shares with the pool.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { START_FLAG_SLOTS, StartFlag, type ToWorker, type WorkerInit } from '../protocol/messages.js';
+import {
+  START_FLAG_SLOTS,
+  StartFlag,
+  type ToWorker,
+  type WorkerInit,
+} from '../protocol/messages.js';
 import { WorkerRuntime } from './runtime.js';
 
 const init = (workerData as { init: WorkerInit }).init;
@@ -22,7 +27,9 @@ const runtime = new WorkerRuntime(
       }
     },
     // Whichever side moves the flag off Queued first wins: the pool to cancel, or we to start.
-    claimStart: (seq) => Atomics.compareExchange(startFlags, seq & slotMask, StartFlag.Queued, StartFlag.Started) === StartFlag.Queued,
+    claimStart: (seq) =>
+      Atomics.compareExchange(startFlags, seq & slotMask, StartFlag.Queued, StartFlag.Started) ===
+      StartFlag.Queued,
     exit: () => process.exit(0),
   },
   init,

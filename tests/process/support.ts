@@ -143,9 +143,7 @@ export interface NodeRun {
   /** Resolves with the first stdout line matching `pattern` (fails after `ms`). */
   line(pattern: RegExp, ms?: number): Promise<string>;
   /** Resolves once the process has exited (fails after `ms`). */
-  exit(
-    ms?: number,
-  ): Promise<{
+  exit(ms?: number): Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;
     stdout: string;

@@ -86,7 +86,10 @@ describe('by source', () => {
   test("a function wrapped by esbuild's keepNames (__name helper, as under tsx) still travels", async () => {
     await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
     // The source text a tsx user's function has: an inner function wrapped in the module's __name().
-    const underTsx = new Function('n', 'const double = __name((x) => x * 2, "double"); return double.name + ":" + double(n);');
+    const underTsx = new Function(
+      'n',
+      'const double = __name((x) => x * 2, "double"); return double.name + ":" + double(n);',
+    );
     expect(await executor.submit(underTsx as (n: number) => string, 21)).toBe('double:42');
   });
 

@@ -67,7 +67,11 @@ export class InlineExecutor extends Executor {
   protected override endCall(): void {}
 
   /** Runs the items one after another; the first error fails the chunk with a ChunkFailure. */
-  protected override submitChunk(fn: Callable, arity: number, flatArgs: unknown[]): Future<unknown[]> {
+  protected override submitChunk(
+    fn: Callable,
+    arity: number,
+    flatArgs: unknown[],
+  ): Future<unknown[]> {
     this.checkSubmit(fn);
     const argLists: unknown[][] = [];
     for (let i = 0; i < flatArgs.length; i += arity) argLists.push(flatArgs.slice(i, i + arity));
