@@ -43,7 +43,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   // a function of T makes Future invariant in T, and then a Future<number> is not a Future<unknown>,
   // so `wait([numberFuture, stringFuture])` would not type-check. `addDoneCallback` keeps the types.
   #callbacks: Array<(future: any) => void> | undefined = undefined;
-  #waiters: Set<Waiter> | undefined = undefined;
+  // Most futures have at most one waiter (one wait() or asCompleted() over them): held bare, and
+  // only a second one makes a Set, so waiting on a million futures does not make a million Sets.
+  #waiters: Waiter | Set<Waiter> | undefined = undefined;
   #remote: RemoteStart | undefined = undefined;
   // Created only when someone awaits without a timeout, so a failed future nobody awaits never
   // produces a rejected promise, and so never an `unhandledRejection`.
@@ -195,17 +197,23 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Internal: registers a waiter to be told when this future ends. */
   addWaiter(waiter: Waiter): void {
-    (this.#waiters ??= new Set()).add(waiter);
+    const waiters = this.#waiters;
+    if (waiters === undefined) this.#waiters = waiter;
+    else if (waiters instanceof Set) waiters.add(waiter);
+    else if (waiters !== waiter) this.#waiters = new Set([waiters, waiter]);
   }
 
   /** Internal: unregisters a waiter; waiters that stop waiting must call this. */
   removeWaiter(waiter: Waiter): void {
-    this.#waiters?.delete(waiter);
+    const waiters = this.#waiters;
+    if (waiters === waiter) this.#waiters = undefined;
+    else if (waiters instanceof Set) waiters.delete(waiter);
   }
 
   /** Internal: how many waiters are registered (tests check that nothing is left behind). */
   get waiterCount(): number {
-    return this.#waiters?.size ?? 0;
+    const waiters = this.#waiters;
+    return waiters === undefined ? 0 : waiters instanceof Set ? waiters.size : 1;
   }
 
   /** Internal: whether the future finished with an error (false while not finished). */
@@ -226,11 +234,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const waiters = this.#waiters;
     if (waiters !== undefined) {
       this.#waiters = undefined;
-      for (const waiter of waiters) {
-        if (this.#state !== 'FINISHED') waiter.addCancelled(this as Future<unknown>);
-        else if (this.#failed) waiter.addException(this as Future<unknown>);
-        else waiter.addResult(this as Future<unknown>);
-      }
+      if (waiters instanceof Set) for (const waiter of waiters) this.#notify(waiter);
+      else this.#notify(waiters);
     }
     if (this.#settled !== undefined) this.#settle();
     const callbacks = this.#callbacks;
@@ -238,6 +243,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#callbacks = undefined;
       for (const fn of callbacks) this.#runCallback(fn);
     }
+  }
+
+  #notify(waiter: Waiter): void {
+    if (this.#state !== 'FINISHED') waiter.addCancelled(this as Future<unknown>);
+    else if (this.#failed) waiter.addException(this as Future<unknown>);
+    else waiter.addResult(this as Future<unknown>);
   }
 
   #settle(): void {
