@@ -3,11 +3,13 @@
 //   2. on a ThreadPoolExecutor, with wait(..., { returnWhen: FIRST_EXCEPTION }): stop at the first failure;
 //   3. on an EventLoopExecutor, with asCompleted: the same calls on this thread's own event loop.
 //
-//   node --import tsx examples/urls.ts [--urls FILE] [--workers N] [--timeout MS] [--call-timeout MS]
+//   node --import tsx examples/urls.ts [--urls FILE] [--workers N] [--timeout MS] [--call-timeout MS|0]
 //                                      [--no-progress]
 //
 // By default it serves its own pages on 127.0.0.1 (known sizes, one slow page, one that fails with
-// status 500), so it runs without a network. `--urls FILE` fetches your list (one URL a line).
+// status 500), so it runs without a network, and gives each call 2 s from its start (`schedule`):
+// the slow page shows as timed out, its fetch stopped through currentSignal(). `--urls FILE`
+// fetches your list (one URL a line), with no call timeout unless you give one.
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -29,10 +31,13 @@ import { createReporter, type Reporter } from './support/progress.js';
  * Fetches `url` within `timeoutMs` ms and returns its bytes, like the docs' `load_url`; a status
  * other than 2xx is an error, as with urllib. Self-contained (it uses only its parameters and
  * globals), so it travels to a worker thread by its source text; the EventLoopExecutor calls it
- * as it is. Code it needs in a worker, it imports there: `await import('concurrent-futures')`.
+ * as it is. It passes its call's `currentSignal()` to fetch, so when the executor ends the call
+ * (its per-call timeout passed), the request stops at once and the worker is free again.
  */
 export async function loadUrl(url: string, timeoutMs: number): Promise<Uint8Array> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const { currentSignal } = await import('concurrent-futures');
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), currentSignal()]);
+  const response = await fetch(url, { signal });
   if (!response.ok) {
     await response.body?.cancel(); // frees the connection for the next request
     throw new Error(`HTTP Error ${response.status}: ${response.statusText}`);
@@ -49,7 +54,8 @@ export interface UrlsOptions {
   timeoutMs?: number;
   /**
    * Per call, in ms, enforced by the executor from the call's start (`schedule`): a call past it
-   * fails with TimeoutError and is ended. Default: none.
+   * fails with TimeoutError and is ended. Default: 2000 against the local server (whose slow page
+   * takes 5 s, so it shows as timed out), none with your own URLs; 0: none.
    */
   callTimeoutMs?: number;
   /** A progress bar: `'auto'` (default) shows one on a terminal when there are 30 URLs or more. */
@@ -80,8 +86,8 @@ export interface UrlsRun {
 
 export interface UrlsReport {
   urls: string[];
-  /** What the local server's pages should give (empty with a user's list). */
-  expected: Map<string, number | 'fails'>;
+  /** The byte count each of the local server's ordinary pages should give (empty with a user's list). */
+  expected: Map<string, number>;
   runs: UrlsRun[];
 }
 
@@ -93,7 +99,11 @@ export async function runUrls(options: UrlsOptions = {}): Promise<UrlsReport> {
   const server = options.urls === undefined ? await startPageServer(options.server) : undefined;
   try {
     const urls = options.urls ?? server!.pages.map((page) => page.url);
-    const expected = new Map(server?.pages.map((page) => [page.url, page.expect]) ?? []);
+    const expected = new Map(
+      server?.pages.flatMap((page) =>
+        typeof page.expect === 'number' ? [[page.url, page.expect] as const] : [],
+      ) ?? [],
+    );
     print(
       `== URLs: ${urls.length} pages, ${workers} calls at once${server ? ', from a local server' : ''} ==`,
     );
@@ -102,7 +112,7 @@ export async function runUrls(options: UrlsOptions = {}): Promise<UrlsReport> {
       urls,
       server,
       timeoutMs,
-      callTimeoutMs: options.callTimeoutMs,
+      callTimeoutMs: (options.callTimeoutMs ?? (server ? 2000 : 0)) || undefined,
       print,
       progress: options.progress ?? 'auto',
     };
@@ -265,9 +275,13 @@ function startRun(name: string, job: Job) {
         reporter.line(`'${url}' page is ${data.byteLength} bytes`);
       } catch (error) {
         run.failed.set(url, error);
-        reporter.line(
-          `'${url}' generated an exception: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        if (error instanceof Error && error.name === 'TimeoutError') {
+          reporter.line(`'${url}' timed out: ${error.message}`);
+        } else {
+          reporter.line(
+            `'${url}' generated an exception: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
       }
       reporter.tick();
     },
@@ -323,7 +337,9 @@ export async function parseUrlsArgs(argv: string[]): Promise<UrlsOptions> {
   if (values.timeout !== undefined)
     options.timeoutMs = positiveNumber(values.timeout, '--timeout', false);
   if (values['call-timeout'] !== undefined) {
-    options.callTimeoutMs = positiveNumber(values['call-timeout'], '--call-timeout', false);
+    // 0 turns the call timeout off.
+    const text = values['call-timeout'];
+    options.callTimeoutMs = text.trim() === '0' ? 0 : positiveNumber(text, '--call-timeout', false);
   }
   return options;
 }

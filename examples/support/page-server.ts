@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 export interface PageServerOptions {
   /** Wait before every response, in ms. Default 100. */
   latencyMs?: number;
-  /** Wait before the slow page's response, in ms. Default 1500. */
+  /** Wait before the slow page's response, in ms. Default 5000: well past the example's call timeout. */
   slowMs?: number;
 }
 
 export interface PageServer {
-  /** The pages to fetch, in order: what each should give (a byte count, or 'fails'). */
-  pages: Array<{ url: string; expect: number | 'fails' }>;
+  /** The pages to fetch, in order: what each should give (a byte count, 'fails', or 'slow': it answers after `slowMs`). */
+  pages: Array<{ url: string; expect: number | 'fails' | 'slow' }>;
   /** The most requests the server answered at once since the last call (the first: since it started). */
   takePeakRequests(): number;
   close(): Promise<void>;
@@ -22,11 +22,11 @@ export interface PageServer {
 
 /** Sizes of the ordinary pages, in bytes. */
 const SIZES = [1_000, 5_000, 10_000, 50_000, 100_000, 250_000, 500_000, 1_000_000];
-const SLOW_SIZE = 20_000;
+const SLOW_SIZE = 20_000; // if it is waited for at all
 
 export async function startPageServer(options: PageServerOptions = {}): Promise<PageServer> {
   const latencyMs = options.latencyMs ?? 100;
-  const slowMs = options.slowMs ?? 1500;
+  const slowMs = options.slowMs ?? 5000;
   let open = 0;
   let peak = 0;
   const server: Server = createServer((request, response) => {
@@ -58,7 +58,7 @@ export async function startPageServer(options: PageServerOptions = {}): Promise<
   // pages are done, some running and some not started (which the wait() variant shows).
   const pages = [
     ...ordinary.slice(0, 2),
-    { url: `${base}/slow`, expect: SLOW_SIZE },
+    { url: `${base}/slow`, expect: 'slow' as const },
     ...ordinary.slice(2, 3),
     { url: `${base}/fail`, expect: 'fails' as const },
     ...ordinary.slice(3),

@@ -66,7 +66,7 @@ test("primes: both pools give the docs' answers, in input order, and the times a
   expect(stdout).toMatch(/^ThreadPoolExecutor\.map\s+2\s+[\d.]+ s\s+[\d.]+x$/m);
 }, 60_000);
 
-test('urls: every page with its byte count, the failing page as failed, three runs side by side', async () => {
+test('urls: every page with its byte count, the failing page as failed, the slow page timed out, three runs side by side', async () => {
   const stdout = await runExample('examples/urls.ts');
   const byName = sections(stdout);
   expect([...byName.keys()]).toEqual([
@@ -77,6 +77,7 @@ test('urls: every page with its byte count, the failing page as failed, three ru
   for (const [name, lines] of byName) {
     const loaded = new Map<string, number>();
     const failed: string[] = [];
+    const timedOut: string[] = [];
     const notDone: string[] = [];
     for (const line of lines) {
       let match = /^'(http:\/\/127\.0\.0\.1:\d+(\/\S*))' page is (\d+) bytes$/.exec(line);
@@ -86,28 +87,36 @@ test('urls: every page with its byte count, the failing page as failed, three ru
         failed.push(match[1]!);
         expect(match[2]).toBe('HTTP Error 500: Internal Server Error');
       }
+      match = /^'http:\/\/127\.0\.0\.1:\d+(\/\S*)' timed out: (.*)$/.exec(line);
+      if (match !== null) {
+        timedOut.push(match[1]!);
+        expect(match[2]).toMatch(/ran past its timeout of 2000 ms/);
+      }
       match = /^'http:\/\/127\.0\.0\.1:\d+(\/\S*)' not done at the first failure: /.exec(line);
       if (match !== null) notDone.push(match[1]!);
     }
     // The one failing page, reported as failed, in every run (wait() returns because of it).
     expect(failed).toEqual(['/fail']);
-    for (const [path, bytes] of loaded) {
-      expect(bytes).toBe(path === '/slow' ? 20_000 : Number(/^\/pages\/(\d+)$/.exec(path)![1]));
-    }
-    expect(loaded.size + failed.length + notDone.length).toBe(10);
+    for (const [path, bytes] of loaded)
+      expect(bytes).toBe(Number(/^\/pages\/(\d+)$/.exec(path)![1]));
+    expect(loaded.size + failed.length + timedOut.length + notDone.length).toBe(10);
     if (name.endsWith('asCompleted')) {
+      // The slow page answers after 5 s; its call is ended at 2 s from its start.
+      expect(timedOut).toEqual(['/slow']);
       expect(notDone).toEqual([]);
-      expect(loaded.size).toBe(9);
+      expect(loaded.size).toBe(8);
+    } else {
+      expect(notDone).toContain('/slow'); // still running when wait() returned at the failure
     }
     expect(lines.join('\n')).toContain(
-      `${name}: ${loaded.size} loaded, 1 failed, ${notDone.length} not done, in `,
+      `${name}: ${loaded.size} loaded, ${failed.length + timedOut.length} failed, ${notDone.length} not done, in `,
     );
   }
   expect(stdout).toMatch(
     /^run\s+loaded\s+failed\s+not done\s+time\s+with shutdown\s+calls at once\s+memory$/m,
   );
   expect(stdout).toMatch(
-    /^EventLoopExecutor \+ asCompleted\s+9\s+1\s+0\s+[\d.]+ s\s+[\d.]+ s\s+5\s+[+-][\d.]+ MB$/m,
+    /^EventLoopExecutor \+ asCompleted\s+8\s+2\s+0\s+[\d.]+ s\s+[\d.]+ s\s+5\s+[+-][\d.]+ MB$/m,
   );
   expect(stdout).toContain('byte counts match the pages served: yes');
 }, 60_000);
