@@ -60,12 +60,18 @@ export function runCall<R>(
   return storageInUse ? callSignals.run(NEVER_ABORTED, fn, ...args) : fn(...args);
 }
 
-export function plainCallStarted(): void {
+/**
+ * A plain call starts: counted only while the storage is off (once it is on, plain calls run inside
+ * it and currentSignal() is exact). Returns whether it was counted, for `plainCallEnded`.
+ */
+export function plainCallStarted(): boolean {
+  if (storageInUse) return false;
   plainCallsRunning++;
+  return true;
 }
 
-export function plainCallEnded(): void {
-  plainCallsRunning--;
+export function plainCallEnded(counted: boolean): void {
+  if (counted) plainCallsRunning--;
 }
 
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */

@@ -75,7 +75,8 @@ export abstract class Executor {
     ...iterablesAndOptions: [...IterablesOf<A>, MapOptions]
   ): AsyncIterableIterator<Awaited<R>>;
   map(fn: Callable, ...rest: unknown[]): AsyncIterableIterator<unknown> {
-    checkCallable(fn);
+    // submit's checks, now: an async source submits only later, and map() must throw at once.
+    this.checkSubmit(fn);
     const last = rest[rest.length - 1];
     const options = isOptionsObject(last) ? (rest.pop() as MapOptions) : {};
     const timeout = checkTimeout(options.timeout, 'timeout');

@@ -59,6 +59,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #sourceError: { error: unknown } | undefined = undefined;
   #filling: Promise<void> | undefined = undefined;
   #ended = false;
+  /** The unit whose result a step is awaiting: off #units, but not done with. */
+  #current: Unit | undefined = undefined;
   #aborted: { reason: unknown } | undefined = undefined;
   #onAbort: (() => void) | undefined = undefined;
   // Results at hand (a chunk's values), yielded before the next unit is awaited.
@@ -108,7 +110,12 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     }
     // Submission happens now, at map(), as in Python. A sync source that throws, or a submit that
     // throws (executor shut down or broken), throws from map() itself when nothing is buffered.
-    this.#fill(true);
+    try {
+      this.#fill(true);
+    } catch (error) {
+      this.#end(); // nothing will iterate this run: let go of the signal and the source
+      throw error;
+    }
   }
 
   [Symbol.asyncIterator](): this {
@@ -166,8 +173,11 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         }
         // As Python's buffered map: the next unit goes in before this one's result is awaited.
         this.#fill(false);
+        this.#current = unit;
         value = await this.#resultOf(unit.future);
+        this.#current = undefined;
       } catch (error) {
+        this.#current = undefined;
         if (this.#aborted !== undefined) continue; // the signal's reason, not the cancellation it caused
         if (error instanceof ChunkFailure) {
           this.#setBuffer(error.results);
@@ -363,10 +373,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #abort(reason: unknown): void {
     if (this.#ended) return;
     this.#aborted = { reason };
-    for (let i = this.#unitsHead; i < this.#units.length; i++) {
-      const future = this.#units[i]!.future;
-      if (!future.cancel()) this.#plan.endCall(future, reason);
-    }
+    const running = this.#current === undefined ? [] : [this.#current];
+    for (let i = this.#unitsHead; i < this.#units.length; i++) running.push(this.#units[i]!);
+    for (const { future } of running) if (!future.cancel()) this.#plan.endCall(future, reason);
     this.#end();
   }
 
@@ -376,6 +385,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     this.#ended = true;
     this.#buffer = [];
     this.#bufferIndex = 0;
+    // The awaited unit too: after a timeout it may not have started (Python's _result_or_cancel).
+    this.#current?.future.cancel();
     for (let i = this.#unitsHead; i < this.#units.length; i++) this.#units[i]!.future.cancel();
     this.#units = [];
     this.#unitsHead = 0;

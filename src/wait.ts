@@ -144,7 +144,9 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
         const remaining =
           this.#deadline === undefined ? undefined : this.#deadline - performance.now();
         if (remaining !== undefined && remaining <= 0) throw this.#timeoutError();
-        if (!(await sleepUntil(this.#waiter.whenAny(), remaining))) throw this.#timeoutError();
+        const woke = await sleepUntil(this.#waiter.whenAny(), remaining);
+        if (this.#finished) return { done: true, value: undefined }; // return() closed it meanwhile
+        if (!woke) throw this.#timeoutError();
       }
     } catch (error) {
       this.#finish();
@@ -168,6 +170,7 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
     for (const future of this.#pending) future.removeWaiter(this.#waiter);
     this.#pending.clear();
     this.#ready = [];
+    this.#waiter.interrupt(); // a step asleep in whenAny() would otherwise never wake
   }
 
   #timeoutError(): TimeoutError {

@@ -86,6 +86,13 @@ export class AsCompletedWaiter implements Waiter {
     });
   }
 
+  /** Wakes a reader sleeping in whenAny() with nothing new: its iteration was closed. */
+  interrupt(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
   take(): Future<unknown>[] {
     const taken = this.finished;
     this.finished = [];

@@ -150,7 +150,7 @@ export class EventLoopExecutor extends Executor {
   }
 
   protected override cancelPendingCalls(): void {
-    // Take the calls out first: a done callback run by cancel() may submit again.
+    // Take the calls out first: cancel() runs done callbacks, which must find the queue settled.
     const calls = this.#dropPendingCalls();
     for (const call of calls) call.future.cancel();
     this.#over(calls.length);
@@ -191,34 +191,38 @@ export class EventLoopExecutor extends Executor {
   #run(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
     if (call.limits !== undefined) return this.#runLimited(call, fn);
     const { future } = call;
-    plainCallStarted();
+    const counted = plainCallStarted();
     let result: unknown;
     try {
       result = runCall(undefined, fn, call.args);
     } catch (error) {
-      plainCallEnded();
+      plainCallEnded(counted);
       this.#fail(future, error);
       return undefined;
     }
     // A sync result settles the future now; only a thenable costs an await.
     if (!isThenable(result)) {
-      plainCallEnded();
+      plainCallEnded(counted);
       this.#succeed(future, result);
       return undefined;
     }
-    return this.#settleWhenDone(future, result);
+    return this.#settleWhenDone(future, result, counted);
   }
 
-  async #settleWhenDone(future: Future<unknown>, pending: PromiseLike<unknown>): Promise<void> {
+  async #settleWhenDone(
+    future: Future<unknown>,
+    pending: PromiseLike<unknown>,
+    counted: boolean,
+  ): Promise<void> {
     let value: unknown;
     try {
       value = await pending;
     } catch (error) {
-      plainCallEnded();
+      plainCallEnded(counted);
       this.#fail(future, error);
       return;
     }
-    plainCallEnded();
+    plainCallEnded(counted);
     this.#succeed(future, value);
   }
 
@@ -270,7 +274,8 @@ export class EventLoopExecutor extends Executor {
         freeSlot();
       };
       call.release = finish;
-      pending.then(
+      // Promise.resolve: a thenable whose own then() throws must still settle the call.
+      Promise.resolve(pending).then(
         (value) => finish(() => call.future.done() || call.future.setResult(value)),
         (error: unknown) => finish(() => call.future.done() || call.future.setException(error)),
       );

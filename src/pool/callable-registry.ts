@@ -57,3 +57,9 @@ function sourceOf(fn: (...args: unknown[]) => unknown): string {
   }
   return source;
 }
+
+/** How error messages name the function of a def: `"isPrime"`, `"isPrime" from file:///…`, or "the submitted function". */
+export function defName(def: CallableDef): string {
+  if (def.kind === 'module') return `"${def.exportName}" from ${def.module}`;
+  return def.name ? `"${def.name}"` : 'the submitted function';
+}

@@ -20,7 +20,7 @@
 // take, so fast calls travel in large batches and slow ones are not hoarded by one worker.
 // Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
 
-import { callableName, type Callable } from '../callable.js';
+import type { Callable } from '../callable.js';
 import { TimeoutError, type BrokenExecutor } from '../errors.js';
 import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
@@ -34,7 +34,7 @@ import {
   type FromWorker,
 } from '../protocol/messages.js';
 import { Call } from './call.js';
-import { CallableRegistry } from './callable-registry.js';
+import { CallableRegistry, defName } from './callable-registry.js';
 import { Deque } from './deque.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 
@@ -353,7 +353,7 @@ export abstract class PoolExecutor extends Executor {
       } catch (error) {
         call.future.setException(
           new TypeError(
-            `The arguments of ${call.def.kind === 'source' ? `"${call.def.name || 'the submitted function'}"` : `"${call.def.exportName}"`} ` +
+            `The arguments of ${defName(call.def)} ` +
               `could not be sent to a worker (${(error as Error).message}). Pass only values the structured clone algorithm ` +
               `supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
             { cause: error },
@@ -441,19 +441,21 @@ export abstract class PoolExecutor extends Executor {
     call.future.running(); // a thread's call: the start flag says RUNNING now
     const timeout = call.limits!.timeout;
     if (timeout === undefined) return;
-    worker.timer = setTimeout(() => {
+    const expire = (): void => {
       worker.timer = undefined;
-      const name =
-        call.def.kind === 'source'
-          ? call.def.name
-            ? `"${call.def.name}"`
-            : 'the submitted function'
-          : callableName(call.def);
+      // Armed at sending, a very short deadline can pass before the thread claims the call: it has
+      // not started, so its time has not begun (and cancel() must not turn it into a CancelledError).
+      if (!call.future.running() && !call.future.done()) {
+        worker.timer = setTimeout(expire, timeout);
+        return;
+      }
+      const name = defName(call.def);
       this.#endLimitedCall(
         call,
         new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
       );
-    }, timeout);
+    };
+    worker.timer = setTimeout(expire, timeout);
   }
 
   /**

@@ -20,8 +20,9 @@ export interface RunMessage {
   defs: CallableDef[] | undefined;
   calls: unknown[];
   /**
-   * The call in this message has a time limit or a signal: the worker reports when it starts it
-   * (StartedMessage), because its timeout counts from that moment. Such a call travels alone.
+   * The call in this message has a time limit or a signal and the pool cannot tell when it will
+   * start (the worker is not ready, or must load the function): the worker reports its start
+   * (StartedMessage), from which its timeout counts. Such a call always travels alone.
    */
   timed?: true;
 }

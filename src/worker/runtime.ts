@@ -151,6 +151,7 @@ export class WorkerRuntime {
         let now: number | undefined;
         if (!this.#side.claimStart(seq)) {
           this.#results.push(Status.Skipped, undefined);
+          this.#reportStart.delete(seq);
         } else {
           this.#runningSeq = seq;
           this.#controller = undefined;
