@@ -21,11 +21,11 @@
 // Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
 
 import type { Callable } from '../callable.js';
-import { TimeoutError, type BrokenExecutor } from '../errors.js';
+import type { BrokenExecutor } from '../errors.js';
 import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
 import { ChunkFailure } from '../map.js';
-import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import {
   START_FLAG_SLOTS,
   Status,
@@ -35,6 +35,7 @@ import {
 } from '../protocol/messages.js';
 import { Call } from './call.js';
 import { CallableRegistry, defName } from './callable-registry.js';
+import { CallLimiter } from './call-limiter.js';
 import { Deque } from './deque.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 
@@ -59,9 +60,7 @@ export abstract class PoolExecutor extends Executor {
   readonly #initializer: CallableDef | undefined;
   readonly #initargs: unknown[];
   readonly #queue = new Deque<Call>();
-  readonly #endGraceMs: number;
-  /** Calls with limits not yet done, so that map's signal can end them by their future. */
-  readonly #limitedCalls = new Map<Future<any>, Call>();
+  readonly #limits: CallLimiter;
   readonly #workers = new Set<PoolWorker>();
   readonly #events: PoolWorkerEvents;
   readonly #dispatchNow = (): void => this.#dispatch();
@@ -75,7 +74,7 @@ export abstract class PoolExecutor extends Executor {
     super();
     this.#maxWorkers = settings.maxWorkers;
     this.#maxTasksPerWorker = settings.maxTasksPerWorker;
-    this.#endGraceMs = settings.endGraceMs;
+    this.#limits = new CallLimiter(settings.endGraceMs);
     this.#initializer =
       settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
@@ -135,26 +134,14 @@ export abstract class PoolExecutor extends Executor {
   }
 
   protected override endCall(future: Future<any>, reason: unknown): void {
-    const call = this.#limitedCalls.get(future);
-    if (call !== undefined) this.#endLimitedCall(call, reason);
+    this.#limits.endByFuture(future, reason);
   }
 
   #enqueueLimited<T>(call: Call): Future<T> {
-    const { future, limits } = call;
-    if (limits !== undefined) {
-      this.#limitedCalls.set(future, call);
-      const signal = limits.signal;
-      const onAbort =
-        signal === undefined ? undefined : () => this.#endLimitedCall(call, signal.reason);
-      if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
-      future.addDoneCallback(() => {
-        this.#limitedCalls.delete(future);
-        if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-      });
-    }
+    if (call.limits !== undefined) this.#limits.track(call);
     this.#queue.push(call);
     this.#scheduleDispatch();
-    return future;
+    return call.future;
   }
 
   /** The ids (threadId or pid) of the workers alive now. */
@@ -317,7 +304,7 @@ export abstract class PoolExecutor extends Executor {
       return;
     }
     for (const call of calls) this.#handOver(worker, call);
-    if (limited && !timed) this.#armDeadline(worker, calls[0]!.seq);
+    if (limited && !timed) this.#limits.armDeadline(worker, calls[0]!.seq);
     this.#afterSend(worker);
   }
 
@@ -362,7 +349,7 @@ export abstract class PoolExecutor extends Executor {
         continue;
       }
       this.#handOver(worker, call);
-      if (limited && !timed) this.#armDeadline(worker, call.seq);
+      if (limited && !timed) this.#limits.armDeadline(worker, call.seq);
     }
     this.#afterSend(worker);
   }
@@ -384,7 +371,7 @@ export abstract class PoolExecutor extends Executor {
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
     if (message.t === 'started') {
-      this.#armDeadline(worker, message.seq);
+      this.#limits.armDeadline(worker, message.seq);
     } else if (message.t === 'done') {
       this.#complete(worker, message);
       if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
@@ -407,7 +394,7 @@ export abstract class PoolExecutor extends Executor {
       if (call === undefined) break;
       const future = call.future;
       const status = results[i];
-      if (call === worker.exclusive) this.#releaseExclusive(worker);
+      if (call === worker.exclusive) this.#limits.release(worker);
       if (future.done()) {
         if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
         continue; // cancelled before it started, or failed already by a broken pool
@@ -430,75 +417,6 @@ export abstract class PoolExecutor extends Executor {
       this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
     const ahead = Math.floor(HAND_AHEAD_MS / Math.max(this.#averageCallMs, 1e-6));
     this.#window = 1 + Math.min(Math.max(ahead, 1), MAX_WINDOW - 1);
-  }
-
-  // ── Limited calls: timeouts and signals ──────────────────────────────────────────────────
-
-  /** The worker started its limited call: its timeout counts from now, on the worker's one timer. */
-  #armDeadline(worker: PoolWorker, seq: number): void {
-    const call = worker.exclusive;
-    if (call === undefined || call.seq !== seq || call.future.done()) return;
-    call.future.running(); // a thread's call: the start flag says RUNNING now
-    const timeout = call.limits!.timeout;
-    if (timeout === undefined) return;
-    const expire = (): void => {
-      worker.timer = undefined;
-      // Armed at sending, a very short deadline can pass before the thread claims the call: it has
-      // not started, so its time has not begun (and cancel() must not turn it into a CancelledError).
-      if (!call.future.running() && !call.future.done()) {
-        worker.timer = setTimeout(expire, timeout);
-        return;
-      }
-      const name = defName(call.def);
-      this.#endLimitedCall(
-        call,
-        new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
-      );
-    };
-    worker.timer = setTimeout(expire, timeout);
-  }
-
-  /**
-   * Ends a limited call with `reason`: one not started is cancelled; a running one fails at once,
-   * its currentSignal() aborts, and its worker is ended if the call has not settled within endGraceMs.
-   */
-  #endLimitedCall(call: Call, reason: unknown): void {
-    const future = call.future;
-    if (future.done() || future.cancel()) return;
-    const worker = call.worker;
-    future.setException(reason);
-    if (worker === undefined || worker.exclusive !== call) return;
-    clearTimeout(worker.timer);
-    worker.timer = undefined;
-    try {
-      worker.post({ t: 'abort', seq: call.seq, reason: encodeThrown(reason, isClonable) });
-    } catch {
-      // The worker is going away already.
-    }
-    if (this.#endGraceMs === Infinity) return;
-    worker.timer = setTimeout(() => {
-      worker.timer = undefined;
-      if (worker.exclusive === call) this.#endWorker(worker);
-    }, this.#endGraceMs);
-  }
-
-  /** Ends a worker on purpose: its exit is no death. A process gets SIGTERM, then SIGKILL after endGraceMs. */
-  #endWorker(worker: PoolWorker): void {
-    worker.ending = true;
-    worker.ref(); // its exit must be seen, so that a fresh worker can take its place
-    worker.end('SIGTERM');
-    worker.timer = setTimeout(() => {
-      worker.timer = undefined;
-      if (!worker.exited) worker.end('SIGKILL');
-    }, this.#endGraceMs);
-  }
-
-  #releaseExclusive(worker: PoolWorker): void {
-    worker.exclusive = undefined;
-    if (!worker.ending) {
-      clearTimeout(worker.timer);
-      worker.timer = undefined;
-    }
   }
 
   // ── Exits, breakage, shutdown ────────────────────────────────────────────────────────────
@@ -603,15 +521,6 @@ function startFailure(worker: PoolWorker, exit: WorkerExit): string {
     `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${error.message ?? error})`} before it was ready to run ` +
     `calls, so the pool is broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
   );
-}
-
-function isClonable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** worker_threads throws a DataCloneError; fork()'s advanced serialization a plain Error saying the same. */
