@@ -17,7 +17,8 @@
 //
 // The hand-ahead window (calls a worker holds, running or queued) starts at 2 — one running,
 // one ahead — and grows to about a millisecond of work once the workers report how long calls
-// take, so fast calls travel in large batches and slow ones are not hoarded by one worker.
+// take, so fast calls travel in large batches; calls slower than 10 ms are not handed ahead at all,
+// so slow ones are not hoarded by one worker while another falls idle.
 // Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
 
 import type { Callable } from '../callable.js';
@@ -51,6 +52,12 @@ export interface PoolSettings {
 
 /** Hand a worker about this much work ahead (see the drawing above). */
 const HAND_AHEAD_MS = 1;
+/**
+ * Calls slower than this are not handed ahead at all: a round trip (a fraction of a millisecond)
+ * is then under 2% of a call, and a call queued behind a slow one on a busy worker would wait
+ * while another worker may fall idle (the tail of a batch of long calls).
+ */
+const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
 
 export abstract class PoolExecutor extends Executor {
@@ -415,8 +422,9 @@ export abstract class PoolExecutor extends Executor {
     const perCall = busyMs / calls;
     this.#averageCallMs =
       this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
-    const ahead = Math.floor(HAND_AHEAD_MS / Math.max(this.#averageCallMs, 1e-6));
-    this.#window = 1 + Math.min(Math.max(ahead, 1), MAX_WINDOW - 1);
+    const average = Math.max(this.#averageCallMs, 1e-6);
+    const ahead = average >= SLOW_CALL_MS ? 0 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
+    this.#window = 1 + Math.min(ahead, MAX_WINDOW - 1);
   }
 
   // ── Exits, breakage, shutdown ────────────────────────────────────────────────────────────
