@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from 'concurrent-futures';
+import { isAlive, sleep, withTimeout } from '../support/processes.js';
+
+export { isAlive, sleep, stillAliveAfter, withTimeout } from '../support/processes.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -79,38 +82,6 @@ export function cleanUpAfterEach(): void {
   });
 }
 
-/**
- * Whether process `pid` still runs. `kill(pid, 0)` throwing ESRCH means gone; an orphan that has
- * exited but that init has not reaped yet is a zombie: it has exited too, so it counts as gone.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Waits up to `ms` for every pid to be gone; returns those still alive. */
-export async function stillAliveAfter(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const alive = pids.filter(isAlive);
-    if (alive.length === 0 || Date.now() >= deadline) return alive;
-    await sleep(50);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Polls `check` until it is true, or fails after `ms` (a generous bound: a hang is the failure). */
 export async function until(
   check: () => boolean,
@@ -122,17 +93,6 @@ export async function until(
     if (Date.now() >= deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
     await sleep(20);
   }
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'the promise'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not settle within ${ms} ms (a hang).`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface NodeRun {

@@ -14,6 +14,9 @@ import {
   type ProcessPoolExecutorOptions,
   type ThreadPoolExecutorOptions,
 } from 'concurrent-futures';
+import { isAlive, sleep, withTimeout } from '../support/processes.js';
+
+export { isAlive, sleep, stillAliveAfter, withTimeout } from '../support/processes.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -223,44 +226,12 @@ export function expectedOutcome(
   return { value: index * 2 };
 }
 
-/**
- * Whether process `pid` still runs. ESRCH means gone; a zombie (exited, not yet reaped by init)
- * has exited too, so it counts as gone.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Waits up to `ms` for every pid to be gone; returns those still alive. */
-export async function stillAliveAfter(pids: number[], ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const alive = pids.filter(isAlive);
-    if (alive.length === 0 || Date.now() >= deadline) return alive;
-    await sleep(50);
-  }
-}
-
 /** threadIds of the worker threads alive in this process, as Node's diagnostic report sees them. */
 export function liveThreadIds(): number[] {
   const report = process.report.getReport() as {
     workers?: Array<{ header?: { threadId?: number } }>;
   };
   return (report.workers ?? []).map((worker) => worker.header?.threadId ?? -1);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Polls `check` until it is true, or fails after `ms` (a generous bound: a hang is the failure). */
@@ -270,18 +241,6 @@ export async function until(check: () => boolean, what: string, ms = 15_000): Pr
     if (Date.now() >= deadline) throw new Error(`Timed out after ${ms} ms waiting until ${what}.`);
     await sleep(10);
   }
-}
-
-/** Fails with "a hang" if `promise` has not settled within `ms` (a generous bound). */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'the promise'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not settle within ${ms} ms (a hang).`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The settled outcome of a promise, never throwing: for checks on what a call ended with. */
