@@ -47,6 +47,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   // only a second one makes a Set, so waiting on a million futures does not make a million Sets.
   #waiters: Waiter | Set<Waiter> | undefined = undefined;
   #remote: RemoteStart | undefined = undefined;
+  #callRecord: unknown = undefined;
   // Created only when someone awaits without a timeout, so a failed future nobody awaits never
   // produces a rejected promise, and so never an `unhandledRejection`.
   #settled: Promise<T> | undefined = undefined;
@@ -188,6 +189,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** For executors that hand calls ahead to workers; see `RemoteStart`. Internal. */
   setRemoteStart(remote: RemoteStart | undefined): void {
     this.#remote = remote;
+  }
+
+  /**
+   * For executors: their own record of the call behind this future, so that they find it from the
+   * future (map's signal ends calls by their future) without a Map that grows and shrinks with
+   * every burst. Opaque here. Internal.
+   */
+  setCallRecord(record: unknown): void {
+    this.#callRecord = record;
+  }
+
+  /** For executors: what `setCallRecord` stored. Internal. */
+  get callRecord(): unknown {
+    return this.#callRecord;
   }
 
   /** The current state, for executors and diagnostics. */

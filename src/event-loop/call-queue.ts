@@ -4,14 +4,18 @@ import type { Callable } from '../callable.js';
 import type { SignalSource } from '../current-signal.js';
 import type { CallLimits } from '../executor.js';
 import type { Future } from '../future.js';
+import type { Deadline } from './deadlines.js';
 
 /** One submitted call; for a limited call, also where its currentSignal() comes from. */
 export class PendingCall implements SignalSource {
   /** Limited calls only: made when the call first asks for its signal, or when it is ended. */
   controller: AbortController | undefined = undefined;
-  /** Limited calls only, once started: frees the call's slot when it is ended before it settles. */
-  release: (() => void) | undefined = undefined;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Limited calls only: 'awaiting' once it returned a promise, 'abandoned' once ended while awaiting. */
+  phase: 'queued-or-sync' | 'awaiting' | 'abandoned' = 'queued-or-sync';
+  /** Limited calls with a signal only: ends the call when the signal aborts. */
+  onAbort: (() => void) | undefined = undefined;
+  /** Calls with a timeout only, once started: their place on the executor's one timer. */
+  deadline: Deadline<PendingCall> | undefined = undefined;
 
   constructor(
     readonly future: Future<any>,

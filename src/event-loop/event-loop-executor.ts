@@ -31,6 +31,7 @@ import {
   describe,
 } from '../validate.js';
 import { CallQueue, PendingCall } from './call-queue.js';
+import { Deadlines } from './deadlines.js';
 import { loadModuleFunction } from './module-function.js';
 import type { EventLoopExecutorOptions } from './options.js';
 
@@ -52,6 +53,8 @@ export class EventLoopExecutor extends Executor {
   /** Calls submitted and not yet over (run, skipped as cancelled, or dropped). */
   #outstanding = 0;
   #onDrained: (() => void) | undefined = undefined;
+  /** Slots to lend p-queue in the next microtask, in place of ended calls that still hold theirs. */
+  #slotsToLend = 0;
 
   readonly #initializer: Callable | undefined;
   readonly #initargs: unknown[];
@@ -59,8 +62,8 @@ export class EventLoopExecutor extends Executor {
   #ready: boolean;
   #initializing: Promise<void> | undefined = undefined;
   #broken: { cause: unknown } | undefined = undefined;
-  /** Calls with limits not yet done, so that map's signal can end them by their future. */
-  readonly #limitedCalls = new Map<Future<any>, PendingCall>();
+  /** The running calls' timeouts, on one timer. */
+  readonly #deadlines = new Deadlines<PendingCall>((call) => this.#timedOut(call));
 
   constructor(options?: EventLoopExecutorOptions) {
     super();
@@ -100,28 +103,59 @@ export class EventLoopExecutor extends Executor {
     this.checkSubmit(fn);
     const future = new Future<unknown>();
     const call = new PendingCall(future, fn, args, limits);
-    this.#limitedCalls.set(future, call);
+    future.setCallRecord(call); // so that map's signal finds the call from its future
     const signal = limits.signal;
-    const onAbort = signal === undefined ? undefined : () => this.endCall(future, signal.reason);
-    if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
-    future.addDoneCallback(() => {
-      this.#limitedCalls.delete(future);
-      clearTimeout(call.timer);
-      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-    });
+    if (signal !== undefined) {
+      call.onAbort = () => this.endCall(future, signal.reason);
+      signal.addEventListener('abort', call.onAbort, { once: true });
+    }
     this.#enqueue(call);
     return future;
   }
 
   protected override endCall(future: Future<any>, reason: unknown): void {
-    const call = this.#limitedCalls.get(future);
-    if (call === undefined || future.done() || future.cancel()) return;
-    future.setException(reason);
-    if (call.release !== undefined) {
-      // Started: tell the call through its currentSignal(), and free its slot.
-      (call.controller ??= new AbortController()).abort(reason);
-      call.release();
+    const call = future.callRecord as PendingCall | undefined;
+    if (call === undefined || future.done()) return;
+    if (future.cancel()) {
+      this.#forget(call); // not started: the job that reaches it skips it
+      return;
     }
+    future.setException(reason);
+    (call.controller ??= new AbortController()).abort(reason); // its currentSignal(), if it asks later
+    this.#forget(call);
+    if (call.phase !== 'awaiting') return; // ended from inside its own sync part: its job ends with it
+    // Its job holds a p-queue slot until the call's promise settles, which may be never: lend
+    // p-queue one slot more until then, so the next call can start. (A promise per call for the
+    // slot, only to free it early, cost more than all the rest of a limited call.) Lent in a
+    // microtask, as a settling job frees its slot: whoever is ending calls (map's signal ends its
+    // running call, then cancels the rest) finishes first, so no call it cancels can start.
+    call.phase = 'abandoned';
+    if (this.#slotsToLend++ === 0) queueMicrotask(this.#lendSlots);
+    this.#over(1);
+  }
+
+  readonly #lendSlots = (): void => {
+    const count = this.#slotsToLend;
+    this.#slotsToLend = 0;
+    if (count > 0) this.#queue.concurrency += count;
+  };
+
+  /** An abandoned call's promise settled: its job ends, so the slot lent in its place goes back. */
+  #returnSlot(): void {
+    // Settled before its slot was lent: nothing to give back, it frees its own slot.
+    if (this.#slotsToLend > 0) this.#slotsToLend--;
+    else this.#queue.concurrency--;
+  }
+
+  /**
+   * A limited call is over (settled, ended, cancelled or dropped): it leaves its future and the timer,
+   * and stops listening to its signal. Safe to call twice. Done here rather than in a done callback,
+   * which cost a closure and an array per call.
+   */
+  #forget(call: PendingCall): void {
+    call.future.setCallRecord(undefined); // a future kept long after must not keep the arguments
+    if (call.deadline !== undefined) this.#deadlines.settled(call.deadline);
+    if (call.onAbort !== undefined) call.limits!.signal!.removeEventListener('abort', call.onAbort);
   }
 
   #enqueue(call: PendingCall): void {
@@ -184,6 +218,7 @@ export class EventLoopExecutor extends Executor {
         if (typeof fn === 'function') return this.#run(call, fn as AnyFunction);
         return this.#runModuleFunction(call, loadModuleFunction(fn));
       }
+      if (call.limits !== undefined) this.#forget(call);
       this.#over(1);
     }
   };
@@ -229,57 +264,68 @@ export class EventLoopExecutor extends Executor {
   /** A call with limits: its own signal (made if asked), and its deadline counted from its start. */
   #runLimited(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
     if (call.future.done()) {
+      this.#forget(call);
       this.#over(1); // ended while its module was still loading: it never runs
       return undefined;
     }
     const timeout = call.limits!.timeout;
-    if (timeout !== undefined) {
-      call.timer = setTimeout(() => {
-        const name =
-          typeof call.fn === 'function' && call.fn.name
-            ? `"${call.fn.name}"`
-            : callableName(call.fn);
-        this.endCall(
-          call.future,
-          new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
-        );
-      }, timeout);
-    }
+    if (timeout !== undefined) call.deadline = this.#deadlines.add(call, timeout);
     let result: unknown;
     try {
       result = runCall(call, fn, call.args);
     } catch (error) {
+      this.#forget(call);
       this.#fail(call.future, error);
       return undefined;
     }
     if (!isThenable(result)) {
+      this.#forget(call);
       this.#succeed(call.future, result);
+      return undefined;
+    }
+    if (call.future.done()) {
+      // Ended during its sync part: its slot is free now, and what it returns is ignored, but a
+      // rejection nobody handles would still reach the process as an unhandledRejection.
+      Promise.resolve(result).then(undefined, ignore);
+      this.#over(1);
       return undefined;
     }
     return this.#settleLimited(call, result);
   }
 
+  #timedOut(call: PendingCall): void {
+    const name =
+      typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn);
+    const timeout = call.limits!.timeout!;
+    this.endCall(
+      call.future,
+      new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
+    );
+  }
+
   /**
-   * Holds the call's slot until it settles or is ended, whichever comes first, and counts it over
-   * once: an ended call may never settle, and shutdown() must not wait for it.
+   * Holds the call's slot until it settles, and settles its future unless it was ended meanwhile;
+   * an ended call was counted over already (shutdown() does not wait for it) and gives back the
+   * slot it was lent.
    */
-  #settleLimited(call: PendingCall, pending: PromiseLike<unknown>): Promise<void> {
-    return new Promise<void>((freeSlot) => {
-      let over = false;
-      const finish = (settle?: () => void): void => {
-        if (over) return; // ended before: whatever the call does now is ignored
-        over = true;
-        settle?.();
-        this.#over(1);
-        freeSlot();
-      };
-      call.release = finish;
-      // Promise.resolve: a thenable whose own then() throws must still settle the call.
-      Promise.resolve(pending).then(
-        (value) => finish(() => call.future.done() || call.future.setResult(value)),
-        (error: unknown) => finish(() => call.future.done() || call.future.setException(error)),
-      );
-    });
+  async #settleLimited(call: PendingCall, pending: PromiseLike<unknown>): Promise<void> {
+    call.phase = 'awaiting';
+    let outcome: unknown;
+    let failed = false;
+    try {
+      outcome = await pending;
+    } catch (error) {
+      outcome = error;
+      failed = true;
+    }
+    // (endCall may have changed the phase during the await, which TypeScript cannot see.)
+    if ((call.phase as PendingCall['phase']) === 'abandoned') {
+      this.#returnSlot();
+      return;
+    }
+    this.#forget(call);
+    if (failed) this.#fail(call.future, outcome);
+    else this.#succeed(call.future, outcome);
   }
 
   #runModuleFunction(
@@ -289,7 +335,10 @@ export class EventLoopExecutor extends Executor {
     if (typeof fn === 'function') return this.#run(call, fn);
     return fn.then(
       (loaded) => this.#run(call, loaded),
-      (error: unknown) => this.#fail(call.future, error),
+      (error: unknown) => {
+        if (call.limits !== undefined) this.#forget(call);
+        this.#fail(call.future, error);
+      },
     );
   }
 
@@ -351,6 +400,7 @@ export class EventLoopExecutor extends Executor {
   #dropPendingCalls(): PendingCall[] {
     const calls = this.#calls.takeAll();
     this.#queue.clear();
+    for (const call of calls) if (call.limits !== undefined) this.#forget(call);
     return calls;
   }
 }
@@ -358,6 +408,8 @@ export class EventLoopExecutor extends Executor {
 function defaultMaxWorkers(): number {
   return Math.min(32, availableParallelism() + 4);
 }
+
+function ignore(): void {}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

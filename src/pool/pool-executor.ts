@@ -37,7 +37,7 @@ import {
 import { Call } from './call.js';
 import { CallableRegistry, defName } from './callable-registry.js';
 import { CallLimiter } from './call-limiter.js';
-import { Deque } from './deque.js';
+import { Deque } from '../deque.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 
 export interface PoolSettings {

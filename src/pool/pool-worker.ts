@@ -4,7 +4,7 @@
 
 import type { FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from './call.js';
-import { Deque } from './deque.js';
+import { Deque } from '../deque.js';
 
 export interface WorkerExit {
   code: number | null;
