@@ -372,7 +372,7 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
   if (has('timeouts@2'))
     section(
       `8. Per-call timeouts that never fire (issue 11) — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
-      'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 6 after 2 warm-ups; ' +
+      'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 20 after 10 warm-ups; ' +
         "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost.",
       timeoutsSection(view, targets),
     );

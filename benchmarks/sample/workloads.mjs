@@ -182,14 +182,18 @@ export const WORKLOADS = {
     }),
 };
 
-/** Times `a` and `b` in turns (which goes first alternates); the first two turns warm up. */
-async function alternate(a, b, turns = 8) {
+/**
+ * Times `a` and `b` in turns (which goes first alternates). The first `warmups` turns are not
+ * counted: a few milliseconds per turn is too little for the JIT to have settled on either side, and
+ * with only two warm-ups the event loop's ratio swung between 1.0 and 1.3 from run to run.
+ */
+async function alternate(a, b, turns = 30, warmups = 10) {
   const times = { a: [], b: [] };
   for (let turn = 0; turn < turns; turn++) {
     for (const key of turn % 2 ? ['a', 'b'] : ['b', 'a']) {
       const started = performance.now();
       await (key === 'a' ? a : b)();
-      if (turn >= 2) times[key].push(performance.now() - started);
+      if (turn >= warmups) times[key].push(performance.now() - started);
     }
   }
   const aMs = median(times.a);
