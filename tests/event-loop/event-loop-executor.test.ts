@@ -2,50 +2,9 @@
 // thread, so closures work and nothing is cloned; a sync call holds the loop; and an executor
 // never keeps the process alive.
 
-import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { BrokenExecutor, CancelledError, EventLoopExecutor } from 'concurrent-futures';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-/** A promise with its resolve function outside, to hold a call running until the test lets it go. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** Lets every queued microtask and the p-queue jobs they start run. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function runScript(
-  name: string,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  const script = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-  return new Promise((resolve) => {
-    // The timeout only bounds a hang; the assertion is that the script exits by itself with code 0.
-    execFile(
-      process.execPath,
-      [script],
-      { cwd: repoRoot, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const failure = error as
-          (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-        resolve({
-          code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+import { deferred, runScript, settle } from './support.js';
 
 let executor: EventLoopExecutor;
 afterEach(async () => {

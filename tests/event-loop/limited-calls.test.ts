@@ -2,37 +2,8 @@
 // executor: deadlines of different lengths, the timer's hold on the process, and the p-queue slot
 // an ended call gives up while its abandoned promise lingers.
 
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { EventLoopExecutor, TimeoutError } from 'concurrent-futures';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-function runScript(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-  return new Promise((resolve) => {
-    // 20 s only bounds a hang: a timer that kept the process alive would hold it for 60 s.
-    execFile(
-      process.execPath,
-      [script],
-      { cwd: repoRoot, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function deferred(): { promise: Promise<string>; resolve: (value: string) => void } {
-  let resolve!: (value: string) => void;
-  const promise = new Promise<string>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { deferred, runScript, settle, unhandledRejectionsOf } from './support.js';
 
 let executor: EventLoopExecutor;
 afterEach(async () => {
@@ -70,6 +41,7 @@ describe('deadlines on one timer', () => {
   });
 
   test('timeouts that never fire, awaited one by one and in a burst, do not keep the process alive', async () => {
+    // A timer that kept the process alive would hold it for 60 s, past runScript's 20 s bound.
     const { code, stdout, stderr } = await runScript('timeout-idle.mjs');
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '10 50\n', stderr: '' });
   });
@@ -88,7 +60,7 @@ describe('the slot of an ended call', () => {
     return {
       call: async () => {
         max = Math.max(max, ++running);
-        await tick();
+        await settle();
         running--;
       },
       max: () => max,
@@ -97,13 +69,13 @@ describe('the slot of an ended call', () => {
 
   test('is lent to the next call at once, and given back when the abandoned promise settles', async () => {
     executor = new EventLoopExecutor({ maxWorkers: 1 });
-    const held = deferred();
+    const held = deferred<string>();
     const abandoned = executor.schedule(() => held.promise, { timeout: 30 });
     const next = executor.submit(async () => 'next ran');
     await expect(abandoned).rejects.toThrow(TimeoutError);
     await expect(next).resolves.toBe('next ran'); // the abandoned call still holds its own slot
     held.resolve('too late');
-    await tick();
+    await settle();
     const { call, max } = counter();
     await Promise.all(Array.from({ length: 6 }, () => executor.submit(call)));
     expect(max()).toBe(1); // maxWorkers again, not 2
@@ -112,15 +84,12 @@ describe('the slot of an ended call', () => {
 
   test('an abandoned promise that settles in the same tick as its end leaves maxWorkers as it was', async () => {
     executor = new EventLoopExecutor({ maxWorkers: 1 });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    const unhandled = await unhandledRejectionsOf(async () => {
       for (let round = 0; round < 5; round++) {
-        const held = deferred();
+        const held = deferred<string>();
         const controller = new AbortController();
         const ended = executor.schedule(() => held.promise, { signal: controller.signal });
-        await tick(); // it runs
+        await settle(); // it runs
         // Settled, its await not yet resumed, when it is ended: it resumes before the slot is lent.
         held.resolve('settles at once');
         controller.abort(new Error('stop'));
@@ -129,11 +98,8 @@ describe('the slot of an ended call', () => {
       const { call, max } = counter();
       await Promise.all(Array.from({ length: 6 }, () => executor.submit(call)));
       expect(max()).toBe(1);
-      await tick();
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    expect(unhandled).toEqual([]);
   });
 
   test('shutdown() does not wait for an abandoned call', async () => {
@@ -146,10 +112,7 @@ describe('the slot of an ended call', () => {
 
 test('a call ended during its own sync part frees its slot, and its later rejection is handled', async () => {
   executor = new EventLoopExecutor({ maxWorkers: 1 });
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
-  try {
+  const unhandled = await unhandledRejectionsOf(async () => {
     const controller = new AbortController();
     const ended = executor.schedule(
       () => {
@@ -160,9 +123,6 @@ test('a call ended during its own sync part frees its slot, and its later reject
     );
     await expect(ended).rejects.toThrow('stopped from inside');
     await expect(executor.submit(() => 'next')).resolves.toBe('next');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(unhandled).toEqual([]);
-  } finally {
-    process.off('unhandledRejection', onUnhandled);
-  }
+  }, 50);
+  expect(unhandled).toEqual([]);
 });
