@@ -74,6 +74,15 @@ export function plainCallEnded(counted: boolean): void {
   if (counted) plainCallsRunning--;
 }
 
+/**
+ * Runs `fn(arg)` outside any call's context: a done callback, where currentSignal() must throw,
+ * and a timer an executor arms while some call runs, which would otherwise keep that call's
+ * context (and run its callback there).
+ */
+export function outsideCalls<A, R>(fn: (arg: A) => R, arg: A): R {
+  return storageInUse ? callSignals.exit(fn, arg) : fn(arg);
+}
+
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */
 export function setWorkerCallSignal(source: () => AbortSignal | undefined): void {
   workerCallSignal = source;

@@ -8,6 +8,7 @@
 // marked "For executors". Waiting (wait, asCompleted, result with a timeout) goes through Waiters
 // that a future notifies when it ends, so no one polls.
 
+import { outsideCalls } from './current-signal.js';
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { checkTimeout } from './validate.js';
 
@@ -274,7 +275,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #runCallback(fn: (future: Future<T>) => void): void {
     try {
-      fn(this);
+      // A done callback is outside any call, even when the call that settled this future ran it.
+      outsideCalls(fn, this);
     } catch (error) {
       // As Python logs it: the executor must not be disturbed by a user's callback.
       console.error(`exception calling callback for ${this}:`, error);

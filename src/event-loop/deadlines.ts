@@ -4,7 +4,8 @@
 // Two calls with the same timeout end in the order they started, so each timeout value keeps its
 // running calls in a FIFO, oldest first, and the one timer waits for the earliest head among the
 // FIFOs. A call that settles is only marked; marked entries leave when they reach the head, so a
-// head is always a call still running.
+// head is always a call still running, or, when they outnumber the calls still running behind a
+// slow head, all at once (a call stuck for a minute must not keep every call since in memory).
 //
 // When no call is left the timer stays armed but unref'd, so that it does not keep the process
 // alive: calls that run one or two at a time empty the FIFOs between calls, and clearing and
@@ -16,20 +17,51 @@
 //   start ─▶ add(): push on its timeout's FIFO; arm the timer if this deadline is the earliest,
 //            else make sure the armed one is ref'd
 //   settle ─▶ settled(): mark, drop the marked heads; a FIFO left empty asks for the idle check
-//   idle check ─▶ every FIFO still empty: unref the timer
+//   idle check ─▶ drop the empty FIFOs (timeouts computed per call would pile them up); none
+//                 left: unref the timer
 //   timer ─▶ expire every head whose deadline has passed, arm again for the earliest head left
 
+import { outsideCalls } from '../current-signal.js';
 import { Deque } from '../deque.js';
 
 /** One running call's place in its FIFO: `item` becomes undefined once the call has settled. */
 export interface Deadline<T> {
   readonly at: number;
-  readonly timeout: number;
+  readonly fifo: Fifo<T>;
   item: T | undefined;
 }
 
+/** The running calls of one timeout value, oldest first, and how many of them are only marked. */
+class Fifo<T> {
+  readonly entries = new Deque<Deadline<T>>();
+  marked = 0;
+
+  constructor(readonly timeout: number) {}
+
+  /** Drops the marked entries at the head, so that the head is a call still running. */
+  dropSettledHeads(): void {
+    const { entries } = this;
+    while (entries.length > 0 && entries.peek()!.item === undefined) {
+      entries.shift();
+      this.marked--;
+    }
+  }
+
+  /** Keeps only the entries still running, in order. */
+  compact(): void {
+    const live = this.entries.drain().filter((deadline) => deadline.item !== undefined);
+    for (const deadline of live) this.entries.push(deadline);
+    this.marked = 0;
+  }
+}
+
+/** Fewer marked entries than this are never compacted: not worth the copy. */
+const COMPACT_FROM = 64;
+/** Empty FIFOs kept between calls, at most (see settled()). */
+const KEEP_EMPTY_FIFOS = 4;
+
 export class Deadlines<T> {
-  readonly #fifos = new Map<number, Deque<Deadline<T>>>();
+  readonly #fifos = new Map<number, Fifo<T>>();
   readonly #expire: (item: T) => void;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   #timerAt = Infinity;
@@ -43,13 +75,13 @@ export class Deadlines<T> {
 
   /** `item` starts now and must settle within `timeout` ms; pass the result to `settled()`. */
   add(item: T, timeout: number): Deadline<T> {
-    const deadline: Deadline<T> = { at: performance.now() + timeout, timeout, item };
     let fifo = this.#fifos.get(timeout);
     if (fifo === undefined) {
-      fifo = new Deque();
+      fifo = new Fifo(timeout);
       this.#fifos.set(timeout, fifo);
     }
-    fifo.push(deadline);
+    const deadline: Deadline<T> = { at: performance.now() + timeout, fifo, item };
+    fifo.entries.push(deadline);
     if (deadline.at < this.#timerAt) this.#arm(deadline.at);
     else if (!this.#timerRef) {
       this.#timer!.ref();
@@ -62,12 +94,21 @@ export class Deadlines<T> {
   settled(deadline: Deadline<T>): void {
     if (deadline.item === undefined) return;
     deadline.item = undefined;
-    const fifo = this.#fifos.get(deadline.timeout)!;
-    if (fifo.peek() !== deadline) return; // not the head: it leaves when it gets there
-    dropSettledHeads(fifo);
-    if (fifo.length === 0 && !this.#idleCheckPending) {
-      this.#idleCheckPending = true;
-      setImmediate(this.#idleCheck);
+    const { fifo } = deadline;
+    fifo.marked++;
+    if (fifo.entries.peek() === deadline) {
+      fifo.dropSettledHeads();
+      if (fifo.entries.length > 0) return;
+      // Emptied. A few FIFOs are kept for the next calls (made anew each time two calls in a row
+      // empty one, they cost as much as the rest of a call); more go now, or timeouts computed
+      // per call would leave one each behind, for as long as the loop does not turn.
+      if (this.#fifos.size > KEEP_EMPTY_FIFOS) this.#fifos.delete(fifo.timeout);
+      if (!this.#idleCheckPending) {
+        this.#idleCheckPending = true;
+        setImmediate(this.#idleCheck);
+      }
+    } else if (fifo.marked >= COMPACT_FROM && fifo.marked * 2 > fifo.entries.length) {
+      fifo.compact(); // amortized: at least half of what is copied was marked
     }
   }
 
@@ -77,18 +118,17 @@ export class Deadlines<T> {
     const now = performance.now();
     const expired: T[] = [];
     let next = Infinity;
-    for (const [timeout, fifo] of this.#fifos) {
-      for (let head = fifo.peek(); head !== undefined && head.at <= now; head = fifo.peek()) {
-        fifo.shift();
-        if (head.item !== undefined) expired.push(head.item);
+    for (const fifo of this.#fifos.values()) {
+      const { entries } = fifo;
+      for (let head = entries.peek(); head !== undefined && head.at <= now; head = entries.peek()) {
+        entries.shift();
+        if (head.item === undefined) fifo.marked--;
+        else expired.push(head.item);
         head.item = undefined;
       }
-      dropSettledHeads(fifo);
-      const head = fifo.peek();
-      // An empty FIFO is kept for the next calls until the timer fires: made anew each time two
-      // calls in a row emptied it, it cost more than it holds. Timeouts computed per call leave
-      // no more FIFOs than calls started between two firings.
-      if (head === undefined) this.#fifos.delete(timeout);
+      fifo.dropSettledHeads();
+      const head = entries.peek();
+      if (head === undefined) this.#fifos.delete(fifo.timeout);
       else if (head.at < next) next = head.at;
     }
     if (next !== Infinity) this.#arm(next);
@@ -98,10 +138,15 @@ export class Deadlines<T> {
 
   readonly #idleCheck = (): void => {
     this.#idleCheckPending = false;
-    if (this.#timer === undefined || !this.#timerRef) return;
-    for (const fifo of this.#fifos.values()) if (fifo.length > 0) return;
-    this.#timer.unref();
-    this.#timerRef = false;
+    let running = false;
+    for (const fifo of this.#fifos.values()) {
+      if (fifo.entries.length > 0) running = true;
+      else this.#fifos.delete(fifo.timeout);
+    }
+    if (!running && this.#timer !== undefined && this.#timerRef) {
+      this.#timer.unref();
+      this.#timerRef = false;
+    }
   };
 
   #arm(at: number): void {
@@ -109,11 +154,13 @@ export class Deadlines<T> {
     this.#timerAt = at;
     // setTimeout counts whole milliseconds on the loop's cached clock, so it can fire a little
     // early: the timer then finds the head not yet due and arms again for what is left.
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(at - performance.now())));
+    const delay = Math.max(0, Math.ceil(at - performance.now()));
+    // Armed outside the running call's context: a timer keeps the context it was set in (and
+    // with it that call's record) for as long as it is re-armed, and runs its callback there.
+    this.#timer = outsideCalls(this.#startTimer, delay);
     this.#timerRef = true;
   }
-}
 
-function dropSettledHeads<T>(fifo: Deque<Deadline<T>>): void {
-  while (fifo.length > 0 && fifo.peek()!.item === undefined) fifo.shift();
+  readonly #startTimer = (delay: number): ReturnType<typeof setTimeout> =>
+    setTimeout(this.#onTimer, delay);
 }

@@ -228,20 +228,22 @@ export class EventLoopExecutor extends Executor {
     const { future } = call;
     const counted = plainCallStarted();
     let result: unknown;
+    let thenable: boolean;
     try {
       result = runCall(undefined, fn, call.args);
+      thenable = isThenable(result); // a `then` getter that throws fails the call, as await would
     } catch (error) {
       plainCallEnded(counted);
       this.#fail(future, error);
       return undefined;
     }
     // A sync result settles the future now; only a thenable costs an await.
-    if (!isThenable(result)) {
+    if (!thenable) {
       plainCallEnded(counted);
       this.#succeed(future, result);
       return undefined;
     }
-    return this.#settleWhenDone(future, result, counted);
+    return this.#settleWhenDone(future, result as PromiseLike<unknown>, counted);
   }
 
   async #settleWhenDone(
@@ -271,14 +273,16 @@ export class EventLoopExecutor extends Executor {
     const timeout = call.limits!.timeout;
     if (timeout !== undefined) call.deadline = this.#deadlines.add(call, timeout);
     let result: unknown;
+    let thenable: boolean;
     try {
       result = runCall(call, fn, call.args);
+      thenable = isThenable(result);
     } catch (error) {
       this.#forget(call);
       this.#fail(call.future, error);
       return undefined;
     }
-    if (!isThenable(result)) {
+    if (!thenable) {
       this.#forget(call);
       this.#succeed(call.future, result);
       return undefined;
@@ -290,7 +294,7 @@ export class EventLoopExecutor extends Executor {
       this.#over(1);
       return undefined;
     }
-    return this.#settleLimited(call, result);
+    return this.#settleLimited(call, result as PromiseLike<unknown>);
   }
 
   #timedOut(call: PendingCall): void {

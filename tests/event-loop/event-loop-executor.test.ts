@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { BrokenExecutor, CancelledError, EventLoopExecutor } from 'concurrent-futures';
-import { deferred, runScript, settle } from './support.js';
+import { deferred, runScript, settle, unhandledRejectionsOf } from './support.js';
 
 let executor: EventLoopExecutor;
 afterEach(async () => {
@@ -260,4 +260,25 @@ describe('the process', () => {
       stdout: '2,4,6\n',
     });
   });
+});
+
+test('a result whose `then` getter throws fails its call, plain or limited; shutdown() still resolves', async () => {
+  executor = new EventLoopExecutor({ maxWorkers: 1 });
+  const badThenable = (): object => ({
+    get then(): never {
+      throw new Error('then getter');
+    },
+  });
+  const futures: Array<ReturnType<EventLoopExecutor['submit']>> = [];
+  const unhandled = await unhandledRejectionsOf(async () => {
+    futures.push(executor.submit(badThenable));
+    futures.push(executor.schedule(badThenable, { timeout: 60_000 }));
+    for (const future of futures) await expect(future).rejects.toThrow('then getter');
+  }, 20);
+  expect(unhandled).toEqual([]);
+  const shutdown = await Promise.race([
+    executor.shutdown().then(() => 'resolved'),
+    new Promise((resolve) => setTimeout(() => resolve('hung'), 2_000)),
+  ]);
+  expect(shutdown).toBe('resolved');
 });

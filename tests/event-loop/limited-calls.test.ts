@@ -2,8 +2,46 @@
 // executor: deadlines of different lengths, the timer's hold on the process, and the p-queue slot
 // an ended call gives up while its abandoned promise lingers.
 
-import { EventLoopExecutor, TimeoutError } from 'concurrent-futures';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { currentSignal, EventLoopExecutor, TimeoutError } from 'concurrent-futures';
 import { deferred, runScript, settle, unhandledRejectionsOf } from './support.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapUsed(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Heap growth over 100,000 settled calls, each scheduled with `timeoutOf(i)`, with or without one call hanging first. */
+async function growth(timeoutOf: (i: number) => number, hang: boolean): Promise<number> {
+  const executor = new EventLoopExecutor({ maxWorkers: 4 });
+  const controller = new AbortController();
+  if (hang) {
+    // One stuck call at the head of the 60 s FIFO (ended at the end, so nothing stays alive).
+    executor.schedule(() => new Promise(() => undefined), {
+      timeout: 60_000,
+      signal: controller.signal,
+    });
+    await settle();
+  }
+  const before = heapUsed();
+  const count = 100_000;
+  for (let start = 0; start < count; start += 1000) {
+    const batch = [];
+    for (let i = start; i < start + 1000; i++)
+      batch.push(executor.schedule((x: number) => x, { args: [i], timeout: timeoutOf(i) }));
+    await Promise.all(batch);
+  }
+  const after = heapUsed();
+  controller.abort();
+  await executor.shutdown();
+  await settle();
+  return after - before;
+}
 
 let executor: EventLoopExecutor;
 afterEach(async () => {
@@ -125,4 +163,42 @@ test('a call ended during its own sync part frees its slot, and its later reject
     await expect(executor.submit(() => 'next')).resolves.toBe('next');
   }, 50);
   expect(unhandled).toEqual([]);
+});
+
+describe('memory', () => {
+  // Found in review: settled entries only marked behind a slow head, and an empty FIFO left per
+  // distinct timeout, kept 9.5 MB and 29 MB alive for 100,000 calls; a constant timeout keeps ~0.8 MB.
+  test('settled calls with a different timeout each leave no FIFO behind', async () => {
+    const constant = await growth(() => 60_000, false);
+    const distinct = await growth((i) => 60_000 + i / 1000, false); // e.g. what is left of a budget
+    expect(distinct).toBeLessThan(constant + 2_000_000);
+  });
+
+  test('settled calls behind a call still running with the same timeout are let go', async () => {
+    const free = await growth(() => 60_000, false);
+    const behindStuck = await growth(() => 60_000, true);
+    expect(behindStuck).toBeLessThan(free + 2_000_000);
+  });
+});
+
+test('currentSignal() throws in the done callback of a timed-out call scheduled from inside a call', async () => {
+  executor = new EventLoopExecutor({ maxWorkers: 4 });
+  let seen = 'not run';
+  const outer = executor.schedule(
+    async () => {
+      const inner = executor.schedule(() => new Promise(() => undefined), { timeout: 20 });
+      inner.addDoneCallback(() => {
+        try {
+          currentSignal();
+          seen = 'returned a signal';
+        } catch {
+          seen = 'threw';
+        }
+      });
+      await inner.exception();
+    },
+    { timeout: 5_000 },
+  );
+  await outer;
+  expect(seen).toBe('threw');
 });
