@@ -12,8 +12,6 @@ export class PendingCall implements SignalSource {
   controller: AbortController | undefined = undefined;
   /** Limited calls only: 'awaiting' once it returned a promise, 'abandoned' once ended while awaiting. */
   phase: 'queued-or-sync' | 'awaiting' | 'abandoned' = 'queued-or-sync';
-  /** Limited calls with a signal only: ends the call when the signal aborts. */
-  onAbort: (() => void) | undefined = undefined;
   /** Calls with a timeout only, once started: their place on the executor's one timer. */
   deadline: Deadline<PendingCall> | undefined = undefined;
 

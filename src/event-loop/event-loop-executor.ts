@@ -30,6 +30,7 @@ import {
   checkTimeout,
   describe,
 } from '../validate.js';
+import { SignalWatch } from '../signal-watch.js';
 import { CallQueue, PendingCall } from './call-queue.js';
 import { Deadlines } from './deadlines.js';
 import { loadModuleFunction } from './module-function.js';
@@ -64,6 +65,10 @@ export class EventLoopExecutor extends Executor {
   #broken: { cause: unknown } | undefined = undefined;
   /** The running calls' timeouts, on one timer. */
   readonly #deadlines = new Deadlines<PendingCall>((call) => this.#timedOut(call));
+  /** The signals of limited calls: one listener per signal, however many calls share it. */
+  readonly #signals = new SignalWatch<PendingCall>((call, reason) =>
+    this.endCall(call.future, reason),
+  );
 
   constructor(options?: EventLoopExecutorOptions) {
     super();
@@ -104,11 +109,7 @@ export class EventLoopExecutor extends Executor {
     const future = new Future<unknown>();
     const call = new PendingCall(future, fn, args, limits);
     future.setCallRecord(call); // so that map's signal finds the call from its future
-    const signal = limits.signal;
-    if (signal !== undefined) {
-      call.onAbort = () => this.endCall(future, signal.reason);
-      signal.addEventListener('abort', call.onAbort, { once: true });
-    }
+    if (limits.signal !== undefined) this.#signals.watch(limits.signal, call);
     this.#enqueue(call);
     return future;
   }
@@ -155,7 +156,8 @@ export class EventLoopExecutor extends Executor {
   #forget(call: PendingCall): void {
     call.future.setCallRecord(undefined); // a future kept long after must not keep the arguments
     if (call.deadline !== undefined) this.#deadlines.settled(call.deadline);
-    if (call.onAbort !== undefined) call.limits!.signal!.removeEventListener('abort', call.onAbort);
+    const signal = call.limits!.signal;
+    if (signal !== undefined) this.#signals.unwatch(signal, call);
   }
 
   #enqueue(call: PendingCall): void {

@@ -11,6 +11,7 @@
 import { TimeoutError } from '../errors.js';
 import type { Future } from '../future.js';
 import { encodeThrown } from '../protocol/errors.js';
+import { SignalWatch } from '../signal-watch.js';
 import type { Call } from './call.js';
 import { defName } from './callable-registry.js';
 import type { PoolWorker } from './pool-worker.js';
@@ -19,6 +20,8 @@ export class CallLimiter {
   readonly #endGraceMs: number;
   /** Limited calls not yet done, so that map's signal can end them by their future. */
   readonly #calls = new Map<Future<any>, Call>();
+  /** One listener per signal, however many calls share it. */
+  readonly #signals = new SignalWatch<Call>((call, reason) => this.end(call, reason));
 
   constructor(endGraceMs: number) {
     this.#endGraceMs = endGraceMs;
@@ -29,11 +32,10 @@ export class CallLimiter {
     const { future } = call;
     this.#calls.set(future, call);
     const signal = call.limits!.signal;
-    const onAbort = signal === undefined ? undefined : () => this.end(call, signal.reason);
-    if (onAbort !== undefined) signal!.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) this.#signals.watch(signal, call);
     future.addDoneCallback(() => {
       this.#calls.delete(future);
-      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+      if (signal !== undefined) this.#signals.unwatch(signal, call);
     });
   }
 

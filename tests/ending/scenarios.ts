@@ -7,6 +7,7 @@
 // as "well before the call would have finished" (under 2 s for a call that would take 10 s).
 // "Started" is a fact the call writes to a file, never a guess from the clock.
 
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -334,6 +335,42 @@ export function describeEnding(target: EndingExecutor): void {
           expect(mark('deaf', 'finished')).toBeUndefined();
         }
         expect(await future.exception()).toBe(reason);
+      });
+
+      test('one signal shared by 200 calls: one listener on it, no leak warning, and one abort cancels those not started', async () => {
+        const warnings: string[] = [];
+        const onWarning = (warning: Error): void => void warnings.push(warning.name);
+        process.on('warning', onWarning);
+        try {
+          const executor = make({ maxWorkers: 1 });
+          const done = new AbortController();
+          const finished = Array.from({ length: 200 }, (_, i) =>
+            executor.schedule(markRan, { args: [dir, `done${i}`, i], signal: done.signal }),
+          );
+          expect(getEventListeners(done.signal, 'abort')).toHaveLength(1);
+          expect(await Promise.all(finished)).toHaveLength(200);
+          // Every call is over: nothing listens to the signal any more.
+          expect(getEventListeners(done.signal, 'abort')).toHaveLength(0);
+
+          const ahead = executor.submit(slowCall, job('ahead', 20_000)); // until released
+          await until(() => mark('ahead', 'started') !== undefined, 'the call ahead started');
+          const stop = new AbortController();
+          const stopped = Array.from({ length: 200 }, (_, i) =>
+            executor.schedule(markRan, { args: [dir, `stopped${i}`, i], signal: stop.signal }),
+          );
+          stop.abort(new Error('not wanted any more'));
+          expect(stopped.every((future) => future.cancelled())).toBe(true);
+          expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+          release();
+          expect(await ahead).toBe('ahead');
+          await executor.submit(workerId); // everything queued before it has run or been dropped
+          expect(mark('stopped0', 'started')).toBeUndefined();
+          expect(mark('stopped199', 'started')).toBeUndefined();
+          await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+        } finally {
+          process.off('warning', onWarning);
+        }
+        expect(warnings).toEqual([]);
       });
 
       test('Future.cancel() never ends a running call', async () => {
