@@ -287,6 +287,7 @@ function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
       detail('sequentialRatio', fmt.ratio),
       detail('sequentialSubmitMs', fmt.ms),
       detail('sequentialScheduleMs', fmt.ms),
+      detail('signalRatio', fmt.ratio),
       targetCell(targets, 'timeouts@2', lib),
     ];
   });
@@ -298,6 +299,7 @@ function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
     'one by one: schedule ÷ submit',
     'submit (one by one)',
     'schedule (one by one)',
+    'at once, a signal and no timeout ÷ submit',
     'target',
   ];
   return table(header, rows) + notes(view, ['timeouts@2']);
@@ -373,7 +375,7 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
     section(
       `8. Per-call timeouts that never fire (issue 11) — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
       'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 20 after 10 warm-ups; ' +
-        "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost.",
+        "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout or a signal only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost. The last column is a burst of calls with a signal that never aborts and no timeout: no timer at all, only the free-worker rule.",
       timeoutsSection(view, targets),
     );
 

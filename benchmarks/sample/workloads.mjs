@@ -152,7 +152,8 @@ export const WORKLOADS = {
    * (issue 11) What a timeout that never fires costs: TIMEOUT_CALLS calls through
    * schedule(fn, { args, timeout }) against as many through submit, alternated in this process,
    * both submitted at once (the value) and awaited one after another (where no hand-ahead is lost,
-   * so only the timer's own cost shows).
+   * so only the timer's own cost shows). Third, at once again, calls with a signal that never
+   * aborts and no timeout: what any limited call costs in a burst, with no timer at all.
    */
   timeouts: (adapter, workers) =>
     using(adapter, workers, async (pool) => {
@@ -163,6 +164,8 @@ export const WORKLOADS = {
       const fn = adapter.kind === 'eventloop' ? async (x) => x + 1 : tasks.inc;
       const submit = (i) => executor.submit(fn, i);
       const schedule = (i) => executor.schedule(fn, { args: [i], timeout: 60_000 });
+      const neverAborts = new AbortController().signal;
+      const signalled = (i) => executor.schedule(fn, { args: [i], signal: neverAborts });
       const burst = (call) => () =>
         Promise.all(Array.from({ length: TIMEOUT_CALLS }, (_, i) => call(i)));
       const oneByOne = (call) => async () => {
@@ -170,6 +173,7 @@ export const WORKLOADS = {
       };
       const atOnce = await alternate(burst(submit), burst(schedule));
       const sequential = await alternate(oneByOne(submit), oneByOne(schedule));
+      const signalOnly = await alternate(burst(submit), burst(signalled));
       return {
         value: atOnce.ratio,
         unit: '× submit',
@@ -178,6 +182,7 @@ export const WORKLOADS = {
         sequentialRatio: sequential.ratio,
         sequentialSubmitMs: sequential.aMs,
         sequentialScheduleMs: sequential.bMs,
+        signalRatio: signalOnly.ratio,
       };
     }),
 };
