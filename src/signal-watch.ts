@@ -16,6 +16,12 @@ export class SignalWatch<T> {
   }
 
   watch(signal: AbortSignal, call: T): void {
+    if (signal.aborted) {
+      // Aborted after the executor looked (a getter of the submitted function can run between):
+      // no abort event will come.
+      this.#onAbort(call, signal.reason);
+      return;
+    }
     let entry = this.#watched.get(signal);
     if (entry === undefined) {
       const calls = new Set<T>();
