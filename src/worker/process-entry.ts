@@ -2,8 +2,8 @@
 // channel of fork(), and makes sure the child never outlives its parent.
 
 import { serialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import type { ToWorker } from '../protocol/messages.js';
+import { guardAgainstOrphaning } from './parent-guard.js';
 import { WorkerRuntime } from './runtime.js';
 
 if (typeof process.send !== 'function') {
@@ -15,14 +15,9 @@ if (typeof process.send !== 'function') {
 // A parent that exits or is killed closes the IPC channel: leave at once.
 process.on('disconnect', () => process.exit(0));
 
-// A child busy in a long synchronous call never sees 'disconnect', so a watchdog thread checks that
-// the parent is still ours and otherwise kills this process (threads can't poll our event loop).
-const watchdog = new Worker(
-  `const { workerData } = require('node:worker_threads');
-   setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 500);`,
-  { eval: true, workerData: process.ppid, stdout: false, stderr: false },
-);
-watchdog.unref();
+// A child busy in a long synchronous call never sees 'disconnect': a guard outside this thread
+// kills it once the parent is gone.
+guardAgainstOrphaning();
 
 let unsent = 0; // IPC writes not yet flushed: exiting before they are would lose results
 let exitRequested = false;
