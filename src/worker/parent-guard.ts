@@ -13,7 +13,7 @@
 // guard before: a worker thread takes about 65 ms of CPU to start and 13 MiB of memory, which on
 // two cores slowed the children's first CPU-bound calls by ~6% and showed in every child's memory.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
@@ -39,24 +39,26 @@ exit 0`;
 
 /** Starts the guard: the shell when the parent gave the socket and there is a shell, else the thread. */
 export function guardAgainstOrphaning(): void {
-  if (process.platform !== 'win32' && existsSync(SHELL) && isSocket(GUARD_FD)) {
-    try {
-      const shell = spawn(
-        SHELL,
-        ['-c', GUARD_SCRIPT, 'concurrent-futures-guard', `${process.pid}`],
-        {
-          stdio: [GUARD_FD, 'ignore', 'ignore'],
-        },
-      );
-      shell.unref();
-      shell.on('error', startWatchdogThread); // it could not start after all
-      closeSync(GUARD_FD); // the shell has its own copy; the calls run here must not find ours
-      return;
-    } catch {
-      // fall back to the thread
-    }
+  if (process.platform !== 'win32' && isSocket(GUARD_FD)) {
+    if (existsSync(SHELL) && startGuardShell()) return;
+    closeSync(GUARD_FD); // unused: not left to the calls run here
   }
   startWatchdogThread();
+}
+
+/** False if the shell could not be spawned; then the socket is still ours to close. */
+function startGuardShell(): boolean {
+  let shell: ChildProcess;
+  try {
+    const args = ['-c', GUARD_SCRIPT, 'concurrent-futures-guard', `${process.pid}`];
+    shell = spawn(SHELL, args, { stdio: [GUARD_FD, 'ignore', 'ignore'] });
+  } catch {
+    return false;
+  }
+  shell.unref();
+  shell.on('error', startWatchdogThread); // it could not start after all
+  closeSync(GUARD_FD); // the shell has its own copy; the calls run here must not find ours
+  return true;
 }
 
 function isSocket(fd: number): boolean {
