@@ -82,7 +82,7 @@ describe('children never outlive their parent', () => {
       }
       expect(await stillAliveAfter(children, 0)).toEqual(children);
       process.kill(run.child.pid!, 'SIGKILL');
-      // The watchdog checks every 500 ms; allow for a loaded machine.
+      // The guard (a shell, or a thread polling every 500 ms) ends it; allow for a loaded machine.
       expect(await stillAliveAfter(children, 4_000)).toEqual([]);
     },
   );

@@ -555,7 +555,7 @@ describe('the parent process dies: no child and no orphaned work survive it', ()
         'the parent to exit',
       );
       if (kind === 'process') {
-        // The children notice (disconnect, or the watchdog for the stuck one) within ~1 s.
+        // The children notice (disconnect, or the guard for the stuck one) within ~1 s.
         expect(await stillAliveAfter(pids, 10_000)).toEqual([]);
       }
       // No orphaned work: the log stops growing, and the queued calls never start.
