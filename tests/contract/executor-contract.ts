@@ -29,6 +29,7 @@ import {
   wait,
   type Callable,
 } from 'concurrent-futures';
+import { collect } from '../support/iteration.js';
 
 /** What an executor can do beyond the contract; declared once per executor in contract.test.ts. */
 export interface ExecutorCapabilities {
@@ -159,12 +160,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
     if (Date.now() - started > 20_000) throw new Error(`Gave up waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const values: T[] = [];
-  for await (const value of iterator) values.push(value);
-  return values;
 }
 
 function* countForever(pulled: { count: number }): Generator<number> {

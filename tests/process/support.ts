@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from 'concurrent-futures';
-import { isAlive, sleep, withTimeout } from '../support/processes.js';
+import { killLeftovers, sleep, withTimeout } from '../support/processes.js';
 
 export { isAlive, sleep, stillAliveAfter, withTimeout } from '../support/processes.js';
 
@@ -54,26 +54,8 @@ export function cleanUpAfterEach(): void {
   afterEach(async () => {
     const ended = [...pools].map((executor) => withTimeout(executor.killWorkers(), 10_000));
     pools.clear();
-    for (const child of spawned) {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          if (child.detachedGroup) process.kill(-child.pid!, 'SIGKILL');
-          else child.kill('SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    killLeftovers(spawned, strayPids);
     spawned.clear();
-    for (const pid of strayPids) {
-      if (isAlive(pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
     strayPids.clear();
     await Promise.all(ended);
   });

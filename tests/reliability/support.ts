@@ -14,7 +14,7 @@ import {
   type ProcessPoolExecutorOptions,
   type ThreadPoolExecutorOptions,
 } from 'concurrent-futures';
-import { isAlive, sleep, withTimeout } from '../support/processes.js';
+import { killLeftovers, sleep, withTimeout } from '../support/processes.js';
 
 export { isAlive, sleep, stillAliveAfter, withTimeout } from '../support/processes.js';
 
@@ -89,25 +89,8 @@ export function cleanUpAfterEach(): void {
       );
     }
     pools.clear();
-    for (const child of spawned) {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    killLeftovers(spawned, seenPids);
     spawned.clear();
-    for (const pid of seenPids) {
-      if (isAlive(pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
     seenPids.clear();
     await withTimeout(Promise.allSettled(ending), 20_000, 'cleaning up the pools').catch(
       (error: unknown) => console.error(error),

@@ -1,6 +1,7 @@
 // Helpers every suite that starts processes shares: is a pid gone, a sleep, and a bound that
 // turns a hang into a failure instead of a stuck test run.
 
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -44,4 +45,31 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'the prom
     );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * SIGKILLs whatever a test left running: spawned processes still alive (a child started in a
+ * group of its own, `detachedGroup`, with its whole group), then any pid still alive.
+ */
+export function killLeftovers(
+  children: Iterable<ChildProcess & { detachedGroup?: boolean }>,
+  pids: Iterable<number>,
+): void {
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      if (child.detachedGroup) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of pids) {
+    if (!isAlive(pid)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }

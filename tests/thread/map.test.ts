@@ -1,6 +1,7 @@
 // map() on worker threads, with and without chunks: input order, and what happens when an item fails.
 
 import { ThreadPoolExecutor, TimeoutError } from 'concurrent-futures';
+import { drain } from '../support/iteration.js';
 import { Gate } from './helpers.js';
 
 let executor: ThreadPoolExecutor;
@@ -8,16 +9,6 @@ beforeAll(() => {
   executor = new ThreadPoolExecutor({ maxWorkers: 3 });
 });
 afterAll(() => executor.shutdown());
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<{ values: T[]; error: unknown }> {
-  const values: T[] = [];
-  try {
-    for await (const value of iterator) values.push(value);
-  } catch (error) {
-    return { values, error };
-  }
-  return { values, error: undefined };
-}
 
 // Later items finish first (they sleep less), so order comes from map, not from timing.
 const slowFirst = async (i: number, n: number): Promise<number> => {
@@ -28,7 +19,7 @@ const slowFirst = async (i: number, n: number): Promise<number> => {
 test.each([1, 2, 5, 64])('results come in input order (chunksize %i)', async (chunksize) => {
   const n = 200;
   const items = Array.from({ length: n }, (_, i) => i);
-  const { values, error } = await collect(
+  const { values, error } = await drain(
     executor.map(slowFirst, items, Array(n).fill(n), { chunksize }),
   );
   expect(error).toBeUndefined();
@@ -40,9 +31,11 @@ test('several iterables are zipped, stopping at the shortest; async iterables wo
     yield* ['a', 'b', 'c', 'd'];
   }
   const pair = (x: number, s: string): string => `${s}${x}`;
-  expect(
-    (await collect(executor.map(pair, [1, 2, 3], letters(), { chunksize: 2 }))).values,
-  ).toEqual(['a1', 'b2', 'c3']);
+  expect((await drain(executor.map(pair, [1, 2, 3], letters(), { chunksize: 2 }))).values).toEqual([
+    'a1',
+    'b2',
+    'c3',
+  ]);
 });
 
 test('with chunks, a failing item: the items before it are yielded, then its error; the items after it in its chunk never run', async () => {
@@ -53,7 +46,7 @@ test('with chunks, a failing item: the items before it are yielded, then its err
     return i * 10;
   };
   // Chunks of 4: [0 1 2 3] [4 5 6 7] [8 9]. Item 5 fails: 4 is yielded, then the error; 6 and 7 never run.
-  const { values, error } = await collect(
+  const { values, error } = await drain(
     executor.map(
       step,
       Array(10).fill(gate.sab),
@@ -77,7 +70,7 @@ test('without chunks, the error is thrown when its result is reached', async () 
     if (i === 3) throw new TypeError('three');
     return i;
   };
-  const { values, error } = await collect(executor.map(step, [0, 1, 2, 3, 4, 5]));
+  const { values, error } = await drain(executor.map(step, [0, 1, 2, 3, 4, 5]));
   expect(values).toEqual([0, 1, 2]);
   expect(error).toBeInstanceOf(TypeError);
 });
@@ -87,14 +80,14 @@ test('an async function failing inside a chunk', async () => {
     if (i === 2) throw new Error(`async ${i}`);
     return i;
   };
-  const { values, error } = await collect(executor.map(step, [0, 1, 2, 3], { chunksize: 4 }));
+  const { values, error } = await drain(executor.map(step, [0, 1, 2, 3], { chunksize: 4 }));
   expect(values).toEqual([0, 1]);
   expect((error as Error).message).toBe('async 2');
 });
 
 test('a chunk item that cannot be sent back fails at that item', async () => {
   const step = (i: number): unknown => (i === 2 ? Symbol('no') : i);
-  const { values, error } = await collect(executor.map(step, [0, 1, 2, 3], { chunksize: 4 }));
+  const { values, error } = await drain(executor.map(step, [0, 1, 2, 3], { chunksize: 4 }));
   expect(values).toEqual([0, 1]);
   expect((error as Error).message).toMatch(/could not be sent back/);
 });
@@ -114,7 +107,7 @@ test('timeout: the iterator throws TimeoutError; the calls not started are cance
     Array.from({ length: 20 }, (_, i) => i),
     { timeout: 50, chunksize: 2 },
   );
-  const { values, error } = await collect(iterator);
+  const { values, error } = await drain(iterator);
   gate.release();
   expect(values).toEqual([]);
   expect(error).toBeInstanceOf(TimeoutError);

@@ -3,6 +3,7 @@
 
 import { jest } from '@jest/globals';
 import { asCompleted, Future, TimeoutError } from '../../src/index.js';
+import { collect } from '../support/iteration.js';
 import { observe, turns } from './support/async.js';
 import {
   cancelled,
@@ -12,12 +13,6 @@ import {
   pending,
   running,
 } from './support/futures.js';
-
-async function collect(iterable: AsyncIterable<Future<any>>): Promise<Future<any>[]> {
-  const seen: Future<any>[] = [];
-  for await (const future of iterable) seen.push(future);
-  return seen;
-}
 
 describe('order', () => {
   test('futures already done come first, in input order; then the rest in completion order', async () => {

@@ -11,25 +11,9 @@ import {
   fromModule,
   type Callable,
 } from '../../src/index.js';
+import { collect, drain } from '../support/iteration.js';
 import { observe, turns, until } from './support/async.js';
 import { InlineExecutor, recorder } from './support/inline-executor.js';
-
-async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const values: T[] = [];
-  for await (const value of iterator) values.push(value);
-  return values;
-}
-
-/** Runs the iteration to its end and returns what it yielded and what it threw. */
-async function drain<T>(iterator: AsyncIterable<T>): Promise<{ values: T[]; error: unknown }> {
-  const values: T[] = [];
-  try {
-    for await (const value of iterator) values.push(value);
-  } catch (error) {
-    return { values, error };
-  }
-  return { values, error: undefined };
-}
 
 function* counting(pulled: { count: number }): Generator<number> {
   for (let i = 0; ; i++) {
