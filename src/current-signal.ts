@@ -22,7 +22,11 @@ const callSignals = new AsyncLocalStorage<SignalSource>();
 const NEVER_ABORTED: SignalSource = { signal: new AbortController().signal };
 let storageInUse = false; // a limited call has run here: from then on every call uses the storage
 let plainCallsRunning = 0;
-let workerCallSignal: (() => AbortSignal | undefined) | undefined;
+// Where the worker runtime says which call runs: on globalThis under a registered symbol, because
+// code in a worker may load another copy of this module than the runtime's (a CommonJS module
+// function gets the CommonJS build), and its currentSignal() must still find the call.
+const WORKER_CALL_SIGNAL = Symbol.for('concurrent-futures.workerCallSignal');
+const workerGlobal = globalThis as { [WORKER_CALL_SIGNAL]?: () => AbortSignal | undefined };
 
 /**
  * The `AbortSignal` of the running call: it aborts when the call's timeout passes or its signal
@@ -32,7 +36,7 @@ let workerCallSignal: (() => AbortSignal | undefined) | undefined;
 export function currentSignal(): AbortSignal {
   const signal =
     callSignals.getStore()?.signal ??
-    workerCallSignal?.() ??
+    workerGlobal[WORKER_CALL_SIGNAL]?.() ??
     (plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
   if (signal === undefined) {
     throw new Error(
@@ -85,5 +89,5 @@ export function outsideCalls<A, R>(fn: (arg: A) => R, arg: A): R {
 
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */
 export function setWorkerCallSignal(source: () => AbortSignal | undefined): void {
-  workerCallSignal = source;
+  workerGlobal[WORKER_CALL_SIGNAL] = source;
 }
