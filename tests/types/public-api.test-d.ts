@@ -5,6 +5,8 @@
 //
 // No top-level await and no import.meta, so that the same text compiles as a CommonJS module.
 
+/* eslint-disable @typescript-eslint/no-unused-vars -- values here exist to have their types inspected */
+
 import {
   asCompleted,
   EventLoopExecutor,
