@@ -19,7 +19,7 @@ test('instanceof Future accepts a future of either copy, and nothing else', () =
   expect(new otherCopy.Future() instanceof Future).toBe(true);
   expect(new Future() instanceof otherCopy.Future).toBe(true);
   expect({ then() {}, done: () => true } instanceof Future).toBe(false);
-  expect(null instanceof Future).toBe(false);
+  expect((null as unknown) instanceof Future).toBe(false);
   expect(Object.create(null) instanceof Future).toBe(false);
 });
 
