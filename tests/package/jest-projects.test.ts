@@ -3,7 +3,8 @@
 //
 // - TypeScript with ts-jest's default (CommonJS) config, written by `ts-jest config:init` itself:
 //   the package must load through require() inside jest's module system (no require(esm) there),
-//   and the functions sent carry tsc's helpers (__awaiter, __importStar, __rest, require).
+//   and the functions sent carry tsc's helpers (__awaiter, __importStar, __rest, require); the
+//   EventLoopExecutor loads a fromModule() module there, where import() does not exist.
 // - ES modules (`"type": "module"`, jest run with --experimental-vm-modules), plain JavaScript.
 //
 // Each runs without and with `--coverage` (jest's default coverageProvider, 'babel': istanbul
@@ -79,7 +80,8 @@ export async function describeShape(shape: { kind: string; size: number; color: 
   return \`\${kind} \${JSON.stringify(rest)}\${os.EOL.length > 0 ? '' : '?'}\`;
 }
 `,
-      'tests/shapes.test.ts': `import { ThreadPoolExecutor, ProcessPoolExecutor } from 'concurrent-futures';
+      'tests/shapes.test.ts': `import { resolve } from 'node:path';
+import { EventLoopExecutor, fromModule, ThreadPoolExecutor, ProcessPoolExecutor } from 'concurrent-futures';
 import { area, describeShape } from '../src/shapes';
 
 const threads = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -100,17 +102,24 @@ test('an async function with rest and a dynamic import, on a thread and in a pro
 test('a function written in the test file', async () => {
   await expect(threads.submit(async (n: number) => n + 1, 1)).resolves.toBe(2);
 });
+
+test('the event loop runs an export of a TypeScript module (loaded through jest)', async () => {
+  const loop = new EventLoopExecutor();
+  const area = fromModule<typeof import('../src/shapes')['area']>(resolve(__dirname, '../src/shapes.ts'), 'area');
+  await expect(loop.submit(area, { kind: 'square', size: 4 })).resolves.toBe(16);
+  await loop.shutdown();
+});
 `,
     });
   }, 120_000);
 
   test('jest', async () => {
-    expect(await jest(project, [])).toMatch(/Tests:\s+3 passed, 3 total/);
+    expect(await jest(project, [])).toMatch(/Tests:\s+4 passed, 4 total/);
   }, 120_000);
 
   test('jest --coverage (istanbul)', async () => {
     const report = await jest(project, ['--coverage']);
-    expect(report).toMatch(/Tests:\s+3 passed, 3 total/);
+    expect(report).toMatch(/Tests:\s+4 passed, 4 total/);
     expect(report).toMatch(/shapes\.ts/);
   }, 120_000);
 });
