@@ -20,6 +20,7 @@ export async function importModule(specifier: string): Promise<Record<string, un
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof require !== 'function' || !IMPORT_UNAVAILABLE.has(code as string)) throw error;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fallback is require() itself
     const exported: unknown = require(
       specifier.startsWith('file:') ? fileURLToPath(specifier) : specifier,
     );
