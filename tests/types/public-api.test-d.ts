@@ -75,7 +75,13 @@ export function fromModuleCarriesTheExportSignature(executor: Executor): void {
 
 export function initargsMatchTheInitializer(): void {
   const setUp = (name: string, level: number): void => void [name, level];
-  new ThreadPoolExecutor({ initializer: setUp, initargs: ['db', 2] });
+  // The initializer's parameters do not leak into the executor's type.
+  const typed: ThreadPoolExecutor = new ThreadPoolExecutor({
+    initializer: setUp,
+    initargs: ['db', 2],
+  });
+  const general: Executor = typed;
+  void general;
   new ProcessPoolExecutor({ initializer: setUp, initargs: ['db', 2] });
   new EventLoopExecutor({ initializer: setUp, initargs: ['db', 2] });
   // @ts-expect-error the second argument is a number
