@@ -14,7 +14,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 30000,
-  // Functions sent to pools travel by source text: babel's coverage counters inside them would
-  // not exist in the worker. V8's coverage instruments nothing.
+  // V8's coverage instruments nothing, so the functions our tests send by source are the code as
+  // written. (istanbul's counters would travel too, into a sink: see src/worker/tool-helpers.ts.)
   coverageProvider: 'v8',
 };

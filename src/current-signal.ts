@@ -18,11 +18,33 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
-const callSignals = new AsyncLocalStorage<SignalSource>();
-const NEVER_ABORTED: SignalSource = { signal: new AbortController().signal };
-let storageInUse = false; // a limited call has run here: from then on every call uses the storage
-let plainCallsRunning = 0;
-let workerCallSignal: (() => AbortSignal | undefined) | undefined;
+/**
+ * The state behind currentSignal(), one per process. Every copy of this module loaded in the
+ * process (the ESM and CommonJS builds: an ES module app may call a CommonJS module function,
+ * whose `require('concurrent-futures')` gets the other build) shares it through a registered
+ * symbol, so that currentSignal() finds the running call whichever copy runs the call and whichever
+ * copy the call asks.
+ */
+interface SignalState {
+  readonly callSignals: AsyncLocalStorage<SignalSource>;
+  readonly neverAborted: SignalSource;
+  /** A limited call has run here: from then on every call uses the storage. */
+  storageInUse: boolean;
+  plainCallsRunning: number;
+  /** Set by the worker runtime: the running call's signal (undefined between calls). */
+  workerCallSignal: (() => AbortSignal | undefined) | undefined;
+}
+
+const STATE_KEY = Symbol.for('concurrent-futures.currentSignal.v1');
+const state: SignalState = ((globalThis as { [STATE_KEY]?: SignalState })[STATE_KEY] ??= {
+  callSignals: new AsyncLocalStorage<SignalSource>(),
+  neverAborted: { signal: new AbortController().signal },
+  storageInUse: false,
+  plainCallsRunning: 0,
+  workerCallSignal: undefined,
+});
+const { callSignals } = state;
+const NEVER_ABORTED = state.neverAborted;
 
 /**
  * The `AbortSignal` of the running call: it aborts when the call's timeout passes or its signal
@@ -32,8 +54,8 @@ let workerCallSignal: (() => AbortSignal | undefined) | undefined;
 export function currentSignal(): AbortSignal {
   const signal =
     callSignals.getStore()?.signal ??
-    workerCallSignal?.() ??
-    (plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
+    state.workerCallSignal?.() ??
+    (state.plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
   if (signal === undefined) {
     throw new Error(
       'currentSignal() was called outside a running call. Call it inside a function run by an executor ' +
@@ -54,10 +76,10 @@ export function runCall<R>(
   args: unknown[],
 ): R {
   if (source !== undefined) {
-    storageInUse = true;
+    state.storageInUse = true;
     return callSignals.run(source, fn, ...args);
   }
-  return storageInUse ? callSignals.run(NEVER_ABORTED, fn, ...args) : fn(...args);
+  return state.storageInUse ? callSignals.run(NEVER_ABORTED, fn, ...args) : fn(...args);
 }
 
 /**
@@ -65,13 +87,13 @@ export function runCall<R>(
  * it and currentSignal() is exact). Returns whether it was counted, for `plainCallEnded`.
  */
 export function plainCallStarted(): boolean {
-  if (storageInUse) return false;
-  plainCallsRunning++;
+  if (state.storageInUse) return false;
+  state.plainCallsRunning++;
   return true;
 }
 
 export function plainCallEnded(counted: boolean): void {
-  if (counted) plainCallsRunning--;
+  if (counted) state.plainCallsRunning--;
 }
 
 /**
@@ -80,10 +102,10 @@ export function plainCallEnded(counted: boolean): void {
  * context (and run its callback there).
  */
 export function outsideCalls<A, R>(fn: (arg: A) => R, arg: A): R {
-  return storageInUse ? callSignals.exit(fn, arg) : fn(arg);
+  return state.storageInUse ? callSignals.exit(fn, arg) : fn(arg);
 }
 
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */
 export function setWorkerCallSignal(source: () => AbortSignal | undefined): void {
-  workerCallSignal = source;
+  state.workerCallSignal = source;
 }

@@ -119,6 +119,12 @@ export abstract class Executor {
    * currentSignal() aborts, and a call that does not stop within `endGraceMs` has its worker ended.
    * A signal aborted before the call starts cancels it.
    */
+  // Two signatures so that `args` is required exactly when `fn` takes parameters.
+  schedule<R>(fn: Callable<[], R>, options?: ScheduleOptions<[]>): Future<Awaited<R>>;
+  schedule<A extends unknown[], R>(
+    fn: Callable<A, R>,
+    options: ScheduleOptions<A> & { args: A },
+  ): Future<Awaited<R>>;
   schedule<A extends unknown[], R>(
     fn: Callable<A, R>,
     options?: ScheduleOptions<A>,

@@ -34,8 +34,22 @@ export interface RemoteStart {
 }
 
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+// Every copy of this package loaded in one process (the ESM and CommonJS builds, a second
+// install) has its own Future class; they mark their futures with one registered symbol, so that
+// `instanceof Future`, and with it wait() and asCompleted(), accept a future of any copy.
+const FUTURE_BRAND = Symbol.for('concurrent-futures.Future');
 
 export class Future<T = unknown> implements PromiseLike<T> {
+  /** True for a future of any copy of this package; a subclass keeps the usual prototype check. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== Future) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { [FUTURE_BRAND]?: unknown })[FUTURE_BRAND] === true
+    );
+  }
+
   #state: FutureState = 'PENDING';
   #value: T | undefined = undefined;
   #error: unknown = undefined;
@@ -371,3 +385,5 @@ function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
   return typeName(error);
 }
+
+Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: true });

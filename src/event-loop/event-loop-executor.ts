@@ -46,7 +46,8 @@ type AnyFunction = (...args: unknown[]) => unknown;
  * fine, and arguments and results are passed by reference. A sync function holds the loop while it
  * runs. An idle executor does not keep the process alive.
  */
-export class EventLoopExecutor extends Executor {
+// I: the initializer's parameters (see EventLoopExecutorOptions); nothing else depends on it.
+export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   readonly #queue: PQueue;
   #calls = new CallQueue();
   /** Jobs owed to p-queue for calls submitted in this tick; added in one microtask (see submit). */
@@ -70,7 +71,7 @@ export class EventLoopExecutor extends Executor {
     this.endCall(call.future, reason),
   );
 
-  constructor(options?: EventLoopExecutorOptions) {
+  constructor(options?: EventLoopExecutorOptions<I>) {
     super();
     const checked = checkOptions<EventLoopExecutorOptions>(options, 'options');
     const maxWorkers =

@@ -4,6 +4,7 @@
 
 import type { ModuleFunction } from '../callable.js';
 import { describe } from '../validate.js';
+import { importModule } from './import-module.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -45,7 +46,7 @@ async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
 function importOnce(specifier: string): Promise<Record<string, unknown>> {
   let loading = modules.get(specifier);
   if (loading === undefined) {
-    loading = import(specifier) as Promise<Record<string, unknown>>;
+    loading = importModule(specifier);
     modules.set(specifier, loading);
     // A failed import is not kept, so the module can be fixed and tried again; the caller reports it.
     loading.catch(() => modules.delete(specifier));

@@ -1,7 +1,7 @@
 import type { Callable } from '../callable.js';
 
 /** Options of `new EventLoopExecutor(options)`. `null` or `undefined` means the option is not given. */
-export interface EventLoopExecutorOptions {
+export interface EventLoopExecutorOptions<I extends any[] = any[]> {
   /**
    * How many calls may run at once (a call runs from its start until its promise settles).
    * An integer >= 1. Default: `Math.min(32, os.availableParallelism() + 4)`, as for the
@@ -12,9 +12,9 @@ export interface EventLoopExecutorOptions {
    * Runs once, before the first call (sync or async, awaited). If it throws or rejects, the executor
    * is broken: pending calls fail with `BrokenExecutor` and `submit` throws it. Default: none.
    */
-  initializer?: Callable | null;
+  initializer?: Callable<I> | null;
   /** The arguments of `initializer`, passed by reference. Default: `[]`. */
-  initargs?: readonly unknown[] | null;
+  initargs?: Readonly<NoInfer<I>> | null;
   /**
    * Milliseconds a pool waits for an ended call to stop before ending its worker (a number >= 0,
    * `Infinity` allowed). Accepted for a drop-in switch between executors and unused here: the

@@ -3,10 +3,11 @@
 import { checkCallable, type Callable } from '../callable.js';
 import { checkArray, checkOptions, checkPositiveInteger, checkTimeout } from '../validate.js';
 
-export interface CommonPoolOptions {
+/** `I`: the initializer's parameters, which `initargs` must match (inferred from `initializer` only). */
+export interface CommonPoolOptions<I extends any[] = any[]> {
   maxWorkers?: number | null;
-  initializer?: Callable | null;
-  initargs?: unknown[] | null;
+  initializer?: Callable<I> | null;
+  initargs?: NoInfer<I> | null;
   endGraceMs?: number | null;
 }
 

@@ -1,13 +1,13 @@
 import type { CommonPoolOptions } from '../pool/settings.js';
 
 /** Options of `new ProcessPoolExecutor(options)`. */
-export interface ProcessPoolExecutorOptions extends CommonPoolOptions {
+export interface ProcessPoolExecutorOptions<I extends any[] = any[]> extends CommonPoolOptions<I> {
   /** Most child processes at once. Default `os.availableParallelism()`. */
   maxWorkers?: number | null;
   /** Runs once in every child before its first call (sync or async; it travels like a submitted function). */
-  initializer?: CommonPoolOptions['initializer'];
+  initializer?: CommonPoolOptions<I>['initializer'];
   /** Arguments for `initializer`. Default `[]`. */
-  initargs?: unknown[] | null;
+  initargs?: NoInfer<I> | null;
   /**
    * When a call's timeout passes or its signal aborts, how long it may take to stop by itself
    * (through currentSignal()) before its child is ended (SIGTERM, then SIGKILL after as long again). Default 1000; Infinity: never.

@@ -11,11 +11,12 @@ import { checkPositiveInteger, describe } from '../validate.js';
 import type { ProcessPoolExecutorOptions } from './options.js';
 import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 
-export class ProcessPoolExecutor extends PoolExecutor {
+// I: the initializer's parameters (see CommonPoolOptions); nothing else depends on it.
+export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   readonly #childOptions: ProcessWorkerOptions;
   protected readonly deathBreaksPool = true;
 
-  constructor(options?: ProcessPoolExecutorOptions) {
+  constructor(options?: ProcessPoolExecutorOptions<I>) {
     const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(
       options,
       availableParallelism(),

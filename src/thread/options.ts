@@ -2,15 +2,15 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { CommonPoolOptions } from '../pool/settings.js';
 
 /** Options of `new ThreadPoolExecutor(options)`. */
-export interface ThreadPoolExecutorOptions extends CommonPoolOptions {
+export interface ThreadPoolExecutorOptions<I extends any[] = any[]> extends CommonPoolOptions<I> {
   /** Most worker threads at once. Default `Math.min(32, os.availableParallelism() + 4)`. */
   maxWorkers?: number | null;
   /** Names the threads `${threadNamePrefix}_${n}`. Default `ThreadPoolExecutor-${pool number}`. */
   threadNamePrefix?: string | null;
   /** Runs once in every worker before its first call (sync or async; it travels like a submitted function). */
-  initializer?: CommonPoolOptions['initializer'];
+  initializer?: CommonPoolOptions<I>['initializer'];
   /** Arguments for `initializer`. Default `[]`. */
-  initargs?: unknown[] | null;
+  initargs?: NoInfer<I> | null;
   /**
    * When a call's timeout passes or its signal aborts, how long it may take to stop by itself
    * (through currentSignal()) before its worker thread is ended (terminate()). Default 1000; Infinity: never.

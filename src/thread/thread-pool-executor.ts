@@ -14,13 +14,14 @@ import { ThreadWorker } from './thread-worker.js';
 
 let poolCount = 0;
 
-export class ThreadPoolExecutor extends PoolExecutor {
+// I: the initializer's parameters (see CommonPoolOptions); nothing else depends on it.
+export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   readonly #namePrefix: string;
   readonly #resourceLimits: ResourceLimits | undefined;
   #threadCount = 0;
   protected readonly deathBreaksPool = false;
 
-  constructor(options?: ThreadPoolExecutorOptions) {
+  constructor(options?: ThreadPoolExecutorOptions<I>) {
     const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(
       options,
       Math.min(32, availableParallelism() + 4),

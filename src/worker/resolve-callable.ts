@@ -2,28 +2,23 @@
 // once per worker, in the worker's global scope; a module function is imported once.
 
 import type { CallableDef } from '../protocol/messages.js';
+import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
 /** Compiles a function's source text. Method shorthand (`name(x) { … }`) is not an expression: wrap it. */
 export function compileSource(source: string, name: string): AnyFunction {
-  // esbuild (inside tsx, vite, …) keeps function names by wrapping inner functions in a module-level
-  // `__name(fn, "name")` helper that the source text does not carry: give the worker the same helper.
-  if (source.includes('__name(') && !('__name' in globalThis)) {
-    Object.defineProperty(globalThis, '__name', {
-      value: (target: object, value: string) =>
-        Object.defineProperty(target, 'name', { value, configurable: true }),
-      configurable: true,
-      writable: true,
-    });
-  }
+  // Names that compilers and coverage tools write into functions, given as parameters (tool-helpers.ts).
+  const helpers = toolHelpersFor(source);
   let compiled: unknown;
   try {
-    compiled = new Function(`return (${source}\n);`)();
+    compiled = new Function(...helpers.names, `return (${source}\n);`)(...helpers.values);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     try {
-      const holder = new Function(`return ({ ${source}\n });`)() as Record<string, unknown>;
+      const holder = new Function(...helpers.names, `return ({ ${source}\n });`)(
+        ...helpers.values,
+      ) as Record<string, unknown>;
       compiled = Object.values(holder)[0];
     } catch {
       throw new SyntaxError(
@@ -106,10 +101,13 @@ export function explainFreeVariable(error: unknown, def: CallableDef): unknown {
   const match = /^(\S+) is not defined$/.exec(error.message);
   if (match === null) return error;
   const fnName = def.name ? `"${def.name}"` : 'the submitted function';
+  const advice = toolHelperAdvice(match[1]!);
   const fixed = new ReferenceError(
-    `${fnName} uses "${match[1]}", which is not defined in the worker. A function sent to a worker travels by its ` +
-      `source text, without the variables around it: pass "${match[1]}" as an argument, import it inside the ` +
-      `function with await import(), or export the function from a module and submit fromModule(new URL('./module.js', import.meta.url), '${def.name || 'name'}').`,
+    advice !== undefined
+      ? `${fnName} cannot run in the worker: ${advice}`
+      : `${fnName} uses "${match[1]}", which is not defined in the worker. A function sent to a worker travels by its ` +
+          `source text, without the variables around it: pass "${match[1]}" as an argument, import it inside the ` +
+          `function with await import(), or export the function from a module and submit fromModule(new URL('./module.js', import.meta.url), '${def.name || 'name'}').`,
     { cause: error },
   );
   fixed.stack = `${fixed.name}: ${fixed.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;

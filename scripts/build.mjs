@@ -1,0 +1,133 @@
+// Builds the package for both module systems from the one source in src/ (see docs/design.md,
+// "Two module systems"):
+//
+//   dist/            ESM: tsc, one .js and .d.ts per source file. Worker threads and child
+//                    processes always start the entries in dist/worker/, whichever build started them.
+//   dist/cjs/        CommonJS: esbuild bundles each public entry into one file (p-queue, which is
+//                    ESM-only, inside it), next to a copy of the declarations and a package.json
+//                    that makes Node and TypeScript read this folder as CommonJS.
+//
+// Plain JavaScript, so that `npm pack` (prepack) needs nothing but tsc and esbuild.
+
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const cjs = join(dist, 'cjs');
+const require = createRequire(import.meta.url);
+
+/** The public entries: `exports` subpath → source file. An entry whose source is absent is skipped. */
+const ENTRIES = [
+  ['.', 'index.ts'],
+  ['./queue', 'queue/index.ts'],
+];
+
+/**
+ * Dependencies that CommonJS cannot require() everywhere (ESM-only: jest's CommonJS runtime has no
+ * require(esm)) are bundled into the CommonJS build; every other dependency stays a require().
+ */
+const BUNDLED_DEPENDENCIES = new Set(['p-queue']);
+
+rmSync(dist, { recursive: true, force: true });
+
+// ── ESM: tsc ──────────────────────────────────────────────────────────────────────────────
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
+
+// ── CommonJS: esbuild ──────────────────────────────────────────────────────────────────────
+const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = Object.keys(dependencies).filter((name) => !BUNDLED_DEPENDENCIES.has(name));
+
+/**
+ * `import.meta` does not exist in CommonJS. In this build, `import.meta.url` of a module is the URL
+ * of the same module in the ESM build, so `new URL('../worker/thread-entry.js', import.meta.url)`
+ * finds the ESM worker entry, which the pools start whichever build loaded them. Replaced through
+ * esbuild's own parser (define), so the words inside strings and comments are left alone.
+ */
+const importMetaAsInEsmBuild = {
+  name: 'import-meta-as-in-esm-build',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
+      if (!path.startsWith(src + sep)) return undefined;
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes('import.meta')) return undefined;
+      const esmFile = relative(src, path).replace(/\.ts$/, '.js').split(sep).join('/');
+      const { code } = await esbuild.transform(source, {
+        loader: 'ts',
+        format: 'esm',
+        sourcefile: path,
+        define: { 'import.meta.url': '__esmBuildUrl' },
+      });
+      if (!code.includes('__esmBuildUrl'))
+        return { contents: code, loader: 'js', resolveDir: dirname(path) };
+      if (
+        /\bimport\.meta\b/.test(
+          code.replace(/(["'`])(?:\\.|(?!\1)[^\\])*\1|\/\/.*|\/\*[\s\S]*?\*\//g, ''),
+        )
+      ) {
+        throw new Error(
+          `${path}: only import.meta.url has a CommonJS equivalent; use nothing else of import.meta.`,
+        );
+      }
+      const header =
+        `import { pathToFileURL as __pathToFileURL } from 'node:url';\n` +
+        // The bundle sits in dist/cjs/ (or a folder below for a subpath entry): the ESM build's copy
+        // of this module is found from the package's dist/ folder, recorded in the bundle's banner.
+        `const __esmBuildUrl = __pathToFileURL(__esmBuildRoot + ${JSON.stringify('/' + esmFile)}).href;\n`;
+      return { contents: header + code, loader: 'js', resolveDir: dirname(path) };
+    });
+  },
+};
+
+for (const [, file] of ENTRIES) {
+  const entry = join(src, file);
+  if (!existsSync(entry)) continue;
+  const outfile = join(cjs, file.replace(/\.ts$/, '.js'));
+  const toDist = relative(dirname(outfile), dist).split(sep).join('/');
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+    sourcemap: true,
+    // Class and function names stay as written (errors print them, Future's inspect shows them).
+    keepNames: true,
+    logLevel: 'warning',
+    banner: {
+      js: `const __esmBuildRoot = require('node:path').join(__dirname, ${JSON.stringify(toDist)});`,
+    },
+    plugins: [importMetaAsInEsmBuild],
+  });
+}
+
+// Declarations: the same .d.ts files, read as CommonJS because of dist/cjs/package.json (TypeScript
+// needs a CommonJS copy for `require`: with module node16 an ESM declaration cannot be required).
+for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+  if (!file.endsWith('.d.ts') || file.startsWith('cjs' + sep)) continue;
+  mkdirSync(dirname(join(cjs, file)), { recursive: true });
+  copyFileSync(join(dist, file), join(cjs, file));
+}
+writeFileSync(join(cjs, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');

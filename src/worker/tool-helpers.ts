@@ -1,0 +1,171 @@
+// Functions compiled by tools still travel by source. A compiler or a coverage instrumenter writes
+// calls to names defined once at the top of the compiled file into the functions it compiles;
+// their source text, sent to a worker, then names something the worker does not have. For the
+// tools users run their tests and apps with, the worker gives such a function its own stand-ins:
+//
+//   tsc (CommonJS, a target below ES2017/ES2018)  __awaiter, __importStar, __importDefault,
+//                                                  __rest, __assign, require, tslib_1.<helper>
+//   esbuild (tsx, vite, keepNames)                 __name
+//   istanbul (jest --coverage, nyc, babel-plugin-istanbul)
+//                                                  cov_<hash>().s[0]++ (and .f, .b, .bT, any shape),
+//                                                  the older __cov_<hash>.s['1']++
+//
+// They are passed as parameters of the function that compiles the source, so nothing is added to
+// the worker's globals and a source that uses none of them costs one regular expression test.
+// A coverage counter counts into a sink that accepts any read, write, call or increment: coverage
+// of code run inside workers is not reported (it never was), and the call runs as written.
+// What cannot be provided is named by `toolHelperAdvice`, with what to change.
+
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+/** Names a tool may leave in a function's source; a quick test before the per-name work. */
+const TOOL_NAME = /\b(?:__\w+|cov_\w+|tslib_\d+|require)\b/;
+const COVERAGE_COUNTER = /(?<![\w$])(?:__)?cov_[\w$]+/g;
+const TSLIB_BINDING = /\btslib(?:_\d+)?\b/g;
+
+type AnyFunction = (...args: any[]) => any;
+
+/** Accepts anything: `sink.s[0]++`, `sink().b[1][0]++`, calls, writes. Reads as 0 in arithmetic. */
+const coverageSink: any = new Proxy(() => undefined, {
+  get: (_target, key) => (key === Symbol.toPrimitive ? () => 0 : coverageSink),
+  set: () => true,
+  apply: () => coverageSink,
+});
+
+function __name(target: object, value: string): object {
+  return Object.defineProperty(target, 'name', { value, configurable: true });
+}
+
+/** Runs a generator as an async function: each yielded value is awaited, as tsc's helper does. */
+function __awaiter(
+  thisArg: unknown,
+  args: unknown,
+  PromiseClass: PromiseConstructor | undefined,
+  body: AnyFunction,
+): Promise<unknown> {
+  const P = PromiseClass ?? Promise;
+  return new P((resolve, reject) => {
+    const steps = body.apply(thisArg, (args as unknown[] | undefined) ?? []) as Generator;
+    const step = (method: 'next' | 'throw', input: unknown): void => {
+      let result: IteratorResult<unknown>;
+      try {
+        result = steps[method](input);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (result.done) resolve(result.value);
+      else
+        P.resolve(result.value).then(
+          (value) => step('next', value),
+          (error: unknown) => step('throw', error),
+        );
+    };
+    step('next', undefined);
+  });
+}
+
+/** What `import x from 'cjs'` sees of a CommonJS module. */
+function __importDefault(module: any): any {
+  return module?.__esModule ? module : { default: module };
+}
+
+/** What `import * as ns from 'cjs'` (and `await import('cjs')`) sees of a CommonJS module. */
+function __importStar(module: any): any {
+  if (module?.__esModule) return module;
+  const namespace: Record<string, unknown> = {};
+  if (module !== null && module !== undefined) {
+    for (const key of Object.keys(module)) {
+      if (key !== 'default') {
+        Object.defineProperty(namespace, key, { enumerable: true, get: () => module[key] });
+      }
+    }
+  }
+  namespace.default = module;
+  return namespace;
+}
+
+/** Object rest (`const { a, ...rest } = value`) below ES2018. */
+function __rest(source: any, excluded: PropertyKey[]): Record<PropertyKey, unknown> {
+  const rest: Record<PropertyKey, unknown> = {};
+  for (const key of Reflect.ownKeys(source)) {
+    if (!excluded.includes(key) && Object.prototype.propertyIsEnumerable.call(source, key)) {
+      rest[key] = source[key];
+    }
+  }
+  return rest;
+}
+
+const PROVIDED: Record<string, unknown> = {
+  __name,
+  __awaiter,
+  __importDefault,
+  __importStar,
+  __rest,
+  __assign: Object.assign,
+};
+
+let workerRequire: NodeJS.Require | undefined;
+
+/**
+ * `require` for tsc's CommonJS output of `await import('x')`: resolved from the current directory,
+ * as a bare module name given to fromModule() is.
+ */
+function requireFromCwd(): NodeJS.Require {
+  workerRequire ??= createRequire(join(process.cwd(), 'noop.js'));
+  return workerRequire;
+}
+
+/** The stand-ins `source` needs, as parameter names and their values. Empty for most sources. */
+export function toolHelpersFor(source: string): { names: string[]; values: unknown[] } {
+  const names: string[] = [];
+  const values: unknown[] = [];
+  if (!TOOL_NAME.test(source)) return { names, values };
+  const add = (name: string, value: unknown): void => {
+    if (names.includes(name) || name in globalThis) return;
+    names.push(name);
+    values.push(value);
+  };
+  for (const [name, helper] of Object.entries(PROVIDED)) {
+    if (source.includes(`${name}(`)) add(name, helper);
+  }
+  for (const name of source.match(COVERAGE_COUNTER) ?? []) add(name, coverageSink);
+  for (const name of source.match(TSLIB_BINDING) ?? []) add(name, PROVIDED);
+  if (/\brequire\s*\(/.test(source)) add('require', requireFromCwd());
+  return { names, values };
+}
+
+/**
+ * For a name a tool left in a function that the worker could not provide: which tool, and what to
+ * change so that the function travels. Undefined for a name no tool is known to write.
+ */
+export function toolHelperAdvice(name: string): string | undefined {
+  if (/^(?:__)?cov_[\w$]+$|^__coverage__$/.test(name)) {
+    return (
+      `"${name}" is a coverage counter that istanbul (jest's default coverageProvider 'babel', nyc) ` +
+      `wrote into the function. Use V8 coverage instead: coverageProvider: 'v8' in the jest config, or c8 in place of nyc.`
+    );
+  }
+  if (
+    /^__(?:generator|values|read|spread\w*|asyncValues|asyncGenerator|await|extends|decorate\w*|metadata|param|classPrivate\w+|esDecorate|runInitializers|makeTemplateObject)$/.test(
+      name,
+    )
+  ) {
+    return (
+      `"${name}" is a helper that TypeScript writes into functions compiled for an older target. ` +
+      `Set "target": "ES2022" (or later) in the tsconfig that compiles this file (ts-jest reads tsconfig.json).`
+    );
+  }
+  if (
+    /^(?:_asyncToGenerator|_interopRequire\w+|_objectSpread\d*|_objectWithoutProperties\w*|_defineProperty|_regenerator\w*|regeneratorRuntime|_toConsumableArray|_slicedToArray)$/.test(
+      name,
+    )
+  ) {
+    return (
+      `"${name}" is a helper that Babel writes into functions it compiles for an older target. ` +
+      `Target the running Node.js, e.g. @babel/preset-env with targets: { node: 'current' } (babel-jest reads babel.config.js).`
+    );
+  }
+  return undefined;
+}
