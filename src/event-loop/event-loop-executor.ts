@@ -34,7 +34,7 @@ import { SignalWatch } from '../signal-watch.js';
 import { CallQueue, PendingCall } from './call-queue.js';
 import { Deadlines } from './deadlines.js';
 import { loadModuleFunction } from './module-function.js';
-import type { EventLoopExecutorOptions } from './options.js';
+import { EVENT_LOOP_OPTION_KEYS, type EventLoopExecutorOptions } from './options.js';
 
 export type { EventLoopExecutorOptions } from './options.js';
 
@@ -72,7 +72,12 @@ export class EventLoopExecutor extends Executor {
 
   constructor(options?: EventLoopExecutorOptions) {
     super();
-    const checked = checkOptions<EventLoopExecutorOptions>(options, 'options');
+    const checked = checkOptions<EventLoopExecutorOptions>(
+      options,
+      'options',
+      EVENT_LOOP_OPTION_KEYS,
+      'new EventLoopExecutor()',
+    );
     const maxWorkers =
       checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers();
     checkTimeout(checked.endGraceMs, 'endGraceMs'); // accepted for a drop-in switch; unused here

@@ -1,7 +1,13 @@
 // Checks of the options every pool takes (each names the option, the value and what is allowed).
 
 import { checkCallable, type Callable } from '../callable.js';
-import { checkArray, checkOptions, checkPositiveInteger, checkTimeout } from '../validate.js';
+import {
+  checkArray,
+  checkOptions,
+  checkPositiveInteger,
+  checkTimeout,
+  type OptionKeys,
+} from '../validate.js';
 
 export interface CommonPoolOptions {
   maxWorkers?: number | null;
@@ -16,6 +22,8 @@ export const DEFAULT_END_GRACE_MS = 1000;
 export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   options: unknown,
   defaultMaxWorkers: number,
+  known: OptionKeys<T>,
+  where: string,
 ): {
   options: Partial<T>;
   maxWorkers: number;
@@ -23,7 +31,7 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   initargs: unknown[];
   endGraceMs: number;
 } {
-  const checked = checkOptions<T>(options, 'options');
+  const checked = checkOptions<T>(options, 'options', known, where);
   const maxWorkers = checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers;
   let initializer: Callable | undefined;
   if (checked.initializer !== undefined && checked.initializer !== null) {

@@ -8,7 +8,7 @@ import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-work
 import { checkCommonPoolOptions } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { checkPositiveInteger, describe } from '../validate.js';
-import type { ProcessPoolExecutorOptions } from './options.js';
+import { PROCESS_POOL_OPTION_KEYS, type ProcessPoolExecutorOptions } from './options.js';
 import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 
 export class ProcessPoolExecutor extends PoolExecutor {
@@ -19,6 +19,8 @@ export class ProcessPoolExecutor extends PoolExecutor {
     const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(
       options,
       availableParallelism(),
+      PROCESS_POOL_OPTION_KEYS,
+      'new ProcessPoolExecutor()',
     );
     const { execArgv, env } = common.options;
     const maxTasksPerChild =

@@ -9,7 +9,7 @@ import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-work
 import { checkCommonPoolOptions } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { describe } from '../validate.js';
-import type { ThreadPoolExecutorOptions } from './options.js';
+import { THREAD_POOL_OPTION_KEYS, type ThreadPoolExecutorOptions } from './options.js';
 import { ThreadWorker } from './thread-worker.js';
 
 let poolCount = 0;
@@ -24,6 +24,8 @@ export class ThreadPoolExecutor extends PoolExecutor {
     const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(
       options,
       Math.min(32, availableParallelism() + 4),
+      THREAD_POOL_OPTION_KEYS,
+      'new ThreadPoolExecutor()',
     );
     const { threadNamePrefix, resourceLimits } = common.options;
     if (
