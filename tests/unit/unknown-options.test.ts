@@ -80,7 +80,9 @@ describe('calls', () => {
   test('map() refuses chunkSize, naming chunksize, and submits nothing', () => {
     let calls = 0;
     const error = typeErrorOf(() =>
-      executor.map(() => calls++, [1, 2, 3], { chunkSize: 2 } as never),
+      executor.map((x: number) => calls++ + x, [1, 2, 3], { chunkSize: 2 } as {
+        chunksize: number;
+      }),
     );
     expect(error.message).toContain('did you mean `chunksize`');
     expect(calls).toBe(0);
