@@ -80,7 +80,7 @@ describe('calls', () => {
   test('map() refuses chunkSize, naming chunksize, and submits nothing', () => {
     let calls = 0;
     const error = typeErrorOf(() =>
-      executor.map((x: number) => calls++ + x, [1, 2, 3], { chunkSize: 2 } as {
+      executor.map((x: number) => calls++ + x, [1, 2, 3], { chunkSize: 2 } as unknown as {
         chunksize: number;
       }),
     );
