@@ -19,7 +19,7 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
-import { plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
+import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { Executor, type CallLimits } from '../executor.js';
 import { Future } from '../future.js';
@@ -389,7 +389,8 @@ export class EventLoopExecutor extends Executor {
         typeof initializer === 'function'
           ? (initializer as AnyFunction)
           : await loadModuleFunction(initializer);
-      await Reflect.apply(fn, undefined, this.#initargs);
+      // Outside every call: currentSignal() in its synchronous part throws, as at top level.
+      await outsideCalls(runInitializer, [fn, this.#initargs] as const);
     } catch (cause) {
       this.#breakDown(cause);
       return;
@@ -421,6 +422,10 @@ function defaultMaxWorkers(): number {
 }
 
 function ignore(): void {}
+
+function runInitializer([fn, args]: readonly [AnyFunction, unknown[]]): unknown {
+  return Reflect.apply(fn, undefined, args);
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -4,6 +4,7 @@
 
 import { isModuleFunction, type Callable } from '../callable.js';
 import type { CallableDef } from '../protocol/messages.js';
+import { resolvePackageSpecifier } from '../resolve-package.js';
 
 export class CallableRegistry {
   readonly #byFunction = new WeakMap<object, CallableDef>();
@@ -16,10 +17,12 @@ export class CallableRegistry {
     if (known !== undefined) return known;
     let def: CallableDef;
     if (isModuleFunction(fn)) {
-      def = this.#intern(`module:${fn.module}#${fn.exportName}`, (id) => ({
+      // A package name is resolved here, where the application stands, not in the worker.
+      const module = resolvePackageSpecifier(fn.module);
+      def = this.#intern(`module:${module}#${fn.exportName}`, (id) => ({
         id,
         kind: 'module',
-        module: fn.module,
+        module,
         exportName: fn.exportName,
       }));
     } else {

@@ -17,13 +17,19 @@ export function compileSource(source: string, name: string): AnyFunction {
       writable: true,
     });
   }
+  // Only a source that mentions `this` pays for the receiver below; the rest compile as they are.
+  const receiver = /\bthis\b/.test(source) ? receiverThatDoesNotTravel(name) : undefined;
   let compiled: unknown;
   try {
-    compiled = new Function(`return (${source}\n);`)();
+    // Called with the receiver as `this`, so that an arrow function's `this` is the receiver too.
+    compiled = new Function(`return (${source}\n);`).call(receiver);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     try {
-      const holder = new Function(`return ({ ${source}\n });`)() as Record<string, unknown>;
+      const holder = new Function(`return ({ ${source}\n });`).call(receiver) as Record<
+        string,
+        unknown
+      >;
       compiled = Object.values(holder)[0];
     } catch {
       throw new SyntaxError(
@@ -38,7 +44,37 @@ export function compileSource(source: string, name: string): AnyFunction {
       `The source sent for ${name ? `"${name}"` : 'the submitted function'} did not evaluate to a function.`,
     );
   }
-  return compiled as AnyFunction;
+  if (receiver === undefined) return compiled as AnyFunction;
+  const method = compiled as AnyFunction;
+  return function calledWithoutItsObject(...args: unknown[]) {
+    return Reflect.apply(method, receiver, args);
+  };
+}
+
+/**
+ * The `this` of a function sent by source. A method travels by its source text alone, without its
+ * object: called plainly, a sloppy-mode method would read `this.factor` off the worker's global and
+ * return NaN with no error. This receiver makes any use of `this` throw an error that says why.
+ */
+function receiverThatDoesNotTravel(name: string): object {
+  const refuse = (): never => {
+    throw new TypeError(
+      `${name ? `"${name}"` : 'The submitted function'} uses \`this\`, which does not travel to a worker: a function ` +
+        `is sent by its source text alone, without the object it was a method of. Pass what it needs from ` +
+        `\`this\` as arguments, or export it from a module and submit fromModule(...).`,
+    );
+  };
+  return new Proxy(Object.create(null) as object, {
+    get: refuse,
+    set: refuse,
+    has: refuse,
+    deleteProperty: refuse,
+    defineProperty: refuse,
+    ownKeys: refuse,
+    getOwnPropertyDescriptor: refuse,
+    getPrototypeOf: refuse,
+    setPrototypeOf: refuse,
+  });
 }
 
 /** Imports a module's export, failing with an error that names both the module and the export. */
