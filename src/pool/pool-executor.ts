@@ -246,8 +246,20 @@ export abstract class PoolExecutor extends Executor {
     return false;
   }
 
-  #startWorker(): PoolWorker {
-    const worker = this.createWorker(this.#initializer, this.#initargs, this.#events);
+  #startWorker(): PoolWorker | undefined {
+    let worker: PoolWorker;
+    try {
+      worker = this.createWorker(this.#initializer, this.#initargs, this.#events);
+    } catch (error) {
+      // new Worker() or fork() threw (a value of the options that cannot travel after all, no more
+      // threads or processes): this runs in a microtask, where a throw would be uncaught.
+      this.#breakPool(
+        `A worker could not be started (${(error as Error)?.message ?? String(error)}), so the pool is broken. ` +
+          `Check the pool's options (initargs, execArgv, env, resourceLimits) and create a new executor.`,
+        error,
+      );
+      return undefined;
+    }
     worker.tasksLeft = this.#maxTasksPerWorker;
     this.#workers.add(worker);
     return worker;

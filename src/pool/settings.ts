@@ -48,3 +48,24 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   const endGraceMs = checkTimeout(checked.endGraceMs, 'endGraceMs') ?? DEFAULT_END_GRACE_MS;
   return { options: checked, maxWorkers, initializer, initargs, endGraceMs };
 }
+
+/**
+ * Checks at construction that `initargs` can reach a worker and be read back there (`roundTrip`
+ * clones it as the pool's transport would). Found only when the first worker starts, such a value
+ * threw from inside a microtask: an uncaught exception, and for processes an orphaned child.
+ */
+export function checkInitargsTravel(
+  initargs: unknown[],
+  roundTrip: (value: unknown) => unknown,
+): void {
+  try {
+    roundTrip(initargs);
+  } catch (error) {
+    throw new TypeError(
+      `Expected \`initargs\` to hold only values that can be sent to a worker, but they could not be ` +
+        `(${(error as Error)?.message ?? String(error)}). Pass values the structured clone algorithm supports: ` +
+        `primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+      { cause: error },
+    );
+  }
+}

@@ -6,7 +6,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type BrokenExecutor } from '../errors.js';
 import { PoolExecutor } from '../pool/pool-executor.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-worker.js';
-import { checkCommonPoolOptions } from '../pool/settings.js';
+import { checkCommonPoolOptions, checkInitargsTravel } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { describe } from '../validate.js';
 import { THREAD_POOL_OPTION_KEYS, type ThreadPoolExecutorOptions } from './options.js';
@@ -46,6 +46,7 @@ export class ThreadPoolExecutor extends PoolExecutor {
         `Expected \`resourceLimits\` to be an object of Worker resource limits, got ${describe(resourceLimits)}.`,
       );
     }
+    checkInitargsTravel(common.initargs, structuredClone);
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
     this.#resourceLimits = resourceLimits ?? undefined;
