@@ -21,7 +21,7 @@ import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
 import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
-import { Executor, type CallLimits } from '../executor.js';
+import { Executor, type CallLimits, type ShutdownOptions } from '../executor.js';
 import { Future } from '../future.js';
 import {
   checkArray,
@@ -56,6 +56,8 @@ export class EventLoopExecutor extends Executor {
   #onDrained: (() => void) | undefined = undefined;
   /** Slots to lend p-queue in the next microtask, in place of ended calls that still hold theirs. */
   #slotsToLend = 0;
+  /** Calls whose synchronous part is running now (see shutdown). */
+  #callBodiesRunning = 0;
 
   readonly #initializer: Callable | undefined;
   readonly #initargs: unknown[];
@@ -237,7 +239,7 @@ export class EventLoopExecutor extends Executor {
     let result: unknown;
     let thenable: boolean;
     try {
-      result = runCall(undefined, fn, call.args);
+      result = this.#runBody(undefined, fn, call.args);
       thenable = isThenable(result); // a `then` getter that throws fails the call, as await would
     } catch (error) {
       plainCallEnded(counted);
@@ -282,7 +284,7 @@ export class EventLoopExecutor extends Executor {
     let result: unknown;
     let thenable: boolean;
     try {
-      result = runCall(call, fn, call.args);
+      result = this.#runBody(call, fn, call.args);
       thenable = isThenable(result);
     } catch (error) {
       this.#forget(call);
@@ -302,6 +304,35 @@ export class EventLoopExecutor extends Executor {
       return undefined;
     }
     return this.#settleLimited(call, result as PromiseLike<unknown>);
+  }
+
+  /** Runs the synchronous part of a call, counted so that shutdown() can tell it is called from inside one. */
+  #runBody(source: PendingCall | undefined, fn: AnyFunction, args: unknown[]): unknown {
+    this.#callBodiesRunning++;
+    try {
+      return runCall(source, fn, args);
+    } finally {
+      this.#callBodiesRunning--;
+    }
+  }
+
+  /**
+   * As the base, but a call of this executor that asks to wait for its shutdown would wait for
+   * itself forever (Python raises in the same case): it shuts the executor down, and the promise
+   * rejects at once with an error that says so. Seen only in the call's synchronous part, up to its
+   * first await; code after an await cannot be told apart from code outside the executor.
+   */
+  override shutdown(options?: ShutdownOptions): Promise<void> {
+    const terminated = super.shutdown(options);
+    if (this.#callBodiesRunning === 0 || options?.wait === false || !this.isShutdown)
+      return terminated;
+    return Promise.reject(
+      new Error(
+        'shutdown() was called with wait: true from inside a call of this same EventLoopExecutor: it would wait for ' +
+          'that very call to finish, forever. The executor is shutting down; to wait for the other calls, call ' +
+          'shutdown({ wait: false }) here and await shutdown() from outside the executor.',
+      ),
+    );
   }
 
   #timedOut(call: PendingCall): void {
