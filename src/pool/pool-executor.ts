@@ -60,6 +60,15 @@ const HAND_AHEAD_MS = 1;
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
 
+// A pool dropped without shutdown() lets its idle workers go, as Python's executors do when they are
+// collected. Its workers reach it only through a WeakRef (their events), so an idle pool can be
+// collected; a pool with work (calls queued or in flight, a shutdown to finish) is held here until
+// idle, so that calls already submitted still finish and their futures settle.
+const poolsAtWork = new Set<PoolExecutor>();
+const droppedPools = new FinalizationRegistry<Set<PoolWorker>>((workers) => {
+  for (const worker of workers) worker.stop();
+});
+
 export abstract class PoolExecutor extends Executor {
   readonly #maxWorkers: number;
   readonly #maxTasksPerWorker: number;
@@ -76,6 +85,7 @@ export abstract class PoolExecutor extends Executor {
   #averageCallMs: number | undefined = undefined;
   #broken: { message: string; cause: unknown } | undefined = undefined;
   #onTerminated: (() => void) | undefined = undefined;
+  #heldAtWork = false; // in poolsAtWork (see there)
 
   protected constructor(settings: PoolSettings) {
     super();
@@ -85,10 +95,18 @@ export abstract class PoolExecutor extends Executor {
     this.#initializer =
       settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
+    const pool = new WeakRef(this); // not `this`: a live worker must not keep an idle pool from being collected
     this.#events = {
-      message: (worker, message) => this.#onMessage(worker, message),
-      exit: (worker, exit) => this.#onExit(worker, exit),
+      message: (worker, message) => {
+        const self = pool.deref();
+        if (self !== undefined) self.#onMessage(worker, message);
+      },
+      exit: (worker, exit) => {
+        const self = pool.deref();
+        if (self !== undefined) self.#onExit(worker, exit);
+      },
     };
+    droppedPools.register(this, this.#workers);
   }
 
   /** Starts one worker of this pool's kind. */
@@ -163,6 +181,7 @@ export abstract class PoolExecutor extends Executor {
   }
 
   protected startShutdown(): Promise<void> {
+    this.#holdAtWork(); // whoever awaits shutdown() must see it resolve, pool dropped or not
     return new Promise<void>((resolve) => {
       this.#onTerminated = resolve;
       this.#maybeFinishShutdown();
@@ -192,6 +211,7 @@ export abstract class PoolExecutor extends Executor {
   // ── Dispatch ─────────────────────────────────────────────────────────────────────────────
 
   #scheduleDispatch(): void {
+    if (!this.#heldAtWork) this.#holdAtWork();
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
     // A microtask, not at once: no call starts inside submit(), and every submit of this tick
@@ -210,6 +230,20 @@ export abstract class PoolExecutor extends Executor {
       this.#sendBatch(worker);
     }
     this.#maybeFinishShutdown();
+    this.#releaseIfIdle();
+  }
+
+  #holdAtWork(): void {
+    this.#heldAtWork = true;
+    poolsAtWork.add(this);
+  }
+
+  /** Nothing queued, in flight or shutting down: the pool may be collected if the user dropped it. */
+  #releaseIfIdle(): void {
+    if (!this.#heldAtWork || this.#queue.length > 0 || this.#onTerminated !== undefined) return;
+    for (const worker of this.#workers) if (worker.inFlight.length > 0) return;
+    this.#heldAtWork = false;
+    poolsAtWork.delete(this);
   }
 
   /**
@@ -479,6 +513,7 @@ export abstract class PoolExecutor extends Executor {
     }
     if (this.#queue.length > 0) this.#scheduleDispatch();
     this.#maybeFinishShutdown();
+    this.#releaseIfIdle();
   }
 
   /** Calls a gone worker held: those it never started go back to the queue, in order; the one it ran fails. */
