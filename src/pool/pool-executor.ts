@@ -59,6 +59,12 @@ const HAND_AHEAD_MS = 1;
  */
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
+/**
+ * Distinct functions a worker keeps compiled: past this, the oldest it received (that no call in its
+ * hands still needs) are forgotten down to 3/4 of it, so that a stream of generated functions does
+ * not grow every worker forever. One that comes back is simply sent again.
+ */
+const MAX_FUNCTIONS_PER_WORKER = 1024;
 
 // A pool dropped without shutdown() lets its idle workers go, as Python's executors do when they are
 // collected. Its workers reach it only through a WeakRef (their events), so an idle pool can be
@@ -350,8 +356,18 @@ export abstract class PoolExecutor extends Executor {
     // function starts it on arrival, so the deadline is armed at sending, with no message back;
     // otherwise (initializer running, module to import) the worker reports the start.
     const timed = limited && (!worker.ready || defs !== undefined) ? true : undefined;
+    const forget =
+      defs !== undefined && worker.defined.size > MAX_FUNCTIONS_PER_WORKER
+        ? forgetOldFunctions(worker, calls)
+        : undefined;
     try {
-      worker.post(timed ? { t: 'run', defs, calls: flat, timed } : { t: 'run', defs, calls: flat });
+      worker.post(
+        timed
+          ? { t: 'run', defs, calls: flat, timed, forget }
+          : forget !== undefined
+            ? { t: 'run', defs, calls: flat, forget }
+            : { t: 'run', defs, calls: flat },
+      );
     } catch (error) {
       this.#sendOneByOne(worker, defs, calls, error, limited, timed);
       return;
@@ -566,6 +582,21 @@ export abstract class PoolExecutor extends Executor {
       resolve();
     }
   }
+}
+
+/** Ids `worker` may forget (see MAX_FUNCTIONS_PER_WORKER), oldest first, none that a call in its hands or in `batch` needs. */
+function forgetOldFunctions(worker: PoolWorker, batch: Call[]): number[] | undefined {
+  const needed = new Set<number>();
+  for (const call of worker.inFlight) needed.add(call.def.id);
+  for (const call of batch) needed.add(call.def.id);
+  const forget: number[] = [];
+  const keep = (MAX_FUNCTIONS_PER_WORKER * 3) / 4;
+  for (const id of worker.defined) {
+    if (worker.defined.size - forget.length <= keep) break;
+    if (!needed.has(id)) forget.push(id);
+  }
+  for (const id of forget) worker.defined.delete(id);
+  return forget.length > 0 ? forget : undefined;
 }
 
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {
