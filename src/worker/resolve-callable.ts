@@ -1,9 +1,53 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
+import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
+
+/**
+ * Compiles a function body in this worker's global scope. Not `new Function`: V8 keeps every source
+ * compiled by eval or `new Function` in its compilation cache, for good (100 MB of distinct
+ * functions stayed 100 MB after the worker let them go), so the worker's bound on the functions it
+ * keeps would bound nothing. `vm.compileFunction` is not cached. Its `import()` goes through the
+ * application's default loader, so a package name resolves from process.cwd() as in the application.
+ */
+function compileBody(body: string, name: string): (...args: unknown[]) => unknown {
+  quietenImportWarningOnce();
+  return compileFunction(body, [], {
+    filename: `sent-by-source:${name || 'anonymous'}`,
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  }) as (...args: unknown[]) => unknown;
+}
+
+let importWarningQuietened = false;
+
+/**
+ * Node 20 flags `USE_MAIN_CONTEXT_DEFAULT_LOADER` as experimental and warns, once per thread, at the
+ * first `import()` it serves. That warning is about how this library compiles functions, not about
+ * the user's code: an `import()` made here, once, with that one warning held back, uses it up.
+ */
+function quietenImportWarningOnce(): void {
+  if (importWarningQuietened) return;
+  importWarningQuietened = true;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: unknown, ...rest: unknown[]): void {
+    if (String((warning as Error)?.message ?? warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER'))
+      return;
+    Reflect.apply(emitWarning, this, [warning, ...rest]);
+  } as typeof process.emitWarning;
+  try {
+    const importer = compileFunction('return import("node:path")', [], {
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    }) as () => Promise<unknown>;
+    importer().catch(() => undefined);
+  } catch {
+    // No such loader here: the compile below reports what is wrong.
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
 
 /** Compiles a function's source text. Method shorthand (`name(x) { … }`) is not an expression: wrap it. */
 export function compileSource(source: string, name: string): AnyFunction {
@@ -22,11 +66,11 @@ export function compileSource(source: string, name: string): AnyFunction {
   let compiled: unknown;
   try {
     // Called with the receiver as `this`, so that an arrow function's `this` is the receiver too.
-    compiled = new Function(`return (${source}\n);`).call(receiver);
+    compiled = compileBody(`return (${source}\n);`, name).call(receiver);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     try {
-      const holder = new Function(`return ({ ${source}\n });`).call(receiver) as Record<
+      const holder = compileBody(`return ({ ${source}\n });`, name).call(receiver) as Record<
         string,
         unknown
       >;
