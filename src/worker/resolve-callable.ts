@@ -1,6 +1,7 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
+import { join } from 'node:path';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 
@@ -16,7 +17,9 @@ type AnyFunction = (...args: unknown[]) => unknown;
 function compileBody(body: string, name: string): (...args: unknown[]) => unknown {
   quietenImportWarningOnce();
   return compileFunction(body, [], {
-    filename: `sent-by-source:${name || 'anonymous'}`,
+    // A path in the working directory, as the application's own modules are: import() resolves
+    // relative paths and package names from there (a name with a scheme would be taken for a URL).
+    filename: join(process.cwd(), `[${name || 'anonymous'} sent by source]`),
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   }) as (...args: unknown[]) => unknown;
 }
