@@ -5,7 +5,9 @@
 //   Node 20 an AsyncLocalStorage in use taxes every promise of the process (promise hooks), so
 //   plain calls, whose signal never aborts, skip it until some limited call has turned it on:
 //   until then, while a plain call runs on this thread, currentSignal() gives a signal that never
-//   aborts (which is that call's).
+//   aborts (which is that call's). So does other async code that happens to run meanwhile: exactness
+//   there would tax every promise. Code known to be outside calls (done callbacks, the synchronous
+//   part of an initializer) is marked, and there currentSignal() throws as it should.
 // - Inside a worker thread or a child process the worker runtime runs one call at a time, so the
 //   runtime names the running call directly: no AsyncLocalStorage, whose promise hooks would tax
 //   every call of every worker. The runtime creates the call's AbortController only when the call
@@ -31,6 +33,11 @@ interface SignalState {
   /** A limited call has run here: from then on every call uses the storage. */
   storageInUse: boolean;
   plainCallsRunning: number;
+  /**
+   * > 0 while code runs that is known to be outside every call (a done callback, the synchronous
+   * part of an initializer): currentSignal() must throw there even while plain calls are in flight.
+   */
+  outsideDepth: number;
   /** Set by the worker runtime: the running call's signal (undefined between calls). */
   workerCallSignal: (() => AbortSignal | undefined) | undefined;
 }
@@ -41,6 +48,7 @@ const state: SignalState = ((globalThis as { [STATE_KEY]?: SignalState })[STATE_
   neverAborted: { signal: new AbortController().signal },
   storageInUse: false,
   plainCallsRunning: 0,
+  outsideDepth: 0,
   workerCallSignal: undefined,
 });
 const { callSignals } = state;
@@ -52,10 +60,14 @@ const NEVER_ABORTED = state.neverAborted;
  * Throws outside a running call (top level, an initializer, a done callback).
  */
 export function currentSignal(): AbortSignal {
+  const store = callSignals.getStore();
   const signal =
-    callSignals.getStore()?.signal ??
-    state.workerCallSignal?.() ??
-    (state.plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined);
+    store !== undefined
+      ? store.signal
+      : state.outsideDepth > 0
+        ? undefined
+        : (state.workerCallSignal?.() ??
+          (state.plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined));
   if (signal === undefined) {
     throw new Error(
       'currentSignal() was called outside a running call. Call it inside a function run by an executor ' +
@@ -75,11 +87,27 @@ export function runCall<R>(
   fn: (...args: any[]) => R,
   args: unknown[],
 ): R {
+  if (state.outsideDepth !== 0) return runCallFromOutside(source, fn, args);
   if (source !== undefined) {
     state.storageInUse = true;
     return callSignals.run(source, fn, ...args);
   }
   return state.storageInUse ? callSignals.run(NEVER_ABORTED, fn, ...args) : fn(...args);
+}
+
+/** Rare: a call started synchronously from code outside calls (a done callback). It is a call again. */
+function runCallFromOutside<R>(
+  source: SignalSource | undefined,
+  fn: (...args: any[]) => R,
+  args: unknown[],
+): R {
+  const depth = state.outsideDepth;
+  state.outsideDepth = 0;
+  try {
+    return runCall(source, fn, args);
+  } finally {
+    state.outsideDepth = depth;
+  }
 }
 
 /**
@@ -102,7 +130,12 @@ export function plainCallEnded(counted: boolean): void {
  * context (and run its callback there).
  */
 export function outsideCalls<A, R>(fn: (arg: A) => R, arg: A): R {
-  return state.storageInUse ? callSignals.exit(fn, arg) : fn(arg);
+  state.outsideDepth++;
+  try {
+    return state.storageInUse ? callSignals.exit(fn, arg) : fn(arg);
+  } finally {
+    state.outsideDepth--;
+  }
 }
 
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */

@@ -10,8 +10,10 @@ import {
   checkBoolean,
   checkOptions,
   checkPositiveInteger,
+  checkKnownKeys,
   checkTimeout,
   describe,
+  type OptionKeys,
 } from './validate.js';
 
 export interface MapOptions {
@@ -50,6 +52,21 @@ export interface ShutdownOptions {
   cancelFutures?: boolean;
 }
 
+// Every option of map(), schedule() and shutdown(): any other key is refused (see checkOptions).
+const MAP_OPTION_KEYS: OptionKeys<MapOptions> = {
+  timeout: true,
+  chunksize: true,
+  buffersize: true,
+  callTimeout: true,
+  signal: true,
+};
+const SCHEDULE_OPTION_KEYS: OptionKeys<ScheduleOptions> = {
+  args: true,
+  timeout: true,
+  signal: true,
+};
+const SHUTDOWN_OPTION_KEYS: OptionKeys<ShutdownOptions> = { wait: true, cancelFutures: true };
+
 /** The iterables `map` zips, one per parameter of the function. */
 export type IterablesOf<A extends unknown[]> = {
   [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
@@ -79,6 +96,7 @@ export abstract class Executor {
     this.checkSubmit(fn);
     const last = rest[rest.length - 1];
     const options = isOptionsObject(last) ? (rest.pop() as MapOptions) : {};
+    checkKnownKeys(options, MAP_OPTION_KEYS, 'map()');
     const timeout = checkTimeout(options.timeout, 'timeout');
     const chunksize = checkPositiveInteger(options.chunksize, 'chunksize') ?? 1;
     const buffersize = checkPositiveInteger(options.buffersize, 'buffersize');
@@ -130,7 +148,12 @@ export abstract class Executor {
     options?: ScheduleOptions<A>,
   ): Future<Awaited<R>> {
     this.checkSubmit(fn);
-    const checked = checkOptions<ScheduleOptions<A>>(options, 'options');
+    const checked = checkOptions<ScheduleOptions<A>>(
+      options,
+      'options',
+      SCHEDULE_OPTION_KEYS,
+      'schedule()',
+    );
     const args = checkArray(checked.args, 'args') as A;
     const timeout = noLimit(checkTimeout(checked.timeout, 'timeout'));
     const signal = checkAbortSignal(checked.signal, 'signal');
@@ -151,7 +174,12 @@ export abstract class Executor {
     let wait: boolean;
     let cancelFutures: boolean;
     try {
-      const checked = checkOptions<ShutdownOptions>(options, 'options');
+      const checked = checkOptions<ShutdownOptions>(
+        options,
+        'options',
+        SHUTDOWN_OPTION_KEYS,
+        'shutdown()',
+      );
       wait = checkBoolean(checked.wait, 'wait', true);
       cancelFutures = checkBoolean(checked.cancelFutures, 'cancelFutures', false);
     } catch (error) {

@@ -63,6 +63,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #current: Unit | undefined = undefined;
   #aborted: { reason: unknown } | undefined = undefined;
   #onAbort: (() => void) | undefined = undefined;
+  #progress: Promise<void> | undefined = undefined; // what a step waiting on an async source awaits (see #untilProgress)
+  #onProgress: (() => void) | undefined = undefined;
   // Results at hand (a chunk's values), yielded before the next unit is awaited.
   #buffer: unknown[] = [];
   #bufferIndex = 0;
@@ -168,6 +170,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
       try {
         unit = await this.#nextUnit();
         if (unit === undefined) {
+          if (this.#aborted !== undefined) continue; // woken by the signal: throw its reason
           this.#end();
           return DONE;
         }
@@ -208,13 +211,30 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         }
         return unit;
       }
-      if (this.#filling !== undefined) {
-        await this.#raceDeadline(this.#filling);
+      if (this.#filling !== undefined && !this.#ended) {
+        await this.#raceDeadline(this.#untilProgress(this.#filling));
         continue;
       }
       if (this.#sourceError !== undefined) throw this.#sourceError.error;
       return undefined;
     }
+  }
+
+  /**
+   * A step waiting on an async source wakes as soon as anything changes: a unit was submitted (its
+   * result need not wait for the rest of the source), the filling ended, or the signal aborted (the
+   * step throws the reason at once instead of hanging until the source yields).
+   */
+  #untilProgress(filling: Promise<void>): Promise<void> {
+    this.#progress ??= new Promise<void>((resolve) => (this.#onProgress = resolve));
+    return Promise.race([filling, this.#progress]);
+  }
+
+  #notifyProgress(): void {
+    const wake = this.#onProgress;
+    if (wake === undefined) return;
+    this.#progress = this.#onProgress = undefined;
+    wake();
   }
 
   #resultOf(future: Future<any>): Promise<unknown> {
@@ -299,6 +319,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         ? this.#plan.submitChunk(this.#arity, flatArgs)
         : this.#plan.submitOne(flatArgs);
       this.#units.push({ future, chunked });
+      this.#notifyProgress();
       return true;
     } catch (error) {
       if (atMapCall && this.#inFlight === 0) throw error;
@@ -312,7 +333,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     if (failure !== undefined && this.#sourceError === undefined) this.#sourceError = failure;
     for (const iterator of this.#iterators) {
       try {
-        void iterator.return?.();
+        const closing: unknown = iterator.return?.();
+        // An async source's return() may reject: that is the source's cleanup, not the map's to report.
+        if (closing instanceof Promise) closing.catch(() => undefined);
       } catch {
         // The source is being abandoned; its own cleanup errors are not the map's to report.
       }
@@ -373,6 +396,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #abort(reason: unknown): void {
     if (this.#ended) return;
     this.#aborted = { reason };
+    this.#notifyProgress();
     const running = this.#current === undefined ? [] : [this.#current];
     for (let i = this.#unitsHead; i < this.#units.length; i++) running.push(this.#units[i]!);
     for (const { future } of running) if (!future.cancel()) this.#plan.endCall(future, reason);
@@ -385,6 +409,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     this.#ended = true;
     this.#buffer = [];
     this.#bufferIndex = 0;
+    this.#afterBuffer = undefined; // after return(), next() is { done: true }, never a chunk's stored error
     // The awaited unit too: after a timeout it may not have started (Python's _result_or_cancel).
     this.#current?.future.cancel();
     for (let i = this.#unitsHead; i < this.#units.length; i++) this.#units[i]!.future.cancel();

@@ -42,13 +42,38 @@ export function checkPositiveInteger(value: unknown, name: string): number | und
   return value;
 }
 
-/** An options argument: `undefined`/`null` give `{}`; anything but a plain object is a TypeError. */
-export function checkOptions<T extends object>(value: unknown, name: string): Partial<T> {
+/**
+ * Every key of an options type, each set to `true`. Written as a record rather than a list so that
+ * an option added to the type and forgotten here is a compile error, not a key refused at run time.
+ */
+export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * An options argument: `undefined`/`null` give `{}`; anything but a plain object is a TypeError, and
+ * so is a key the options do not know (`where` names the call, e.g. `schedule()`): a misspelled
+ * option would otherwise be ignored silently, and a typo'd `timeOut` would never end a call.
+ */
+export function checkOptions<T extends object>(
+  value: unknown,
+  name: string,
+  known: OptionKeys<T>,
+  where: string,
+): Partial<T> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(`Expected \`${name}\` to be an options object, got ${describe(value)}.`);
   }
+  checkKnownKeys(value, known, where);
   return value as Partial<T>;
+}
+
+/** Throws a TypeError for the first own key of `options` that is not in `known`. */
+export function checkKnownKeys(options: object, known: object, where: string): void {
+  // for-in over a small object is cheap enough for schedule(), which checks its options per call.
+  for (const key in options) {
+    if (!Object.hasOwn(options, key) || Object.hasOwn(known, key)) continue;
+    throw unknownOptionError(key, Object.keys(known), where);
+  }
 }
 
 export function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {
@@ -81,4 +106,80 @@ export function checkAbortSignal(value: unknown, name: string): AbortSignal | un
     throw new TypeError(`Expected \`${name}\` to be an AbortSignal, got ${describe(value)}.`);
   }
   return value;
+}
+
+// Names that users bring from other pools and from Python, and the option they mean here. Keys are
+// normalised (lower case, no `_` or `-`); a hint is given only when the option exists at that call.
+const OPTION_ALIASES: Readonly<Record<string, string>> = {
+  maxthreads: 'maxWorkers',
+  threads: 'maxWorkers',
+  numthreads: 'maxWorkers',
+  workers: 'maxWorkers',
+  numworkers: 'maxWorkers',
+  maxprocesses: 'maxWorkers',
+  processes: 'maxWorkers',
+  concurrency: 'maxWorkers',
+  poolsize: 'maxWorkers',
+  size: 'maxWorkers',
+  maxtasksperworker: 'maxTasksPerChild',
+  maxtasks: 'maxTasksPerChild',
+  cancel: 'cancelFutures',
+  cancelpending: 'cancelFutures',
+  timeoutms: 'timeout',
+  deadline: 'timeout',
+  abortsignal: 'signal',
+  arguments: 'args',
+  initialiser: 'initializer',
+  init: 'initializer',
+  initarguments: 'initargs',
+  batchsize: 'chunksize',
+  graceperiod: 'endGraceMs',
+};
+
+function normalise(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+function unknownOptionError(key: string, known: string[], where: string): TypeError {
+  const meant = optionMeant(key, known);
+  return new TypeError(
+    `Unknown option \`${key}\` in the options of ${where}` +
+      (meant === undefined ? '' : `: did you mean \`${meant}\`?`) +
+      ` The options ${where} knows are: ${known.map((name) => `\`${name}\``).join(', ')}.`,
+  );
+}
+
+/** The known option `key` most likely stands for: same name spelt otherwise, an alias, or a near typo. */
+function optionMeant(key: string, known: string[]): string | undefined {
+  const normalised = normalise(key);
+  const sameName = known.find((name) => normalise(name) === normalised);
+  if (sameName !== undefined) return sameName;
+  const alias = OPTION_ALIASES[normalised];
+  if (alias !== undefined && known.includes(alias)) return alias;
+  let best: string | undefined;
+  let bestDistance = 3; // at most two edits away
+  for (const name of known) {
+    const distance = editDistance(normalised, normalise(name));
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

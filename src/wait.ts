@@ -2,7 +2,7 @@
 
 import { TimeoutError } from './errors.js';
 import { Future, type Waiter } from './future.js';
-import { checkOptions, checkTimeout, describe } from './validate.js';
+import { checkOptions, checkTimeout, describe, type OptionKeys } from './validate.js';
 import { AllCompletedWaiter, AsCompletedWaiter, FirstCompletedWaiter } from './waiters.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -22,6 +22,8 @@ export interface DoneAndNotDone<T = any> {
   notDone: Set<Future<T>>;
 }
 
+const WAIT_OPTION_KEYS: OptionKeys<WaitOptions> = { timeout: true, returnWhen: true };
+
 const RETURN_WHEN = new Set<unknown>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED]);
 
 /**
@@ -34,7 +36,12 @@ export async function wait<F extends Future<any> = Future<any>>(
   fs: Iterable<F>,
   options?: WaitOptions,
 ): Promise<{ done: Set<F>; notDone: Set<F> }> {
-  const { timeout, returnWhen } = checkOptions<WaitOptions>(options, 'options');
+  const { timeout, returnWhen } = checkOptions<WaitOptions>(
+    options,
+    'options',
+    WAIT_OPTION_KEYS,
+    'wait()',
+  );
   const limit = checkTimeout(timeout, 'timeout');
   const when = returnWhen ?? ALL_COMPLETED;
   if (!RETURN_WHEN.has(when)) {
@@ -82,7 +89,12 @@ export function asCompleted<F extends Future<any> = Future<any>>(
   fs: Iterable<F>,
   options?: AsCompletedOptions,
 ): AsyncIterableIterator<F & { then: any }> {
-  const { timeout } = checkOptions<AsCompletedOptions>(options, 'options');
+  const { timeout } = checkOptions<AsCompletedOptions>(
+    options,
+    'options',
+    { timeout: true },
+    'asCompleted()',
+  );
   const limit = checkTimeout(timeout, 'timeout');
   const futures = collectFutures(fs, 'fs');
   const deadline = limit === undefined ? undefined : performance.now() + limit;

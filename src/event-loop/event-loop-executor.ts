@@ -19,9 +19,9 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
-import { plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
+import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
-import { Executor, type CallLimits } from '../executor.js';
+import { Executor, type CallLimits, type ShutdownOptions } from '../executor.js';
 import { Future } from '../future.js';
 import {
   checkArray,
@@ -34,7 +34,7 @@ import { SignalWatch } from '../signal-watch.js';
 import { CallQueue, PendingCall } from './call-queue.js';
 import { Deadlines } from './deadlines.js';
 import { loadModuleFunction } from './module-function.js';
-import type { EventLoopExecutorOptions } from './options.js';
+import { EVENT_LOOP_OPTION_KEYS, type EventLoopExecutorOptions } from './options.js';
 
 export type { EventLoopExecutorOptions } from './options.js';
 
@@ -57,6 +57,8 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   #onDrained: (() => void) | undefined = undefined;
   /** Slots to lend p-queue in the next microtask, in place of ended calls that still hold theirs. */
   #slotsToLend = 0;
+  /** Calls whose synchronous part is running now (see shutdown). */
+  #callBodiesRunning = 0;
 
   readonly #initializer: Callable | undefined;
   readonly #initargs: unknown[];
@@ -73,7 +75,12 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
 
   constructor(options?: EventLoopExecutorOptions<I>) {
     super();
-    const checked = checkOptions<EventLoopExecutorOptions>(options, 'options');
+    const checked = checkOptions<EventLoopExecutorOptions>(
+      options,
+      'options',
+      EVENT_LOOP_OPTION_KEYS,
+      'new EventLoopExecutor()',
+    );
     const maxWorkers =
       checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers();
     checkTimeout(checked.endGraceMs, 'endGraceMs'); // accepted for a drop-in switch; unused here
@@ -233,7 +240,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     let result: unknown;
     let thenable: boolean;
     try {
-      result = runCall(undefined, fn, call.args);
+      result = this.#runBody(undefined, fn, call.args);
       thenable = isThenable(result); // a `then` getter that throws fails the call, as await would
     } catch (error) {
       plainCallEnded(counted);
@@ -278,7 +285,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     let result: unknown;
     let thenable: boolean;
     try {
-      result = runCall(call, fn, call.args);
+      result = this.#runBody(call, fn, call.args);
       thenable = isThenable(result);
     } catch (error) {
       this.#forget(call);
@@ -298,6 +305,35 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
       return undefined;
     }
     return this.#settleLimited(call, result as PromiseLike<unknown>);
+  }
+
+  /** Runs the synchronous part of a call, counted so that shutdown() can tell it is called from inside one. */
+  #runBody(source: PendingCall | undefined, fn: AnyFunction, args: unknown[]): unknown {
+    this.#callBodiesRunning++;
+    try {
+      return runCall(source, fn, args);
+    } finally {
+      this.#callBodiesRunning--;
+    }
+  }
+
+  /**
+   * As the base, but a call of this executor that asks to wait for its shutdown would wait for
+   * itself forever (Python raises in the same case): it shuts the executor down, and the promise
+   * rejects at once with an error that says so. Seen only in the call's synchronous part, up to its
+   * first await; code after an await cannot be told apart from code outside the executor.
+   */
+  override shutdown(options?: ShutdownOptions): Promise<void> {
+    const terminated = super.shutdown(options);
+    if (this.#callBodiesRunning === 0 || options?.wait === false || !this.isShutdown)
+      return terminated;
+    return Promise.reject(
+      new Error(
+        'shutdown() was called with wait: true from inside a call of this same EventLoopExecutor: it would wait for ' +
+          'that very call to finish, forever. The executor is shutting down; to wait for the other calls, call ' +
+          'shutdown({ wait: false }) here and await shutdown() from outside the executor.',
+      ),
+    );
   }
 
   #timedOut(call: PendingCall): void {
@@ -385,7 +421,8 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
         typeof initializer === 'function'
           ? (initializer as AnyFunction)
           : await loadModuleFunction(initializer);
-      await Reflect.apply(fn, undefined, this.#initargs);
+      // Outside every call: currentSignal() in its synchronous part throws, as at top level.
+      await outsideCalls(runInitializer, [fn, this.#initargs] as const);
     } catch (cause) {
       this.#breakDown(cause);
       return;
@@ -417,6 +454,10 @@ function defaultMaxWorkers(): number {
 }
 
 function ignore(): void {}
+
+function runInitializer([fn, args]: readonly [AnyFunction, unknown[]]): unknown {
+  return Reflect.apply(fn, undefined, args);
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -3,6 +3,7 @@
 // it synchronously, with no promise hop.
 
 import type { ModuleFunction } from '../callable.js';
+import { resolvePackageSpecifier } from '../resolve-package.js';
 import { describe } from '../validate.js';
 import { importModule } from './import-module.js';
 
@@ -19,7 +20,8 @@ export function loadModuleFunction(ref: ModuleFunction): AnyFunction | Promise<A
 async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
   let namespace: Record<string, unknown>;
   try {
-    namespace = await importOnce(ref.module);
+    // A package name is found from process.cwd(), as the application finds it, not from this library.
+    namespace = await importOnce(resolvePackageSpecifier(ref.module));
   } catch (error) {
     throw new Error(
       `Cannot call export "${ref.exportName}" of module ${ref.module}: the module could not be imported (${messageOf(error)}).`,

@@ -1,4 +1,5 @@
 import type { Callable } from '../callable.js';
+import type { OptionKeys } from '../validate.js';
 
 /** Options of `new EventLoopExecutor(options)`. `null` or `undefined` means the option is not given. */
 export interface EventLoopExecutorOptions<I extends any[] = any[]> {
@@ -22,3 +23,11 @@ export interface EventLoopExecutorOptions<I extends any[] = any[]> {
    */
   endGraceMs?: number | null;
 }
+
+/** Every option of `new EventLoopExecutor()`: any other key is refused. */
+export const EVENT_LOOP_OPTION_KEYS: OptionKeys<EventLoopExecutorOptions> = {
+  maxWorkers: true,
+  initializer: true,
+  initargs: true,
+  endGraceMs: true,
+};

@@ -4,6 +4,10 @@
 
 import { isModuleFunction, type Callable } from '../callable.js';
 import type { CallableDef } from '../protocol/messages.js';
+import { resolvePackageSpecifier } from '../resolve-package.js';
+
+/** Sources remembered for deduplication, at most (each may be kilobytes of text). */
+const MAX_INTERNED = 1024;
 
 export class CallableRegistry {
   readonly #byFunction = new WeakMap<object, CallableDef>();
@@ -16,10 +20,12 @@ export class CallableRegistry {
     if (known !== undefined) return known;
     let def: CallableDef;
     if (isModuleFunction(fn)) {
-      def = this.#intern(`module:${fn.module}#${fn.exportName}`, (id) => ({
+      // A package name is resolved here, where the application stands, not in the worker.
+      const module = resolvePackageSpecifier(fn.module);
+      def = this.#intern(`module:${module}#${fn.exportName}`, (id) => ({
         id,
         kind: 'module',
-        module: fn.module,
+        module,
         exportName: fn.exportName,
       }));
     } else {
@@ -36,6 +42,10 @@ export class CallableRegistry {
     if (def === undefined) {
       def = make(this.#nextId++);
       this.#byKey.set(key, def);
+      // Bounded: the oldest source goes first (a Map iterates in insertion order). A function
+      // still alive keeps its def through #byFunction; the same source met again later is simply
+      // named anew, with a new id (ids are never reused, so no worker can mistake one for another).
+      if (this.#byKey.size > MAX_INTERNED) this.#byKey.delete(this.#byKey.keys().next().value!);
     }
     return def;
   }

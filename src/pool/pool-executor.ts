@@ -59,6 +59,21 @@ const HAND_AHEAD_MS = 1;
  */
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
+/**
+ * Distinct functions a worker keeps compiled: past this, the oldest it received (that no call in its
+ * hands still needs) are forgotten down to 3/4 of it, so that a stream of generated functions does
+ * not grow every worker forever. One that comes back is simply sent again.
+ */
+const MAX_FUNCTIONS_PER_WORKER = 1024;
+
+// A pool dropped without shutdown() lets its idle workers go, as Python's executors do when they are
+// collected. Its workers reach it only through a WeakRef (their events), so an idle pool can be
+// collected; a pool with work (calls queued or in flight, a shutdown to finish) is held here until
+// idle, so that calls already submitted still finish and their futures settle.
+const poolsAtWork = new Set<PoolExecutor>();
+const droppedPools = new FinalizationRegistry<Set<PoolWorker>>((workers) => {
+  for (const worker of workers) worker.stop();
+});
 
 export abstract class PoolExecutor extends Executor {
   readonly #maxWorkers: number;
@@ -76,6 +91,7 @@ export abstract class PoolExecutor extends Executor {
   #averageCallMs: number | undefined = undefined;
   #broken: { message: string; cause: unknown } | undefined = undefined;
   #onTerminated: (() => void) | undefined = undefined;
+  #heldAtWork = false; // in poolsAtWork (see there)
 
   protected constructor(settings: PoolSettings) {
     super();
@@ -85,10 +101,18 @@ export abstract class PoolExecutor extends Executor {
     this.#initializer =
       settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
+    const pool = new WeakRef(this); // not `this`: a live worker must not keep an idle pool from being collected
     this.#events = {
-      message: (worker, message) => this.#onMessage(worker, message),
-      exit: (worker, exit) => this.#onExit(worker, exit),
+      message: (worker, message) => {
+        const self = pool.deref();
+        if (self !== undefined) self.#onMessage(worker, message);
+      },
+      exit: (worker, exit) => {
+        const self = pool.deref();
+        if (self !== undefined) self.#onExit(worker, exit);
+      },
     };
+    droppedPools.register(this, this.#workers);
   }
 
   /** Starts one worker of this pool's kind. */
@@ -163,6 +187,7 @@ export abstract class PoolExecutor extends Executor {
   }
 
   protected startShutdown(): Promise<void> {
+    this.#holdAtWork(); // whoever awaits shutdown() must see it resolve, pool dropped or not
     return new Promise<void>((resolve) => {
       this.#onTerminated = resolve;
       this.#maybeFinishShutdown();
@@ -192,6 +217,7 @@ export abstract class PoolExecutor extends Executor {
   // ── Dispatch ─────────────────────────────────────────────────────────────────────────────
 
   #scheduleDispatch(): void {
+    if (!this.#heldAtWork) this.#holdAtWork();
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
     // A microtask, not at once: no call starts inside submit(), and every submit of this tick
@@ -210,6 +236,20 @@ export abstract class PoolExecutor extends Executor {
       this.#sendBatch(worker);
     }
     this.#maybeFinishShutdown();
+    this.#releaseIfIdle();
+  }
+
+  #holdAtWork(): void {
+    this.#heldAtWork = true;
+    poolsAtWork.add(this);
+  }
+
+  /** Nothing queued, in flight or shutting down: the pool may be collected if the user dropped it. */
+  #releaseIfIdle(): void {
+    if (!this.#heldAtWork || this.#queue.length > 0 || this.#onTerminated !== undefined) return;
+    for (const worker of this.#workers) if (worker.inFlight.length > 0) return;
+    this.#heldAtWork = false;
+    poolsAtWork.delete(this);
   }
 
   /**
@@ -246,8 +286,20 @@ export abstract class PoolExecutor extends Executor {
     return false;
   }
 
-  #startWorker(): PoolWorker {
-    const worker = this.createWorker(this.#initializer, this.#initargs, this.#events);
+  #startWorker(): PoolWorker | undefined {
+    let worker: PoolWorker;
+    try {
+      worker = this.createWorker(this.#initializer, this.#initargs, this.#events);
+    } catch (error) {
+      // new Worker() or fork() threw (a value of the options that cannot travel after all, no more
+      // threads or processes): this runs in a microtask, where a throw would be uncaught.
+      this.#breakPool(
+        `A worker could not be started (${(error as Error)?.message ?? String(error)}), so the pool is broken. ` +
+          `Check the pool's options (initargs, execArgv, env, resourceLimits) and create a new executor.`,
+        error,
+      );
+      return undefined;
+    }
     worker.tasksLeft = this.#maxTasksPerWorker;
     this.#workers.add(worker);
     return worker;
@@ -304,8 +356,18 @@ export abstract class PoolExecutor extends Executor {
     // function starts it on arrival, so the deadline is armed at sending, with no message back;
     // otherwise (initializer running, module to import) the worker reports the start.
     const timed = limited && (!worker.ready || defs !== undefined) ? true : undefined;
+    const forget =
+      defs !== undefined && worker.defined.size > MAX_FUNCTIONS_PER_WORKER
+        ? forgetOldFunctions(worker, calls)
+        : undefined;
     try {
-      worker.post(timed ? { t: 'run', defs, calls: flat, timed } : { t: 'run', defs, calls: flat });
+      worker.post(
+        timed
+          ? { t: 'run', defs, calls: flat, timed, forget }
+          : forget !== undefined
+            ? { t: 'run', defs, calls: flat, forget }
+            : { t: 'run', defs, calls: flat },
+      );
     } catch (error) {
       this.#sendOneByOne(worker, defs, calls, error, limited, timed);
       return;
@@ -467,6 +529,7 @@ export abstract class PoolExecutor extends Executor {
     }
     if (this.#queue.length > 0) this.#scheduleDispatch();
     this.#maybeFinishShutdown();
+    this.#releaseIfIdle();
   }
 
   /** Calls a gone worker held: those it never started go back to the queue, in order; the one it ran fails. */
@@ -519,6 +582,21 @@ export abstract class PoolExecutor extends Executor {
       resolve();
     }
   }
+}
+
+/** Ids `worker` may forget (see MAX_FUNCTIONS_PER_WORKER), oldest first, none that a call in its hands or in `batch` needs. */
+function forgetOldFunctions(worker: PoolWorker, batch: Call[]): number[] | undefined {
+  const needed = new Set<number>();
+  for (const call of worker.inFlight) needed.add(call.def.id);
+  for (const call of batch) needed.add(call.def.id);
+  const forget: number[] = [];
+  const keep = (MAX_FUNCTIONS_PER_WORKER * 3) / 4;
+  for (const id of worker.defined) {
+    if (worker.defined.size - forget.length <= keep) break;
+    if (!needed.has(id)) forget.push(id);
+  }
+  for (const id of forget) worker.defined.delete(id);
+  return forget.length > 0 ? forget : undefined;
 }
 
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {

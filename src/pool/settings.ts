@@ -1,7 +1,13 @@
 // Checks of the options every pool takes (each names the option, the value and what is allowed).
 
 import { checkCallable, type Callable } from '../callable.js';
-import { checkArray, checkOptions, checkPositiveInteger, checkTimeout } from '../validate.js';
+import {
+  checkArray,
+  checkOptions,
+  checkPositiveInteger,
+  checkTimeout,
+  type OptionKeys,
+} from '../validate.js';
 
 /** `I`: the initializer's parameters, which `initargs` must match (inferred from `initializer` only). */
 export interface CommonPoolOptions<I extends any[] = any[]> {
@@ -17,6 +23,8 @@ export const DEFAULT_END_GRACE_MS = 1000;
 export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   options: unknown,
   defaultMaxWorkers: number,
+  known: OptionKeys<T>,
+  where: string,
 ): {
   options: Partial<T>;
   maxWorkers: number;
@@ -24,7 +32,7 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   initargs: unknown[];
   endGraceMs: number;
 } {
-  const checked = checkOptions<T>(options, 'options');
+  const checked = checkOptions<T>(options, 'options', known, where);
   const maxWorkers = checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers;
   let initializer: Callable | undefined;
   if (checked.initializer !== undefined && checked.initializer !== null) {
@@ -40,4 +48,25 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   const initargs = checkArray(checked.initargs, 'initargs');
   const endGraceMs = checkTimeout(checked.endGraceMs, 'endGraceMs') ?? DEFAULT_END_GRACE_MS;
   return { options: checked, maxWorkers, initializer, initargs, endGraceMs };
+}
+
+/**
+ * Checks at construction that `initargs` can reach a worker and be read back there (`roundTrip`
+ * clones it as the pool's transport would). Found only when the first worker starts, such a value
+ * threw from inside a microtask: an uncaught exception, and for processes an orphaned child.
+ */
+export function checkInitargsTravel(
+  initargs: unknown[],
+  roundTrip: (value: unknown) => unknown,
+): void {
+  try {
+    roundTrip(initargs);
+  } catch (error) {
+    throw new TypeError(
+      `Expected \`initargs\` to hold only values that can be sent to a worker, but they could not be ` +
+        `(${(error as Error)?.message ?? String(error)}). Pass values the structured clone algorithm supports: ` +
+        `primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+      { cause: error },
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type { CommonPoolOptions } from '../pool/settings.js';
+import type { OptionKeys } from '../validate.js';
 
 /** Options of `new ProcessPoolExecutor(options)`. */
 export interface ProcessPoolExecutorOptions<I extends any[] = any[]> extends CommonPoolOptions<I> {
@@ -20,3 +21,14 @@ export interface ProcessPoolExecutorOptions<I extends any[] = any[]> extends Com
   /** Environment of every child. Default `process.env`. */
   env?: NodeJS.ProcessEnv | null;
 }
+
+/** Every option of `new ProcessPoolExecutor()`: any other key is refused. */
+export const PROCESS_POOL_OPTION_KEYS: OptionKeys<ProcessPoolExecutorOptions> = {
+  maxWorkers: true,
+  initializer: true,
+  initargs: true,
+  endGraceMs: true,
+  maxTasksPerChild: true,
+  execArgv: true,
+  env: true,
+};

@@ -5,10 +5,11 @@ import { availableParallelism } from 'node:os';
 import { BrokenProcessPool, type BrokenExecutor } from '../errors.js';
 import { PoolExecutor } from '../pool/pool-executor.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-worker.js';
-import { checkCommonPoolOptions } from '../pool/settings.js';
+import { serialize, deserialize } from 'node:v8';
+import { checkCommonPoolOptions, checkInitargsTravel } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { checkPositiveInteger, describe } from '../validate.js';
-import type { ProcessPoolExecutorOptions } from './options.js';
+import { PROCESS_POOL_OPTION_KEYS, type ProcessPoolExecutorOptions } from './options.js';
 import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 
 // I: the initializer's parameters (see CommonPoolOptions); nothing else depends on it.
@@ -20,6 +21,8 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(
       options,
       availableParallelism(),
+      PROCESS_POOL_OPTION_KEYS,
+      'new ProcessPoolExecutor()',
     );
     const { execArgv, env } = common.options;
     const maxTasksPerChild =
@@ -38,6 +41,9 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
         `Expected \`env\` to be an object of environment variables, got ${describe(env)}.`,
       );
     }
+    checkNoNulBytes(execArgv, env);
+    // fork()'s advanced serialization is V8's serializer: the same round trip as the IPC channel.
+    checkInitargsTravel(common.initargs, (value) => deserialize(serialize(value)));
     super({ ...common, maxTasksPerWorker: maxTasksPerChild });
     this.#childOptions = { execArgv: execArgv ?? process.execArgv, env: env ?? process.env };
   }
@@ -79,5 +85,27 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
       `A child process of the pool (pid ${worker.id}) ${how} while calls were pending or running, so the pool is broken. ` +
       `Create a new ProcessPoolExecutor to go on.`
     );
+  }
+}
+
+/** fork() throws on a NUL byte in an argument or the environment; found at start, the child would be orphaned. */
+function checkNoNulBytes(
+  execArgv: string[] | null | undefined,
+  env: NodeJS.ProcessEnv | null | undefined,
+): void {
+  for (const arg of execArgv ?? []) {
+    if (arg.includes('\0')) {
+      throw new TypeError(
+        `Expected \`execArgv\` to hold no NUL bytes, got ${JSON.stringify(arg)}: a process cannot be started with it.`,
+      );
+    }
+  }
+  for (const [key, value] of Object.entries(env ?? {})) {
+    if (key.includes('\0') || (value !== undefined && String(value).includes('\0'))) {
+      throw new TypeError(
+        `Expected \`env\` to hold no NUL bytes, but env[${JSON.stringify(key)}] has one: a process cannot be started with it. ` +
+          `Remove the NUL byte or leave the variable out.`,
+      );
+    }
   }
 }

@@ -67,7 +67,13 @@ export class ProcessWorker extends PoolWorker {
       this.#error = error;
       if (this.#child.pid === undefined) reportExit(null, null);
     });
-    this.post({ t: 'init', init: { initializer, initargs, startFlags: undefined } });
+    try {
+      this.post({ t: 'init', init: { initializer, initargs, startFlags: undefined } });
+    } catch (error) {
+      // The child is already running: it must not be left behind by a pool that cannot use it.
+      this.#child.kill('SIGKILL');
+      throw error;
+    }
   }
 
   post(message: ToWorker): void {

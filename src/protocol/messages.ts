@@ -25,6 +25,11 @@ export interface RunMessage {
    * (StartedMessage), from which its timeout counts. Such a call always travels alone.
    */
   timed?: true;
+  /**
+   * Functions the worker may forget before it reads `defs`: the pool bounds what each worker keeps,
+   * and names only ids that no call sent to this worker and not yet answered still needs.
+   */
+  forget?: number[];
 }
 
 /** End the running call `seq` cooperatively: abort its currentSignal() with `reason`. */

@@ -1,5 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { CommonPoolOptions } from '../pool/settings.js';
+import type { OptionKeys } from '../validate.js';
 
 /** Options of `new ThreadPoolExecutor(options)`. */
 export interface ThreadPoolExecutorOptions<I extends any[] = any[]> extends CommonPoolOptions<I> {
@@ -19,3 +20,13 @@ export interface ThreadPoolExecutorOptions<I extends any[] = any[]> extends Comm
   /** Node's `Worker` resource limits, given to every thread. Default: none. */
   resourceLimits?: ResourceLimits | null;
 }
+
+/** Every option of `new ThreadPoolExecutor()`: any other key is refused. */
+export const THREAD_POOL_OPTION_KEYS: OptionKeys<ThreadPoolExecutorOptions> = {
+  maxWorkers: true,
+  threadNamePrefix: true,
+  initializer: true,
+  initargs: true,
+  endGraceMs: true,
+  resourceLimits: true,
+};

@@ -6,10 +6,10 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type BrokenExecutor } from '../errors.js';
 import { PoolExecutor } from '../pool/pool-executor.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-worker.js';
-import { checkCommonPoolOptions } from '../pool/settings.js';
+import { checkCommonPoolOptions, checkInitargsTravel } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { describe } from '../validate.js';
-import type { ThreadPoolExecutorOptions } from './options.js';
+import { THREAD_POOL_OPTION_KEYS, type ThreadPoolExecutorOptions } from './options.js';
 import { ThreadWorker } from './thread-worker.js';
 
 let poolCount = 0;
@@ -25,6 +25,8 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(
       options,
       Math.min(32, availableParallelism() + 4),
+      THREAD_POOL_OPTION_KEYS,
+      'new ThreadPoolExecutor()',
     );
     const { threadNamePrefix, resourceLimits } = common.options;
     if (
@@ -45,6 +47,7 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
         `Expected \`resourceLimits\` to be an object of Worker resource limits, got ${describe(resourceLimits)}.`,
       );
     }
+    checkInitargsTravel(common.initargs, structuredClone);
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
     this.#resourceLimits = resourceLimits ?? undefined;

@@ -9,7 +9,8 @@
 // child is still the shell's parent (so alive, and that very process, not a reused pid), the
 // shell kills it. A sleeping shell costs about 1 MB and no CPU.
 //
-// Elsewhere (Windows, no /bin/sh) a watchdog thread polls `process.ppid` instead. It was the only
+// Elsewhere (Windows, no /bin/sh) a watchdog thread polls the parent instead: its ppid (POSIX), and
+// whether that pid is still alive (Windows, where the ppid never changes). It was the only
 // guard before: a worker thread takes about 65 ms of CPU to start and 13 MiB of memory, which on
 // two cores slowed the children's first CPU-bound calls by ~6% and showed in every child's memory.
 
@@ -75,9 +76,16 @@ function startWatchdogThread(): void {
   if (watchdog !== undefined) return;
   // A thread is not held up by a call on the main thread: it checks that the parent is still
   // ours, and otherwise kills this process.
+  // On POSIX an orphan is re-parented, so its ppid changes. On Windows the ppid never changes: ask
+  // whether that pid still names a live process (libuv answers signal 0 there from the exit code).
+  // A pid reused within the 500 ms defeats it; the IPC channel's 'disconnect' remains the fallback.
   watchdog = new Worker(
-    `const { workerData } = require('node:worker_threads');
-     setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 500);`,
+    `const { workerData: parent } = require('node:worker_threads');
+     const gone = () => {
+       if (process.ppid !== parent) return true;
+       try { process.kill(parent, 0); return false; } catch (error) { return error.code === 'ESRCH'; }
+     };
+     setInterval(() => { if (gone()) process.kill(process.pid, 'SIGKILL'); }, 500);`,
     { eval: true, workerData: process.ppid, stdout: false, stderr: false },
   );
   watchdog.unref();

@@ -1,22 +1,80 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
+import { join } from 'node:path';
+import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
+/**
+ * Compiles a function body in this worker's global scope. Not `new Function`: V8 keeps every source
+ * compiled by eval or `new Function` in its compilation cache, for good (100 MB of distinct
+ * functions stayed 100 MB after the worker let them go), so the worker's bound on the functions it
+ * keeps would bound nothing. `vm.compileFunction` is not cached. Its `import()` goes through the
+ * application's default loader, so a package name resolves from process.cwd() as in the application.
+ */
+function compileBody(
+  body: string,
+  name: string,
+  params: string[],
+): (...args: unknown[]) => unknown {
+  quietenImportWarningOnce();
+  return compileFunction(body, params, {
+    // A path in the working directory, as the application's own modules are: import() resolves
+    // relative paths and package names from there (a name with a scheme would be taken for a URL).
+    filename: join(process.cwd(), `[${name || 'anonymous'} sent by source]`),
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  }) as (...args: unknown[]) => unknown;
+}
+
+let importWarningQuietened = false;
+
+/**
+ * Node 20 flags `USE_MAIN_CONTEXT_DEFAULT_LOADER` as experimental and warns, once per thread, at the
+ * first `import()` it serves. That warning is about how this library compiles functions, not about
+ * the user's code: an `import()` made here, once, with that one warning held back, uses it up.
+ */
+function quietenImportWarningOnce(): void {
+  if (importWarningQuietened) return;
+  importWarningQuietened = true;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: unknown, ...rest: unknown[]): void {
+    if (String((warning as Error)?.message ?? warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER'))
+      return;
+    Reflect.apply(emitWarning, this, [warning, ...rest]);
+  } as typeof process.emitWarning;
+  try {
+    const importer = compileFunction('return import("node:path")', [], {
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    }) as () => Promise<unknown>;
+    importer().catch(() => undefined);
+  } catch {
+    // No such loader here: the compile below reports what is wrong.
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 /** Compiles a function's source text. Method shorthand (`name(x) { … }`) is not an expression: wrap it. */
 export function compileSource(source: string, name: string): AnyFunction {
   // Names that compilers and coverage tools write into functions, given as parameters (tool-helpers.ts).
   const helpers = toolHelpersFor(source);
+  // Only a source that mentions `this` pays for the receiver below; the rest compile as they are.
+  const receiver = /\bthis\b/.test(source) ? receiverThatDoesNotTravel(name) : undefined;
   let compiled: unknown;
   try {
-    compiled = new Function(...helpers.names, `return (${source}\n);`)(...helpers.values);
+    // Called with the receiver as `this`, so that an arrow function's `this` is the receiver too.
+    compiled = compileBody(`return (${source}\n);`, name, helpers.names).call(
+      receiver,
+      ...helpers.values,
+    );
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     try {
-      const holder = new Function(...helpers.names, `return ({ ${source}\n });`)(
+      const holder = compileBody(`return ({ ${source}\n });`, name, helpers.names).call(
+        receiver,
         ...helpers.values,
       ) as Record<string, unknown>;
       compiled = Object.values(holder)[0];
@@ -33,7 +91,37 @@ export function compileSource(source: string, name: string): AnyFunction {
       `The source sent for ${name ? `"${name}"` : 'the submitted function'} did not evaluate to a function.`,
     );
   }
-  return compiled as AnyFunction;
+  if (receiver === undefined) return compiled as AnyFunction;
+  const method = compiled as AnyFunction;
+  return function calledWithoutItsObject(...args: unknown[]) {
+    return Reflect.apply(method, receiver, args);
+  };
+}
+
+/**
+ * The `this` of a function sent by source. A method travels by its source text alone, without its
+ * object: called plainly, a sloppy-mode method would read `this.factor` off the worker's global and
+ * return NaN with no error. This receiver makes any use of `this` throw an error that says why.
+ */
+function receiverThatDoesNotTravel(name: string): object {
+  const refuse = (): never => {
+    throw new TypeError(
+      `${name ? `"${name}"` : 'The submitted function'} uses \`this\`, which does not travel to a worker: a function ` +
+        `is sent by its source text alone, without the object it was a method of. Pass what it needs from ` +
+        `\`this\` as arguments, or export it from a module and submit fromModule(...).`,
+    );
+  };
+  return new Proxy(Object.create(null) as object, {
+    get: refuse,
+    set: refuse,
+    has: refuse,
+    deleteProperty: refuse,
+    defineProperty: refuse,
+    ownKeys: refuse,
+    getOwnPropertyDescriptor: refuse,
+    getPrototypeOf: refuse,
+    setPrototypeOf: refuse,
+  });
 }
 
 /** Imports a module's export, failing with an error that names both the module and the export. */

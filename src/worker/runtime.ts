@@ -76,6 +76,7 @@ export class WorkerRuntime {
 
   receive(message: ToWorker): void {
     if (message.t === 'run') {
+      if (message.forget !== undefined) this.#forget(message.forget);
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
@@ -99,6 +100,15 @@ export class WorkerRuntime {
     } else if (message.t === 'stop') {
       this.#stopping = true;
       if (!this.#draining) void this.#drain();
+    }
+  }
+
+  /** The pool bounds the functions a worker keeps: no call queued here needs these any more. */
+  #forget(ids: number[]): void {
+    for (const id of ids) {
+      this.#functions.delete(id);
+      this.#defs.delete(id);
+      this.#fastDefs.delete(id);
     }
   }
 

@@ -263,7 +263,7 @@ describe('errors thrown by a call', () => {
     expect(error.message).toBe('over quota');
     expect(error.stack).toMatch(/QuotaError: over quota/);
     // The worker's stack: frames of the compiled source and of the worker runtime, not of this test.
-    expect(error.stack).toMatch(/eval at compileSource/);
+    expect(error.stack).toMatch(/\[fail sent by source\]/);
     expect(error.stack).toMatch(/worker\/runtime\.js/);
     expect(error.cause).toBeInstanceOf(TypeError);
     expect((error.cause as Error).message).toBe('root cause');
