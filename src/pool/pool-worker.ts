@@ -42,7 +42,11 @@ export abstract class PoolWorker {
   /** threadId or pid: what a user can see of this worker. */
   abstract readonly id: number;
 
-  /** Sends a message; throws (a DataCloneError) if a value in it cannot travel. */
+  /**
+   * Sends a message; throws if a value in it cannot travel (a DataCloneError, a getter's error, a
+   * stack overflow), and only then: once the channel is gone it sends nothing, and the exit event
+   * accounts for the calls. A 'run' message is stamped with `first` = `nextSeq`.
+   */
   abstract post(message: ToWorker): void;
 
   /** Readies the start flag of call `seq` before it is sent. */
@@ -66,6 +70,26 @@ export abstract class PoolWorker {
     } catch {
       // The channel is already gone: the exit event follows.
     }
+  }
+
+  /**
+   * A message was lost on the way, in either direction (it could not be read back): the worker is
+   * sent a barrier, and answers with the sequence number of its next result, which settles exactly
+   * the calls whose message was lost (see SyncMessage).
+   */
+  protected resync(): void {
+    if (this.exited) return;
+    try {
+      this.post({ t: 'sync', next: this.nextSeq });
+    } catch {
+      // The channel is gone: the exit event accounts for the calls.
+    }
+  }
+
+  /** A message that arrived from the worker: the pool's, or the transport's own ('lost'). */
+  protected deliver(events: PoolWorkerEvents, message: FromWorker): void {
+    if (message.t === 'lost') this.resync();
+    else events.message(this, message);
   }
 
   /** Ends the worker now (thread: terminate; process: a signal). Its exit then is no death. */

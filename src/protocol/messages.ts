@@ -2,8 +2,11 @@
 //
 // Calls travel in batches, and results come back in batches, because one message per call caps a
 // pool at a few tens of thousands of calls a second. A worker runs the calls it is sent strictly in
-// the order it received them, so neither side numbers them: the n-th call a worker receives is
-// call n (its "sequence number"), and the n-th result it sends back belongs to call n.
+// the order it received them: the n-th call a worker receives is call n (its "sequence number"),
+// and the n-th result it sends back belongs to call n. Each batch also carries the sequence number
+// of its first call or result (`first`), so that a message lost on the way (a value that serialises
+// but cannot be read back, such as an Error whose cause is itself) fails exactly its own calls and
+// shifts nothing after it; a `sync` barrier settles a loss that no later message would reveal.
 
 /** How a function is named to a worker: sent once per worker, then referred to by `id`. */
 export type CallableDef =
@@ -17,6 +20,8 @@ export type CallableDef =
  */
 export interface RunMessage {
   t: 'run';
+  /** Sequence number of the first call in `calls` (stamped by the PoolWorker as it posts). */
+  first?: number;
   defs: CallableDef[] | undefined;
   calls: unknown[];
   /**
@@ -45,13 +50,28 @@ export interface InitMessage {
   init: WorkerInit;
 }
 
-export type ToWorker = RunMessage | StopMessage | InitMessage | AbortMessage;
+/**
+ * A message was lost on the way, in either direction. `next`: the sequence number of the next call
+ * the pool will send; the worker fails the calls before it that it never received, sends the results
+ * it holds, then an empty DoneMessage whose `first` marks every result sent before it.
+ */
+export interface SyncMessage {
+  t: 'sync';
+  next: number;
+}
+
+export type ToWorker = RunMessage | StopMessage | InitMessage | AbortMessage | SyncMessage;
 
 export interface WorkerInit {
   initializer: CallableDef | undefined;
   initargs: unknown[];
   /** Thread workers only: per-call start flags shared with the pool (see StartFlag). */
   startFlags: SharedArrayBuffer | undefined;
+  /**
+   * Send the results held before each next call starts (threads with resourceLimits): a call that
+   * runs out of memory kills its thread with no exit hook, and must not take finished results with it.
+   */
+  sendBeforeEachCall?: true;
 }
 
 /** Result statuses, each followed by one payload in `DoneMessage.results`. */
@@ -69,6 +89,8 @@ export const Status = {
 /** Results of the next calls in sequence, as flat pairs `[status, payload]`. */
 export interface DoneMessage {
   t: 'done';
+  /** Sequence number of the call of the first result; every call before it has been answered. */
+  first: number;
   results: unknown[];
   /** Milliseconds the worker spent running these calls: the pool sizes its hand-ahead window by it. */
   busyMs: number;
@@ -89,7 +111,17 @@ export interface StartedMessage {
   seq: number;
 }
 
-export type FromWorker = DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage;
+/** The worker could not read a message from the pool: the pool answers with a SyncMessage. */
+export interface LostMessage {
+  t: 'lost';
+}
+
+export type FromWorker =
+  | DoneMessage
+  | ReadyMessage
+  | InitFailedMessage
+  | StartedMessage
+  | LostMessage;
 
 /**
  * Per-call start flags in a SharedArrayBuffer (thread workers): slot `seq % capacity` of an

@@ -6,6 +6,7 @@
 
 import { setWorkerCallSignal } from '../current-signal.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { unreadableArguments } from '../protocol/lost.js';
 import {
   Status,
   type CallableDef,
@@ -33,6 +34,9 @@ type AnyFunction = (...args: unknown[]) => unknown;
 const FLUSH_EVERY_RESULTS = 128;
 const FLUSH_EVERY_MS = 1;
 
+/** In the queue in place of a call whose 'run' message was lost: it fails without running. */
+const UNREADABLE = -0.5;
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -49,6 +53,9 @@ export class WorkerRuntime {
   #head = 0;
   #seq = 0; // sequence number of the next call to start
   #received = 0; // calls received so far: the sequence number of the next one to arrive
+  #sent = 0; // results sent so far: the sequence number of the next result to send
+  readonly #abortedEarly = new Set<number>(); // calls aborted before they started: skipped
+  readonly #sendBeforeEachCall: boolean;
   readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
   #runningSeq = -1; // the call running now, -1 between calls
   #controller: AbortController | undefined = undefined; // its currentSignal(), made on first use
@@ -68,6 +75,7 @@ export class WorkerRuntime {
 
   constructor(side: WorkerSide, init: WorkerInit) {
     this.#side = side;
+    this.#sendBeforeEachCall = init.sendBeforeEachCall === true;
     setWorkerCallSignal(() =>
       this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal,
     );
@@ -86,6 +94,9 @@ export class WorkerRuntime {
         }
       }
       const calls = message.calls;
+      // A 'run' message before this one was lost: its calls fail in their place, nothing shifts.
+      if (message.first !== undefined && message.first > this.#received)
+        this.#markUnreadable(message.first);
       if (message.timed) this.#reportStart.add(this.#received);
       this.#received += calls.length / 2;
       for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
@@ -95,11 +106,32 @@ export class WorkerRuntime {
         (this.#controller ??= new AbortController()).abort(
           decodeThrown(message.reason as EncodedThrown),
         );
+      } else if (message.seq >= this.#seq) {
+        // Not started yet (a process counts it as running, and has failed its future already):
+        // it must never start.
+        this.#abortedEarly.add(message.seq);
       }
+    } else if (message.t === 'sync') {
+      this.#markUnreadable(message.next);
+      // Everything this worker sent before the barrier has arrived, or was lost, by the time the
+      // pool reads it: the pool fails the calls before `first` that it has no result for.
+      this.#flush();
+      this.#side.send({ t: 'done', first: this.#sent, results: [], busyMs: 0 });
+      if (!this.#draining) void this.#drain();
     } else if (message.t === 'stop') {
       this.#stopping = true;
       if (!this.#draining) void this.#drain();
     }
+  }
+
+  /** This worker could not read a message from the pool: it asks for a SyncMessage. */
+  lost(): void {
+    this.#side.send({ t: 'lost' });
+  }
+
+  /** Calls up to `next` that never arrived (their message was unreadable) take their place in the queue. */
+  #markUnreadable(next: number): void {
+    for (; this.#received < next; this.#received++) this.#queue.push(UNREADABLE, undefined);
   }
 
   /**
@@ -149,8 +181,14 @@ export class WorkerRuntime {
         this.#head += 2;
         const seq = this.#seq++;
         let now: number | undefined;
-        if (!this.#side.claimStart(seq)) {
+        if (
+          !this.#side.claimStart(seq) ||
+          (this.#abortedEarly.size > 0 && this.#abortedEarly.delete(seq))
+        ) {
           this.#results.push(Status.Skipped, undefined);
+          this.#reportStart.delete(seq);
+        } else if (op === UNREADABLE) {
+          this.#results.push(Status.Threw, encodeThrown(unreadableArguments(), this.#side.clonable));
           this.#reportStart.delete(seq);
         } else {
           this.#runningSeq = seq;
@@ -177,7 +215,9 @@ export class WorkerRuntime {
           // it (out of memory under resourceLimits), with the results before it unsent: send them
           // first, or their futures would wait for it, or fail with it. Known fast functions skip
           // this, so their results still travel back in batches.
-          if (this.#results.length > 0 && !this.#fastDefs.has(id)) this.#flush();
+          // With resourceLimits, every call may be one that runs out of memory: always send first.
+          if (this.#results.length > 0 && (!this.#fastDefs.has(id) || this.#sendBeforeEachCall))
+            this.#flush();
           const startedAt = performance.now();
           // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
           const pending =
@@ -222,12 +262,13 @@ export class WorkerRuntime {
     let value: unknown;
     try {
       value = fn(...args);
+      // Inside the try: a result whose `then` getter throws fails its call (as awaiting it would).
+      if (!isThenable(value)) {
+        this.#results.push(Status.Returned, value);
+        return undefined;
+      }
     } catch (error) {
       this.#pushError(Status.Threw, error, id);
-      return undefined;
-    }
-    if (!isThenable(value)) {
-      this.#results.push(Status.Returned, value);
       return undefined;
     }
     return Promise.resolve(value).then(
@@ -250,6 +291,7 @@ export class WorkerRuntime {
     const values: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) {
       let value: unknown;
+      let thenable: boolean;
       try {
         value =
           arity === 1
@@ -257,13 +299,14 @@ export class WorkerRuntime {
             : arity === 2
               ? fn(flat[2 * i], flat[2 * i + 1])
               : fn(...flat.slice(i * arity, i * arity + arity));
+        thenable = isThenable(value); // a throwing `then` getter fails the item
       } catch (error) {
         values.length = i;
         this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
         return undefined;
       }
       // The first async item turns the rest of the chunk async; a sync chunk costs no promise.
-      if (isThenable(value)) return this.#finishChunkAsync(fn, arity, flat, values, i, value, id);
+      if (thenable) return this.#finishChunkAsync(fn, arity, flat, values, i, value as PromiseLike<unknown>, id);
       values[i] = value;
     }
     this.#chunkValues.add(values);
@@ -301,10 +344,13 @@ export class WorkerRuntime {
 
   #encode(error: unknown, id: number): unknown {
     const def = this.#defs.get(id);
-    return encodeThrown(
-      def === undefined ? error : explainFreeVariable(error, def),
-      this.#side.clonable,
-    );
+    let explained = error;
+    try {
+      if (def !== undefined) explained = explainFreeVariable(error, def);
+    } catch {
+      // Reading the thrown value threw (a Proxy, a getter): encodeThrown describes it as it can.
+    }
+    return encodeThrown(explained, this.#side.clonable);
   }
 
   /**
@@ -320,15 +366,24 @@ export class WorkerRuntime {
     const now = performance.now();
     const message: FromWorker = {
       t: 'done',
+      first: this.#sent,
       results: this.#results,
       busyMs: now - this.#busySince,
     };
+    this.#sent += this.#results.length / 2;
     this.#results = [];
     this.#busySince = now;
     try {
       this.#side.send(message);
     } catch (error) {
-      this.#side.send({ ...message, results: this.#replaceUnclonable(message.results, error) });
+      const fixed = this.#replaceUnclonable(message.results, error);
+      try {
+        this.#side.send({ ...message, results: fixed });
+      } catch (again) {
+        // Still refused (a value that `clonable` passed, yet the channel's serialiser throws on):
+        // every call of the batch fails saying so, rather than the worker dying with its results.
+        this.#side.send({ ...message, results: allFailed(fixed, again, this.#side.clonable) });
+      }
     }
   }
 
@@ -368,6 +423,27 @@ export class WorkerRuntime {
     }
     return fixed;
   }
+}
+
+function allFailed(
+  results: unknown[],
+  sendError: unknown,
+  clonable: (value: unknown) => boolean,
+): unknown[] {
+  let why: string;
+  try {
+    why = String((sendError as Error)?.message ?? sendError);
+  } catch {
+    why = 'the channel refused it';
+  }
+  const failed = results.slice();
+  for (let i = 0; i < failed.length; i += 2) {
+    if (failed[i] === Status.Skipped) continue;
+    const encoded = encodeThrown(unclonableResult(why), clonable);
+    failed[i + 1] = failed[i] === Status.Returned || failed[i] === Status.Threw ? encoded : [[], encoded];
+    if (failed[i] === Status.Returned) failed[i] = Status.Threw;
+  }
+  return failed;
 }
 
 function unclonableResult(why: string): TypeError {
