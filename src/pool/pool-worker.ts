@@ -72,24 +72,68 @@ export abstract class PoolWorker {
     }
   }
 
+  /** Sequence number of the next result the pool expects from this worker (acknowledged on each 'run'). */
+  #answered = 0;
+  /** Waiting for results sent again (see resend()): batches that arrive meanwhile are duplicates. */
+  #resending = false;
+
   /**
-   * A message was lost on the way, in either direction (it could not be read back): the worker is
-   * sent a barrier, and answers with the sequence number of its next result, which settles exactly
-   * the calls whose message was lost (see SyncMessage).
+   * A message from the worker could not be read back here (a value that serialises but cannot be
+   * deserialised). The worker is asked to send the results from the first one missing again, one
+   * per message, so that only the value that cannot be read fails its call (see messages.ts).
    */
-  protected resync(): void {
-    if (this.exited) return;
-    try {
-      this.post({ t: 'sync', next: this.nextSeq });
-    } catch {
-      // The channel is gone: the exit event accounts for the calls.
+  protected resend(): void {
+    if (this.#resending || this.exited) return; // while resending, a lost one fails alone
+    this.#resending = true;
+    this.#postQuietly({ t: 'resend', from: this.#answered });
+  }
+
+  /** A message that arrived from the worker: the pool's, or the transport's own. */
+  protected deliver(events: PoolWorkerEvents, message: FromWorker): void {
+    if (message.t === 'done') {
+      if (this.#resending) {
+        if (message.resent !== true) return; // its results are sent again, one by one
+        if (message.end === true) this.#resending = false;
+      }
+      const next = message.first + message.results.length / 2;
+      if (next > this.#answered) this.#answered = next;
+    } else if (message.t === 'lost') {
+      this.#sendAgain(message.from);
+      return;
+    }
+    events.message(this, message);
+  }
+
+  /** The worker could not read calls from `from` on: send each again alone, then 'resent-end'. */
+  #sendAgain(from: number): void {
+    for (const call of this.inFlight) {
+      if (call.seq < from) continue;
+      // Its function's definition may have travelled in the lost message: it goes along again.
+      this.#postQuietly({
+        t: 'run',
+        first: call.seq,
+        defs: [call.def],
+        calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload],
+        resent: true,
+      });
+    }
+    this.#postQuietly({ t: 'resent-end' });
+  }
+
+  /** Stamps a 'run' message with what the pool has received, for the worker to forget. */
+  protected stampAck(message: ToWorker): void {
+    if (message.t === 'run') {
+      message.first ??= this.nextSeq;
+      message.ack = this.#answered;
     }
   }
 
-  /** A message that arrived from the worker: the pool's, or the transport's own ('lost'). */
-  protected deliver(events: PoolWorkerEvents, message: FromWorker): void {
-    if (message.t === 'lost') this.resync();
-    else events.message(this, message);
+  #postQuietly(message: ToWorker): void {
+    try {
+      this.post(message);
+    } catch {
+      // It travelled once, so it can again; or the channel is gone, and the exit accounts for it.
+    }
   }
 
   /** Ends the worker now (thread: terminate; process: a signal). Its exit then is no death. */

@@ -76,7 +76,7 @@ export class ProcessWorker extends PoolWorker {
     // A frame that cannot be read back here: only its own calls fail (see resync()).
     const reader = new FrameReader(
       (message) => this.deliver(events, message as FromWorker),
-      () => this.resync(),
+      () => this.resend(),
     );
     this.#channel.on('data', (chunk: Buffer) => reader.push(chunk));
     this.#channel.on('error', () => undefined); // the child is gone: its exit follows
@@ -102,7 +102,7 @@ export class ProcessWorker extends PoolWorker {
   }
 
   post(message: ToWorker): void {
-    if (message.t === 'run') message.first = this.nextSeq;
+    this.stampAck(message);
     const frame = encodeFrame(message); // throws, before anything is written, if a value cannot travel
     if (this.#channel.destroyed || !this.#channel.writable) return; // exiting: its exit event accounts for the calls
     this.#channel.write(frame);

@@ -53,7 +53,7 @@ export class ThreadWorker extends PoolWorker {
     this.id = this.#worker.threadId;
     port1.on('message', (message: FromWorker) => this.deliver(events, message));
     // A result that cannot be read back here: only its own calls fail (see resync()).
-    port1.on('messageerror', () => this.resync());
+    port1.on('messageerror', () => this.resend());
     this.#worker.on('error', (error) => {
       this.#error = error;
     });
@@ -78,7 +78,7 @@ export class ThreadWorker extends PoolWorker {
   }
 
   post(message: ToWorker): void {
-    if (message.t === 'run') message.first = this.nextSeq;
+    this.stampAck(message);
     this.#port.postMessage(message);
   }
 

@@ -10,6 +10,7 @@ import { unreadableArguments } from '../protocol/lost.js';
 import {
   Status,
   type CallableDef,
+  type DoneMessage,
   type FromWorker,
   type ToWorker,
   type WorkerInit,
@@ -55,6 +56,11 @@ export class WorkerRuntime {
   #received = 0; // calls received so far: the sequence number of the next one to arrive
   #sent = 0; // results sent so far: the sequence number of the next result to send
   readonly #abortedEarly = new Set<number>(); // calls aborted before they started: skipped
+  // Results sent and not yet acknowledged by the pool: sent again, alone, if their message was lost.
+  #unacknowledged: DoneMessage[] = [];
+  // Set while the calls of a lost 'run' message are being sent again: later batches wait in #held.
+  #awaitingResent = false;
+  #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
   readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
   #runningSeq = -1; // the call running now, -1 between calls
@@ -83,7 +89,12 @@ export class WorkerRuntime {
   }
 
   receive(message: ToWorker): void {
+    if (this.#awaitingResent && message.t !== 'resent-end' && !(message.t === 'run' && message.resent)) {
+      this.#held.push(message); // after the lost calls, in order
+      return;
+    }
     if (message.t === 'run') {
+      if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
@@ -111,27 +122,69 @@ export class WorkerRuntime {
         // it must never start.
         this.#abortedEarly.add(message.seq);
       }
-    } else if (message.t === 'sync') {
-      this.#markUnreadable(message.next);
-      // Everything this worker sent before the barrier has arrived, or was lost, by the time the
-      // pool reads it: the pool fails the calls before `first` that it has no result for.
-      this.#flush();
-      this.#side.send({ t: 'done', first: this.#sent, results: [], busyMs: 0 });
-      if (!this.#draining) void this.#drain();
+    } else if (message.t === 'resend') {
+      this.#resend(message.from);
+    } else if (message.t === 'resent-end') {
+      this.#awaitingResent = false;
+      const held = this.#held;
+      this.#held = [];
+      for (const later of held) this.receive(later);
     } else if (message.t === 'stop') {
       this.#stopping = true;
       if (!this.#draining) void this.#drain();
     }
   }
 
-  /** This worker could not read a message from the pool: it asks for a SyncMessage. */
+  /**
+   * This worker could not read a message from the pool (an argument that serialises but cannot be
+   * deserialised). The first time, it asks the pool to send the calls from here on again, one per
+   * message; while they come, a lost one is a call whose own arguments cannot be read: it fails.
+   */
   lost(): void {
-    this.#side.send({ t: 'lost' });
+    if (this.#awaitingResent) {
+      this.#markUnreadable(this.#received + 1);
+      if (!this.#draining) void this.#drain();
+      return;
+    }
+    this.#awaitingResent = true;
+    this.#side.send({ t: 'lost', from: this.#received });
   }
 
   /** Calls up to `next` that never arrived (their message was unreadable) take their place in the queue. */
   #markUnreadable(next: number): void {
     for (; this.#received < next; this.#received++) this.#queue.push(UNREADABLE, undefined);
+  }
+
+  /** The pool has the results before `ack`: they will not be asked for again. */
+  #forget(ack: number): void {
+    let keep = 0;
+    const sent = this.#unacknowledged;
+    while (keep < sent.length && sent[keep]!.first + sent[keep]!.results.length / 2 <= ack) keep++;
+    if (keep > 0) this.#unacknowledged = sent.slice(keep);
+  }
+
+  /** The pool could not read results from `from` on: each is sent again alone, then `end`. */
+  #resend(from: number): void {
+    this.#flush(); // the pool ignores this batch while it waits, but it is sent again below
+    for (const done of this.#unacknowledged) {
+      const results = done.results;
+      for (let i = 0; i < results.length; i += 2) {
+        const seq = done.first + i / 2;
+        if (seq < from) continue;
+        try {
+          this.#side.send({
+            t: 'done',
+            first: seq,
+            results: [results[i], results[i + 1]],
+            busyMs: 0,
+            resent: true,
+          });
+        } catch {
+          // It travelled once: it will not fail now. If it does, the pool fails this call alone.
+        }
+      }
+    }
+    this.#side.send({ t: 'done', first: this.#sent, results: [], busyMs: 0, resent: true, end: true });
   }
 
   /**
@@ -364,7 +417,7 @@ export class WorkerRuntime {
   #flush(): void {
     if (this.#results.length === 0) return;
     const now = performance.now();
-    const message: FromWorker = {
+    const message: DoneMessage = {
       t: 'done',
       first: this.#sent,
       results: this.#results,
@@ -373,18 +426,22 @@ export class WorkerRuntime {
     this.#sent += this.#results.length / 2;
     this.#results = [];
     this.#busySince = now;
+    let sent = message;
     try {
       this.#side.send(message);
     } catch (error) {
-      const fixed = this.#replaceUnclonable(message.results, error);
+      sent = { ...message, results: this.#replaceUnclonable(message.results, error) };
       try {
-        this.#side.send({ ...message, results: fixed });
+        this.#side.send(sent);
       } catch (again) {
         // Still refused (a value that `clonable` passed, yet the channel's serialiser throws on):
         // every call of the batch fails saying so, rather than the worker dying with its results.
-        this.#side.send({ ...message, results: allFailed(fixed, again, this.#side.clonable) });
+        sent = { ...message, results: allFailed(sent.results, again, this.#side.clonable) };
+        this.#side.send(sent);
       }
     }
+    // One push per batch, not per result; the pool's next 'run' lets it go (see #forget).
+    this.#unacknowledged.push(sent);
   }
 
   /** After a send failed: each value that cannot travel becomes an error saying so, for its call alone. */
