@@ -23,7 +23,9 @@ export function takeLostCalls(worker: PoolWorker, first: number): Call[] {
     if (future.done()) {
       if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
     } else {
-      future.setException(call.chunk ? new ChunkFailure([], unreadableResult()) : unreadableResult());
+      future.setException(
+        call.chunk ? new ChunkFailure([], unreadableResult()) : unreadableResult(),
+      );
     }
   }
   return lost;

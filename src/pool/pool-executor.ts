@@ -530,4 +530,3 @@ function startFailure(worker: PoolWorker, exit: WorkerExit): string {
     `calls, so the pool is broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
   );
 }
-

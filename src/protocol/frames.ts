@@ -48,7 +48,7 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): void {
-    let data = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
+    const data = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
     this.#pending = undefined;
     let offset = 0;
     while (data.length - offset >= HEADER_BYTES) {
@@ -74,7 +74,11 @@ export class FrameReader {
         this.#onUnreadable();
         continue;
       }
-      if (typeof message === 'object' && message !== null && typeof (message as { t?: unknown }).t === 'string')
+      if (
+        typeof message === 'object' &&
+        message !== null &&
+        typeof (message as { t?: unknown }).t === 'string'
+      )
         this.#onMessage(message);
     }
     if (offset < data.length) this.#pending = data.subarray(offset);

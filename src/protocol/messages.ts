@@ -75,12 +75,7 @@ export interface ResentEndMessage {
 }
 
 export type ToWorker =
-  | RunMessage
-  | StopMessage
-  | InitMessage
-  | AbortMessage
-  | ResendMessage
-  | ResentEndMessage;
+  RunMessage | StopMessage | InitMessage | AbortMessage | ResendMessage | ResentEndMessage;
 
 export interface WorkerInit {
   initializer: CallableDef | undefined;
@@ -141,11 +136,7 @@ export interface LostMessage {
 }
 
 export type FromWorker =
-  | DoneMessage
-  | ReadyMessage
-  | InitFailedMessage
-  | StartedMessage
-  | LostMessage;
+  DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage | LostMessage;
 
 /**
  * Per-call start flags in a SharedArrayBuffer (thread workers): slot `seq % capacity` of an

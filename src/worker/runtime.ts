@@ -89,7 +89,11 @@ export class WorkerRuntime {
   }
 
   receive(message: ToWorker): void {
-    if (this.#awaitingResent && message.t !== 'resent-end' && !(message.t === 'run' && message.resent)) {
+    if (
+      this.#awaitingResent &&
+      message.t !== 'resent-end' &&
+      !(message.t === 'run' && message.resent)
+    ) {
       this.#held.push(message); // after the lost calls, in order
       return;
     }
@@ -184,7 +188,14 @@ export class WorkerRuntime {
         }
       }
     }
-    this.#side.send({ t: 'done', first: this.#sent, results: [], busyMs: 0, resent: true, end: true });
+    this.#side.send({
+      t: 'done',
+      first: this.#sent,
+      results: [],
+      busyMs: 0,
+      resent: true,
+      end: true,
+    });
   }
 
   /**
@@ -241,7 +252,10 @@ export class WorkerRuntime {
           this.#results.push(Status.Skipped, undefined);
           this.#reportStart.delete(seq);
         } else if (op === UNREADABLE) {
-          this.#results.push(Status.Threw, encodeThrown(unreadableArguments(), this.#side.clonable));
+          this.#results.push(
+            Status.Threw,
+            encodeThrown(unreadableArguments(), this.#side.clonable),
+          );
           this.#reportStart.delete(seq);
         } else {
           this.#runningSeq = seq;
@@ -359,7 +373,16 @@ export class WorkerRuntime {
         return undefined;
       }
       // The first async item turns the rest of the chunk async; a sync chunk costs no promise.
-      if (thenable) return this.#finishChunkAsync(fn, arity, flat, values, i, value as PromiseLike<unknown>, id);
+      if (thenable)
+        return this.#finishChunkAsync(
+          fn,
+          arity,
+          flat,
+          values,
+          i,
+          value as PromiseLike<unknown>,
+          id,
+        );
       values[i] = value;
     }
     this.#chunkValues.add(values);
@@ -497,7 +520,8 @@ function allFailed(
   for (let i = 0; i < failed.length; i += 2) {
     if (failed[i] === Status.Skipped) continue;
     const encoded = encodeThrown(unclonableResult(why), clonable);
-    failed[i + 1] = failed[i] === Status.Returned || failed[i] === Status.Threw ? encoded : [[], encoded];
+    failed[i + 1] =
+      failed[i] === Status.Returned || failed[i] === Status.Threw ? encoded : [[], encoded];
     if (failed[i] === Status.Returned) failed[i] = Status.Threw;
   }
   return failed;

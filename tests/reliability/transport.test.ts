@@ -40,7 +40,10 @@ async function outcomes(futures: { result(): Promise<unknown> }[]): Promise<[str
       futures.map((future) =>
         future.result().then(
           (value): [string, unknown] => ['ok', value],
-          (error: unknown): [string, unknown] => ['error', String((error as Error)?.message ?? error)],
+          (error: unknown): [string, unknown] => [
+            'error',
+            String((error as Error)?.message ?? error),
+          ],
         ),
       ),
     ),
@@ -156,7 +159,14 @@ function deeplyNested(depth: number): unknown[] {
 
 describe.each(KINDS)('%s pool: row 4, arguments that cannot be serialised', (kind) => {
   test.each([
-    ['a throwing getter', () => ({ get boom(): never { throw new Error('getter threw'); } })],
+    [
+      'a throwing getter',
+      () => ({
+        get boom(): never {
+          throw new Error('getter threw');
+        },
+      }),
+    ],
     ['an array nested 200,000 deep', () => deeplyNested(200_000)],
   ])('%s fails its own future at once; an innocent call and shutdown finish', async (_, make) => {
     const pool = makePool(kind, { maxWorkers: 1 });
@@ -274,14 +284,17 @@ function runsSoFar(): number {
 }
 
 test('process pool, row 14: an aborted call handed to a starting child fails with the reason and never runs', async () => {
-  const pool = makePool('process', { maxWorkers: 1, initializer: slowStart });
+  // No grace that would end the child: the same child must skip the call, not be replaced.
+  const pool = makePool('process', { maxWorkers: 1, initializer: slowStart, endGraceMs: 600_000 });
   const controller = new AbortController();
   const future = pool.schedule(countRun, { signal: controller.signal });
   await new Promise((resolve) => setTimeout(resolve, 300)); // handed to the child, which is starting
   const reason = new Error('aborted before it started');
   controller.abort(reason);
   await expect(withTimeout(future.result(), 20_000, 'the aborted call')).rejects.toBe(reason);
+  const pid = pool.workerIds[0];
   expect(await withTimeout(pool.submit(runsSoFar).result(), 20_000, 'runsSoFar')).toBe(0);
+  expect(pool.workerIds).toEqual([pid]);
   await shutdownWithin(pool);
 });
 
