@@ -38,7 +38,11 @@ export function encodeFrame(message: unknown): Buffer {
  * `onUnreadable` is called for a whole frame whose body could not be deserialised.
  */
 export class FrameReader {
-  #pending: Buffer | undefined = undefined;
+  // Chunks received and not yet parsed, joined only once a whole frame is there: joining at every
+  // chunk would copy a large frame (100 MB arrives in thousands of 64 KB chunks) over and over.
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #needed = HEADER_BYTES; // bytes to wait for before parsing again
   readonly #onMessage: (message: unknown) => void;
   readonly #onUnreadable: () => void;
 
@@ -48,23 +52,29 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): void {
-    const data = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
-    this.#pending = undefined;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (this.#buffered < this.#needed) return;
+    const data =
+      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
     let offset = 0;
+    let needed = HEADER_BYTES;
     while (data.length - offset >= HEADER_BYTES) {
       if (data.readUInt32LE(offset) !== FRAME_MARKER) {
         // Not a frame: skip to the next marker (or keep the last bytes, a marker may be split).
         const next = data.indexOf(MARKER_BYTES, offset + 1);
         if (next === -1) {
-          offset = Math.max(offset, data.length - (MARKER_BYTES.length - 1));
+          offset = Math.max(offset + 1, data.length - (MARKER_BYTES.length - 1));
           break;
         }
         offset = next;
         continue;
       }
-      const length = data.readUInt32LE(offset + 4);
-      const end = offset + HEADER_BYTES + length;
-      if (data.length < end) break;
+      const end = offset + HEADER_BYTES + data.readUInt32LE(offset + 4);
+      if (data.length < end) {
+        needed = end - offset;
+        break;
+      }
       const body = data.subarray(offset + HEADER_BYTES, end);
       offset = end;
       let message: unknown;
@@ -81,6 +91,9 @@ export class FrameReader {
       )
         this.#onMessage(message);
     }
-    if (offset < data.length) this.#pending = data.subarray(offset);
+    const rest = offset < data.length ? data.subarray(offset) : undefined;
+    this.#chunks = rest === undefined ? [] : [rest];
+    this.#buffered = rest === undefined ? 0 : rest.length;
+    this.#needed = needed;
   }
 }

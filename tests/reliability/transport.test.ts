@@ -149,6 +149,22 @@ describe.each(KINDS)('%s pool: row 2, the channel is its own', (kind) => {
   });
 });
 
+function writeGarbageOnChannel(): string {
+  // fd 5 is the pool's own pipe in a child (CHANNEL_FD): bytes that are not a frame are skipped.
+  process.getBuiltinModule('node:fs').writeSync(5, 'not a frame \u0000\u0001 at all');
+  return 'after garbage';
+}
+
+test("process pool, row 2: bytes on the pool's pipe that are not a frame are ignored", async () => {
+  const pool = makePool('process', { maxWorkers: 1 });
+  const got = await outcomes([pool.submit(writeGarbageOnChannel), pool.submit(echo, 'next')]);
+  expect(got).toEqual([
+    ['ok', 'after garbage'],
+    ['ok', 'next'],
+  ]);
+  await shutdownWithin(pool);
+});
+
 // ── Row 4: an argument whose serialisation throws or overflows the stack ─────────────────────
 
 function deeplyNested(depth: number): unknown[] {
