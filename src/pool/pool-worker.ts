@@ -2,7 +2,7 @@
 // a process differ only here: how messages travel, how a worker ends, and whether a call handed
 // ahead to a worker may still be cancelled (threads: yes, until it starts; processes: no).
 
-import type { FromWorker, ToWorker } from '../protocol/messages.js';
+import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from './call.js';
 import { Deque } from '../deque.js';
 
@@ -106,13 +106,22 @@ export abstract class PoolWorker {
 
   /** The worker could not read calls from `from` on: send each again alone, then 'resent-end'. */
   #sendAgain(from: number): void {
+    const again: Call[] = [];
+    const defs = new Map<number, CallableDef>();
     for (const call of this.inFlight) {
       if (call.seq < from) continue;
-      // Its function's definition may have travelled in the lost message: it goes along again.
+      again.push(call);
+      defs.set(call.def.id, call.def);
+    }
+    // The definitions of their functions may have travelled in the lost message: they go again
+    // first, on their own (plain strings, always readable), so a call lost again cannot take the
+    // definition that later calls need with it.
+    this.#postQuietly({ t: 'run', first: from, defs: [...defs.values()], calls: [], resent: true });
+    for (const call of again) {
       this.#postQuietly({
         t: 'run',
         first: call.seq,
-        defs: [call.def],
+        defs: undefined,
         calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload],
         resent: true,
       });

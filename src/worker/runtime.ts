@@ -58,8 +58,10 @@ export class WorkerRuntime {
   readonly #abortedEarly = new Set<number>(); // calls aborted before they started: skipped
   // Results sent and not yet acknowledged by the pool: sent again, alone, if their message was lost.
   #unacknowledged: DoneMessage[] = [];
-  // Set while the calls of a lost 'run' message are being sent again: later batches wait in #held.
-  #awaitingResent = false;
+  // After a lost 'run' message: 'asked' the pool to send its calls again (messages lost meanwhile are
+  // originals, sent again too), then 'resending' (a message lost now is one call's own). Later
+  // batches wait in #held until 'resent-end'.
+  #resent: 'no' | 'asked' | 'resending' = 'no';
   #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
   readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
@@ -89,13 +91,12 @@ export class WorkerRuntime {
   }
 
   receive(message: ToWorker): void {
-    if (
-      this.#awaitingResent &&
-      message.t !== 'resent-end' &&
-      !(message.t === 'run' && message.resent)
-    ) {
-      this.#held.push(message); // after the lost calls, in order
-      return;
+    if (this.#resent !== 'no') {
+      if (message.t === 'run' && message.resent) this.#resent = 'resending';
+      else if (message.t !== 'resent-end') {
+        this.#held.push(message); // after the lost calls, in order
+        return;
+      }
     }
     if (message.t === 'run') {
       if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
@@ -108,10 +109,13 @@ export class WorkerRuntime {
           );
         }
       }
-      const calls = message.calls;
-      // A 'run' message before this one was lost: its calls fail in their place, nothing shifts.
-      if (message.first !== undefined && message.first > this.#received)
-        this.#markUnreadable(message.first);
+      let calls = message.calls;
+      if (message.first !== undefined && message.first !== this.#received) {
+        // A 'run' message before this one was lost: its calls fail in their place, nothing shifts.
+        if (message.first > this.#received) this.#markUnreadable(message.first);
+        // Held while its calls were sent again one by one (see lost()): those already came.
+        else calls = calls.slice(2 * (this.#received - message.first));
+      }
       if (message.timed) this.#reportStart.add(this.#received);
       this.#received += calls.length / 2;
       for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
@@ -129,7 +133,7 @@ export class WorkerRuntime {
     } else if (message.t === 'resend') {
       this.#resend(message.from);
     } else if (message.t === 'resent-end') {
-      this.#awaitingResent = false;
+      this.#resent = 'no';
       const held = this.#held;
       this.#held = [];
       for (const later of held) this.receive(later);
@@ -145,13 +149,13 @@ export class WorkerRuntime {
    * message; while they come, a lost one is a call whose own arguments cannot be read: it fails.
    */
   lost(): void {
-    if (this.#awaitingResent) {
+    if (this.#resent === 'resending') {
       this.#markUnreadable(this.#received + 1);
       if (!this.#draining) void this.#drain();
-      return;
+    } else if (this.#resent === 'no') {
+      this.#resent = 'asked';
+      this.#side.send({ t: 'lost', from: this.#received });
     }
-    this.#awaitingResent = true;
-    this.#side.send({ t: 'lost', from: this.#received });
   }
 
   /** Calls up to `next` that never arrived (their message was unreadable) take their place in the queue. */
@@ -469,7 +473,9 @@ export class WorkerRuntime {
 
   /** After a send failed: each value that cannot travel becomes an error saying so, for its call alone. */
   #replaceUnclonable(results: unknown[], sendError: unknown): unknown[] {
-    const why = (sendError as Error)?.message ?? String(sendError);
+    const batchWhy = (sendError as Error)?.message ?? String(sendError);
+    // Each value's own reason: the batch's error names only the first value that failed.
+    const why = (value: unknown): string => whyUnclonable(value) ?? batchWhy;
     const fixed = results.slice();
     for (let i = 0; i < fixed.length; i += 2) {
       const status = fixed[i];
@@ -486,22 +492,36 @@ export class WorkerRuntime {
         fixed[i] = Status.ChunkThrew;
         fixed[i + 1] = [
           values.slice(0, firstBad === -1 ? values.length : firstBad),
-          encodeThrown(unclonableResult(why), this.#side.clonable),
+          encodeThrown(unclonableResult(why(values[firstBad])), this.#side.clonable),
         ];
       } else if (status === Status.Returned && !this.#side.clonable(payload)) {
         fixed[i] = Status.Threw;
-        fixed[i + 1] = encodeThrown(unclonableResult(why), this.#side.clonable);
+        fixed[i + 1] = encodeThrown(unclonableResult(why(payload)), this.#side.clonable);
       } else if (status === Status.ChunkThrew && !this.#side.clonable(payload)) {
         // Keep the results before the first value that cannot travel; that item becomes the error.
         const values = (payload as [unknown[], unknown])[0];
         const firstBad = values.findIndex((value) => !this.#side.clonable(value));
         fixed[i + 1] = [
           values.slice(0, firstBad === -1 ? values.length : firstBad),
-          encodeThrown(unclonableResult(why), this.#side.clonable),
+          encodeThrown(unclonableResult(why(values[firstBad])), this.#side.clonable),
         ];
       }
     }
     return fixed;
+  }
+}
+
+/** Why structuredClone refuses `value` (its message), or undefined if it does not. */
+function whyUnclonable(value: unknown): string | undefined {
+  try {
+    structuredClone(value);
+    return undefined;
+  } catch (error) {
+    try {
+      return String((error as Error)?.message ?? error);
+    } catch {
+      return undefined;
+    }
   }
 }
 
