@@ -95,6 +95,17 @@ export abstract class PoolWorker {
         if (message.resent !== true) return; // its results are sent again, one by one
         if (message.end === true) this.#resending = false;
       }
+      const count = message.results.length / 2;
+      if (message.first < this.#answered) {
+        // Sent again as the worker exits (see WorkerRuntime.flushResults): keep what is new.
+        const skip = Math.min(this.#answered - message.first, count);
+        if (skip === count && message.end !== true) return;
+        message = {
+          ...message,
+          first: message.first + skip,
+          results: message.results.slice(2 * skip),
+        };
+      }
       const next = message.first + message.results.length / 2;
       if (next > this.#answered) this.#answered = next;
     } else if (message.t === 'lost') {

@@ -174,24 +174,7 @@ export class WorkerRuntime {
   /** The pool could not read results from `from` on: each is sent again alone, then `end`. */
   #resend(from: number): void {
     this.#flush(); // the pool ignores this batch while it waits, but it is sent again below
-    for (const done of this.#unacknowledged) {
-      const results = done.results;
-      for (let i = 0; i < results.length; i += 2) {
-        const seq = done.first + i / 2;
-        if (seq < from) continue;
-        try {
-          this.#side.send({
-            t: 'done',
-            first: seq,
-            results: [results[i], results[i + 1]],
-            busyMs: 0,
-            resent: true,
-          });
-        } catch {
-          // It travelled once: it will not fail now. If it does, the pool fails this call alone.
-        }
-      }
-    }
+    this.#sendAlone(from);
     this.#side.send({
       t: 'done',
       first: this.#sent,
@@ -325,7 +308,10 @@ export class WorkerRuntime {
     } finally {
       this.#draining = false;
     }
-    if (this.#stopping && this.#head >= this.#queue.length) this.#side.exit();
+    if (this.#stopping && this.#head >= this.#queue.length) {
+      this.flushResults(); // no 'resend' can be answered after this
+      this.#side.exit();
+    }
   }
 
   // Not async: a sync call that returns a plain value costs no promise.
@@ -438,7 +424,52 @@ export class WorkerRuntime {
    * process.exit(), an uncaught error): calls that finished before it must not be lost with it.
    */
   flushResults(): void {
-    this.#flush();
+    // No round trip is left to ask for a lost batch again: every result the pool may not have
+    // read goes alone (the pool drops the ones it has), so a value that cannot be read back takes
+    // no neighbour with it. Only on the way out: it costs one message per result.
+    if (this.#results.length > 0) {
+      this.#unacknowledged.push({
+        t: 'done',
+        first: this.#sent,
+        results: this.#results,
+        busyMs: 0,
+      });
+      this.#sent += this.#results.length / 2;
+      this.#results = [];
+    }
+    this.#sendAlone(0);
+    this.#unacknowledged = [];
+  }
+
+  /** Sends each result kept from `from` on again, one per message (see messages.ts). */
+  #sendAlone(from: number): void {
+    for (const done of this.#unacknowledged) {
+      const results = done.results;
+      for (let i = 0; i < results.length; i += 2) {
+        const seq = done.first + i / 2;
+        if (seq < from) continue;
+        const message: DoneMessage = {
+          t: 'done',
+          first: seq,
+          results: [results[i], results[i + 1]],
+          busyMs: 0,
+          resent: true,
+        };
+        try {
+          this.#side.send(message);
+        } catch (error) {
+          // Not sent before (kept at exit): a value that cannot travel fails its call alone.
+          try {
+            this.#side.send({
+              ...message,
+              results: this.#replaceUnclonable(message.results, error),
+            });
+          } catch {
+            // The channel is gone: the pool accounts for the call by the exit.
+          }
+        }
+      }
+    }
   }
 
   #flush(): void {

@@ -82,6 +82,22 @@ describe.each(KINDS)('%s pool: row 1, a value that serialises but cannot be read
     await shutdownWithin(pool);
   });
 
+  test('in the last batch before the worker exits (shutdown), it fails alone; shutdown completes', async () => {
+    const pool = makePool(kind, { maxWorkers: 1 });
+    await pool.submit(echo, 'warm').result();
+    const futures = [
+      pool.submit(values, 'a'),
+      pool.submit(values, 'self-cause'),
+      pool.submit(values, 'c'),
+    ];
+    const shutdown = pool.shutdown({ wait: true });
+    const got = await outcomes(futures);
+    expect(got[0]).toEqual(['ok', 'result of a']);
+    expect(got[1]![1]).toMatch(unreadableResult);
+    expect(got[2]).toEqual(['ok', 'result of c']);
+    await withTimeout(shutdown, 20_000, 'shutdown()');
+  });
+
   test('a thrown one fails its own future, and the caller and pool live on', async () => {
     const pool = makePool(kind, { maxWorkers: 1 });
     const got = await outcomes([pool.submit(throwSelfCause), pool.submit(values, 'after')]);
@@ -106,6 +122,30 @@ describe.each(KINDS)('%s pool: row 1, a value that serialises but cannot be read
     expect(got[2]).toEqual(['ok', 'after']);
     await shutdownWithin(pool);
   });
+});
+
+function valuesOrExit(kind: string): unknown {
+  if (kind === 'exit') process.exit(7);
+  if (kind === 'self-cause') {
+    const error = new Error('self-cause') as Error & { cause?: unknown };
+    error.cause = error;
+    return error;
+  }
+  return `result of ${kind}`;
+}
+
+test('thread pool, row 1: results finished before a call exits the thread keep their own outcomes, even beside an unreadable one', async () => {
+  const pool = makePool('thread', { maxWorkers: 1 });
+  await pool.submit(valuesOrExit, 'warm').result(); // known fast: results travel in batches
+  const got = await outcomes(
+    ['a', 'self-cause', 'c', 'exit', 'after'].map((name) => pool.submit(valuesOrExit, name)),
+  );
+  expect(got[0]).toEqual(['ok', 'result of a']);
+  expect(got[1]![1]).toMatch(unreadableResult);
+  expect(got[2]).toEqual(['ok', 'result of c']);
+  expect(got[3]![1]).toMatch(/died while running this call/);
+  expect(got[4]).toEqual(['ok', 'result of after']);
+  await shutdownWithin(pool);
 });
 
 // ── Row 2: the pool's channel is its own ─────────────────────────────────────────────────────
