@@ -439,6 +439,12 @@ export class WorkerRuntime {
     }
     this.#sendAlone(0);
     this.#unacknowledged = [];
+    // Marks every result sent: a result lost even alone fails its call as unreadable, not as a death.
+    try {
+      this.#side.send({ t: 'done', first: this.#sent, results: [], busyMs: 0, resent: true });
+    } catch {
+      // The channel is gone.
+    }
   }
 
   /** Sends each result kept from `from` on again, one per message (see messages.ts). */
