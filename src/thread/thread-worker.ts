@@ -109,12 +109,20 @@ export class ThreadWorker extends PoolWorker {
     void this.#worker.terminate();
   }
 
+  // Called at every batch sent and every worker falling idle: only a change reaches Node (a port's
+  // ref() and unref() are calls into C++ that cost as much as a small message).
+  #refed = true;
+
   ref(): void {
+    if (this.#refed) return;
+    this.#refed = true;
     this.#worker.ref();
     this.#port.ref();
   }
 
   unref(): void {
+    if (!this.#refed) return;
+    this.#refed = false;
     this.#worker.unref();
     this.#port.unref();
   }
