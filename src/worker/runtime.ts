@@ -6,7 +6,7 @@
 
 import { setWorkerCallSignal } from '../current-signal.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
-import { unreadableArguments } from '../protocol/lost.js';
+import { unreadableArguments, unreadableResult } from '../protocol/lost.js';
 import {
   Status,
   type CallableDef,
@@ -461,6 +461,11 @@ export class WorkerRuntime {
           busyMs: 0,
           resent: true,
         };
+        // Rare path (a batch was lost, or the worker is leaving): each result is checked with a
+        // full round trip, so a value that cannot be read back fails here, saying so, and a
+        // chunk keeps the items before it, instead of the whole result being lost again.
+        if (!this.#side.clonable(results[i + 1]))
+          message.results = this.#replaceUnclonable(message.results, undefined);
         try {
           this.#side.send(message);
         } catch (error) {
@@ -585,6 +590,7 @@ function allFailed(
 }
 
 function unclonableResult(why: string): TypeError {
+  if (/deserializ/i.test(why)) return unreadableResult();
   return new TypeError(
     `The call's result could not be sent back from the worker (${why}). Return only values the structured clone ` +
       `algorithm supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,

@@ -131,3 +131,63 @@ describe.each(KINDS)('%s pool', (kind) => {
     );
   }, 300_000);
 });
+
+// In map() with chunks, a chunk is one future: what its items give must still come out item by
+// item, in order, up to the first that fails (whose own error is thrown). Arguments travel per
+// chunk, so only results and thrown values vary here.
+const MAP_KINDS: Kind[] = [
+  'good',
+  'good',
+  'throws',
+  'unreadable-result',
+  'unreadable-thrown',
+  'unclonable-result',
+  'proxy-thrown',
+];
+
+describe.each(KINDS)('%s pool, map() in chunks', (kind) => {
+  test("yields each item's own result up to the first failing one, then its own error", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...MAP_KINDS), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 2 }),
+        async (kinds, chunksize, maxWorkers) => {
+          const pool = makePool(kind, { maxWorkers });
+          const indices = kinds.map((_, n) => n);
+          const seen: unknown[] = [];
+          let failure: unknown = undefined;
+          let failed = false;
+          await withTimeout(
+            (async () => {
+              try {
+                for await (const value of pool.map(
+                  mixed as (k: string, n: number) => unknown,
+                  kinds,
+                  indices,
+                  {
+                    chunksize,
+                  },
+                ))
+                  seen.push(value);
+              } catch (error) {
+                failure = error;
+                failed = true;
+              }
+            })(),
+            30_000,
+            `map over ${JSON.stringify(kinds)}`,
+          );
+          await withTimeout(pool.shutdown(), 30_000, 'shutdown()');
+          const firstBad = kinds.findIndex((callKind) => callKind !== 'good');
+          const goods = firstBad === -1 ? kinds.length : firstBad;
+          expect(seen).toEqual(indices.slice(0, goods).map((n) => `good ${n}`));
+          expect(failed).toBe(firstBad !== -1);
+          if (firstBad !== -1)
+            expect(wrongness(kinds[firstBad]!, firstBad, ['error', failure])).toBeNull();
+        },
+      ),
+      { numRuns: kind === 'thread' ? 40 : 20 },
+    );
+  }, 300_000);
+});

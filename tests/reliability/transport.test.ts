@@ -148,6 +148,26 @@ test('thread pool, row 1: results finished before a call exits the thread keep t
   await shutdownWithin(pool);
 });
 
+describe.each(KINDS)('%s pool: row 1 in a chunk of map()', (kind) => {
+  test('the items before an unreadable one are yielded, then the error; nothing shifts', async () => {
+    const pool = makePool(kind, { maxWorkers: 1 });
+    const names = ['a', 'b', 'self-cause', 'd', 'e', 'f'];
+    const seen: unknown[] = [];
+    let failure: unknown;
+    try {
+      for await (const value of pool.map(values, names, { chunksize: 3 })) seen.push(value);
+    } catch (error) {
+      failure = error;
+    }
+    expect(seen).toEqual(['result of a', 'result of b']);
+    expect(String((failure as Error)?.message)).toMatch(unreadableResult);
+    expect(await withTimeout(pool.submit(values, 'next').result(), 20_000, 'next')).toBe(
+      'result of next',
+    );
+    await shutdownWithin(pool);
+  });
+});
+
 // ── Row 2: the pool's channel is its own ─────────────────────────────────────────────────────
 
 function postOnParentPort(what: string): string {
