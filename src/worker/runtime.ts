@@ -35,6 +35,9 @@ type AnyFunction = (...args: unknown[]) => unknown;
 const FLUSH_EVERY_RESULTS = 128;
 const FLUSH_EVERY_MS = 1;
 
+/** How long an idle worker keeps the results it sent in case the pool asks for them again. */
+const FORGET_IDLE_MS = 1000;
+
 /** In the queue in place of a call whose 'run' message was lost: it fails without running. */
 const UNREADABLE = -0.5;
 
@@ -62,6 +65,14 @@ export class WorkerRuntime {
   // originals, sent again too), then 'resending' (a message lost now is one call's own). Later
   // batches wait in #held until 'resent-end'.
   #resent: 'no' | 'asked' | 'resending' = 'no';
+  #forgetTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // An idle worker gets no 'run' to acknowledge its last results: it lets them go after a while,
+  // rather than keep (maybe large) values alive until the pool sends more work. A 'resend' that
+  // comes later finds them gone, and the pool fails those calls as unreadable: never a hang.
+  readonly #forgetWhenIdle = (): void => {
+    this.#forgetTimer = undefined;
+    if (this.#head >= this.#queue.length && this.#results.length === 0) this.#unacknowledged = [];
+  };
   #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
   readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
@@ -305,6 +316,10 @@ export class WorkerRuntime {
       this.#queue = [];
       this.#head = 0;
       this.#flush();
+      if (this.#unacknowledged.length > 0 && this.#forgetTimer === undefined) {
+        this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
+        this.#forgetTimer.unref?.();
+      }
     } finally {
       this.#draining = false;
     }
