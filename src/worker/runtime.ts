@@ -71,7 +71,7 @@ export class WorkerRuntime {
   // comes later finds them gone, and the pool fails those calls as unreadable: never a hang.
   readonly #forgetWhenIdle = (): void => {
     this.#forgetTimer = undefined;
-    if (this.#head >= this.#queue.length && this.#results.length === 0) this.#unacknowledged = [];
+    if (!this.#draining && this.#results.length === 0) this.#unacknowledged = [];
   };
   #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
@@ -111,6 +111,11 @@ export class WorkerRuntime {
     }
     if (message.t === 'run') {
       if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
+      if (this.#forgetTimer !== undefined) {
+        // Not idle any more: the next 'run' acknowledges what was kept.
+        clearTimeout(this.#forgetTimer);
+        this.#forgetTimer = undefined;
+      }
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
