@@ -69,9 +69,19 @@ export class WorkerRuntime {
   // An idle worker gets no 'run' to acknowledge its last results: it lets them go after a while,
   // rather than keep (maybe large) values alive until the pool sends more work. A 'resend' that
   // comes later finds them gone, and the pool fails those calls as unreadable: never a hang.
+  #runsReceived = 0;
+  #runsAtIdle = 0;
   readonly #forgetWhenIdle = (): void => {
     this.#forgetTimer = undefined;
-    if (!this.#draining && this.#results.length === 0) this.#unacknowledged = [];
+    if (this.#unacknowledged.length === 0) return;
+    if (this.#runsReceived === this.#runsAtIdle && !this.#draining && this.#results.length === 0) {
+      this.#unacknowledged = [];
+      return;
+    }
+    // It worked since: look again a second from now (at most one timer a second).
+    this.#runsAtIdle = this.#runsReceived;
+    this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
+    this.#forgetTimer.unref?.();
   };
   #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
@@ -111,11 +121,7 @@ export class WorkerRuntime {
     }
     if (message.t === 'run') {
       if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
-      if (this.#forgetTimer !== undefined) {
-        // Not idle any more: the next 'run' acknowledges what was kept.
-        clearTimeout(this.#forgetTimer);
-        this.#forgetTimer = undefined;
-      }
+      this.#runsReceived++; // not idle: the idle timer sees it (no timer churn per batch)
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
@@ -322,6 +328,8 @@ export class WorkerRuntime {
       this.#head = 0;
       this.#flush();
       if (this.#unacknowledged.length > 0 && this.#forgetTimer === undefined) {
+        // At most one timer a second, however many batches: it forgets only if no 'run' came since.
+        this.#runsAtIdle = this.#runsReceived;
         this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
         this.#forgetTimer.unref?.();
       }
