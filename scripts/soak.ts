@@ -4,7 +4,8 @@
 // while a worker is killed every few seconds (`--kill-every`, default 3 s): a thread pool's call
 // exits its thread (the pool replaces it), a process pool's child gets SIGKILL from outside (the
 // pool breaks, and the soak starts a new one, as a user would). Every outcome is checked against
-// what its call should give; anything else, or no progress for 30 s, is a failure. Prints progress
+// what its call should give (calls whose argument, result or thrown value cannot travel must each
+// fail alone, saying why); anything else, or no progress for 30 s, is a failure. Prints progress
 // every 30 s and, at the end, calls done, errors seen by kind, and RSS at the start and the end.
 //
 //   npm run soak                        # 5 minutes
@@ -62,6 +63,46 @@ function work(mode: string, n: number): number | Promise<number> {
 }
 
 const MODES = ['fast', 'fast', 'fast', 'busy', 'slow', 'slow', 'throw', 'reject'];
+// Calls whose argument, result or thrown value cannot travel: each must fail alone, saying why.
+const TRAVEL_MODES = ['bad-result', 'bad-thrown', 'bad-argument', 'getter-argument'];
+const ALL_MODES = [...MODES, ...TRAVEL_MODES];
+
+/** The calls of TRAVEL_MODES; `_extra` is the argument that may not travel. */
+function travel(mode: string, n: number, _extra: unknown): number {
+  if (mode === 'bad-result' || mode === 'bad-thrown') {
+    // An Error whose cause is itself: serialises, but cannot be read back on the other side.
+    const error = new Error(`call ${n}`) as Error & { cause?: unknown };
+    error.cause = error;
+    if (mode === 'bad-thrown') throw error;
+    return error as unknown as number;
+  }
+  return n * 2;
+}
+
+/** The extra argument of a call of `mode`: one that cannot be read back, or cannot be serialised. */
+function extraFor(mode: string): unknown {
+  if (mode === 'bad-argument') {
+    const error = new Error('argument') as Error & { cause?: unknown };
+    error.cause = error;
+    return error;
+  }
+  if (mode === 'getter-argument') {
+    return {
+      get boom(): never {
+        throw new Error('getter');
+      },
+    };
+  }
+  return undefined;
+}
+
+/** The failure a call of a travel mode must end with. */
+const TRAVEL_FAILURES: Record<string, RegExp> = {
+  'bad-result': /could not be read back from the worker/,
+  'bad-thrown': /^call \d+$/,
+  'bad-argument': /arguments of this call could not be read back/,
+  'getter-argument': /could not be sent to a worker/,
+};
 
 interface Stats {
   submitted: number;
@@ -130,7 +171,13 @@ async function soak(kind: Kind, stats: Stats): Promise<void> {
       }
       try {
         const value = await done.result();
-        if (value !== arg * 2 || mode === 'throw' || mode === 'reject' || mode === 'exit') {
+        if (
+          value !== arg * 2 ||
+          mode === 'throw' ||
+          mode === 'reject' ||
+          mode === 'exit' ||
+          mode in TRAVEL_FAILURES
+        ) {
           unexpected(stats, `${kind}: ${mode}(${arg}) returned ${value}`);
         } else stats.succeeded++;
       } catch (error) {
@@ -141,6 +188,7 @@ async function soak(kind: Kind, stats: Stats): Promise<void> {
             error instanceof RangeError &&
             (error as Error).message === `call ${arg} threw`) ||
           (mode === 'reject' && error instanceof URIError) ||
+          (mode in TRAVEL_FAILURES && TRAVEL_FAILURES[mode]!.test((error as Error).message)) ||
           (mode === 'exit' &&
             kind === 'thread' &&
             /died while running this call/.test((error as Error).message)) ||
@@ -151,11 +199,14 @@ async function soak(kind: Kind, stats: Stats): Promise<void> {
   };
 
   const submitOne = (): void => {
-    const mode = MODES[n % MODES.length]!;
+    const mode = ALL_MODES[n % ALL_MODES.length]!;
     const arg = n++;
     let future: Future<number>;
     try {
-      future = pool.submit(work, mode, arg);
+      future =
+        mode in TRAVEL_FAILURES
+          ? pool.submit(travel, mode, arg, extraFor(mode))
+          : pool.submit(work, mode, arg);
     } catch (error) {
       if (!(error instanceof BrokenProcessPool)) throw error;
       replace();

@@ -38,6 +38,7 @@ import { Call } from './call.js';
 import { CallableRegistry, defName } from './callable-registry.js';
 import { CallLimiter } from './call-limiter.js';
 import { Deque } from '../deque.js';
+import { takeLostCalls } from './lost-calls.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 
 export interface PoolSettings {
@@ -387,14 +388,9 @@ export abstract class PoolExecutor extends Executor {
     timed: true | undefined,
   ): void {
     worker.exclusive = undefined; // set again below if the limited call does travel
-    if (!isDataCloneError(batchError)) {
-      // Not the values: the channel itself is gone (the worker is dying). Its exit event follows;
-      // put the calls back, in order, for another worker.
-      for (let i = calls.length - 1; i >= 0; i--) this.#queue.unshift(calls[i]!);
-      if (defs !== undefined) for (const def of defs) worker.defined.delete(def.id);
-      worker.stopping = true;
-      return;
-    }
+    // Whatever post() threw is about the values (a DataCloneError, a throwing getter, a stack
+    // overflow): a PoolWorker whose channel is gone sends nothing and throws nothing.
+    void batchError;
     if (defs !== undefined) worker.post({ t: 'run', defs, calls: [] });
     for (const call of calls) {
       worker.prepareStart(worker.nextSeq);
@@ -457,6 +453,10 @@ export abstract class PoolExecutor extends Executor {
 
   #complete(worker: PoolWorker, message: DoneMessage): void {
     const results = message.results;
+    // Results of earlier calls that never arrived (unreadable): those calls fail alone.
+    if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
+      for (const call of takeLostCalls(worker, message.first))
+        if (call === worker.exclusive) this.#limits.release(worker);
     this.#observe(message.busyMs, results.length / 2);
     for (let i = 0; i < results.length; i += 2) {
       const call = worker.inFlight.shift();
@@ -606,13 +606,5 @@ function startFailure(worker: PoolWorker, exit: WorkerExit): string {
   return (
     `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${error.message ?? error})`} before it was ready to run ` +
     `calls, so the pool is broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
-  );
-}
-
-/** worker_threads throws a DataCloneError; fork()'s advanced serialization a plain Error saying the same. */
-function isDataCloneError(error: unknown): boolean {
-  const candidate = error as Error | undefined;
-  return (
-    candidate?.name === 'DataCloneError' || /could not be cloned/.test(String(candidate?.message))
   );
 }

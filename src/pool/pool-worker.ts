@@ -2,7 +2,7 @@
 // a process differ only here: how messages travel, how a worker ends, and whether a call handed
 // ahead to a worker may still be cancelled (threads: yes, until it starts; processes: no).
 
-import type { FromWorker, ToWorker } from '../protocol/messages.js';
+import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from './call.js';
 import { Deque } from '../deque.js';
 
@@ -42,7 +42,11 @@ export abstract class PoolWorker {
   /** threadId or pid: what a user can see of this worker. */
   abstract readonly id: number;
 
-  /** Sends a message; throws (a DataCloneError) if a value in it cannot travel. */
+  /**
+   * Sends a message; throws if a value in it cannot travel (a DataCloneError, a getter's error, a
+   * stack overflow), and only then: once the channel is gone it sends nothing, and the exit event
+   * accounts for the calls. A 'run' message is stamped with `first` = `nextSeq`.
+   */
   abstract post(message: ToWorker): void;
 
   /** Readies the start flag of call `seq` before it is sent. */
@@ -65,6 +69,90 @@ export abstract class PoolWorker {
       this.post({ t: 'stop' });
     } catch {
       // The channel is already gone: the exit event follows.
+    }
+  }
+
+  /** Sequence number of the next result the pool expects from this worker (acknowledged on each 'run'). */
+  #answered = 0;
+  /** Waiting for results sent again (see resend()): batches that arrive meanwhile are duplicates. */
+  #resending = false;
+
+  /**
+   * A message from the worker could not be read back here (a value that serialises but cannot be
+   * deserialised). The worker is asked to send the results from the first one missing again, one
+   * per message, so that only the value that cannot be read fails its call (see messages.ts).
+   */
+  protected resend(): void {
+    if (this.#resending || this.exited) return; // while resending, a lost one fails alone
+    this.#resending = true;
+    this.#postQuietly({ t: 'resend', from: this.#answered });
+  }
+
+  /** A message that arrived from the worker: the pool's, or the transport's own. */
+  protected deliver(events: PoolWorkerEvents, message: FromWorker): void {
+    if (message.t === 'done') {
+      if (this.#resending) {
+        if (message.resent !== true) return; // its results are sent again, one by one
+        if (message.end === true) this.#resending = false;
+      }
+      const count = message.results.length / 2;
+      if (message.first < this.#answered) {
+        // Sent again as the worker exits (see WorkerRuntime.flushResults): keep what is new.
+        const skip = Math.min(this.#answered - message.first, count);
+        if (skip === count && message.end !== true) return;
+        message = {
+          ...message,
+          first: message.first + skip,
+          results: message.results.slice(2 * skip),
+        };
+      }
+      const next = message.first + message.results.length / 2;
+      if (next > this.#answered) this.#answered = next;
+    } else if (message.t === 'lost') {
+      this.#sendAgain(message.from);
+      return;
+    }
+    events.message(this, message);
+  }
+
+  /** The worker could not read calls from `from` on: send each again alone, then 'resent-end'. */
+  #sendAgain(from: number): void {
+    const again: Call[] = [];
+    const defs = new Map<number, CallableDef>();
+    for (const call of this.inFlight) {
+      if (call.seq < from) continue;
+      again.push(call);
+      defs.set(call.def.id, call.def);
+    }
+    // The definitions of their functions may have travelled in the lost message: they go again
+    // first, on their own (plain strings, always readable), so a call lost again cannot take the
+    // definition that later calls need with it.
+    this.#postQuietly({ t: 'run', first: from, defs: [...defs.values()], calls: [], resent: true });
+    for (const call of again) {
+      this.#postQuietly({
+        t: 'run',
+        first: call.seq,
+        defs: undefined,
+        calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload],
+        resent: true,
+      });
+    }
+    this.#postQuietly({ t: 'resent-end' });
+  }
+
+  /** Stamps a 'run' message with what the pool has received, for the worker to forget. */
+  protected stampAck(message: ToWorker): void {
+    if (message.t === 'run') {
+      message.first ??= this.nextSeq;
+      message.ack = this.#answered;
+    }
+  }
+
+  #postQuietly(message: ToWorker): void {
+    try {
+      this.post(message);
+    } catch {
+      // It travelled once, so it can again; or the channel is gone, and the exit accounts for it.
     }
   }
 

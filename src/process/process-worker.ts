@@ -3,7 +3,9 @@
 // could stop it from starting the call.
 
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CHANNEL_FD, FrameReader, encodeFrame } from '../protocol/frames.js';
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
@@ -11,13 +13,19 @@ import { GUARD_FD } from '../worker/parent-guard.js';
 
 const ENTRY = fileURLToPath(new URL('../worker/process-entry.js', import.meta.url));
 
-// The parent's stdin, stdout and stderr; the IPC channel; and, except on Windows, at fd GUARD_FD
-// the socket of the child's guard shell, whose other end only this process holds, so that the
-// guard sees EOF once this process is gone (src/worker/parent-guard.ts).
-const STDIO: StdioOptions =
-  process.platform === 'win32'
-    ? ['inherit', 'inherit', 'inherit', 'ipc']
-    : ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'];
+// The parent's stdin, stdout and stderr; Node's IPC channel (fork() needs one; the pool does not
+// use it); at fd GUARD_FD, except on Windows, the socket of the child's guard shell, whose other
+// end only this process holds, so that the guard sees EOF once this process is gone
+// (src/worker/parent-guard.ts); and at CHANNEL_FD the pool's own channel (protocol/frames.ts).
+const STDIO: StdioOptions = [
+  'inherit',
+  'inherit',
+  'inherit',
+  'ipc',
+  process.platform === 'win32' ? 'ignore' : 'pipe',
+  'pipe',
+];
+if (STDIO.length !== CHANNEL_FD + 1 || GUARD_FD !== 4) throw new Error('stdio layout out of date');
 
 export interface ProcessWorkerOptions {
   execArgv: string[];
@@ -27,6 +35,7 @@ export interface ProcessWorkerOptions {
 export class ProcessWorker extends PoolWorker {
   readonly id: number;
   readonly #child: ChildProcess;
+  readonly #channel: Socket;
   #error: unknown = undefined;
   #exitReported = false;
 
@@ -38,7 +47,9 @@ export class ProcessWorker extends PoolWorker {
   ) {
     super();
     this.#child = fork(ENTRY, [], {
-      serialization: 'advanced', // BigInt, Map, Set, Date, typed arrays and errors travel
+      // The IPC channel carries only what calls send with process.send(), which nobody reads: JSON,
+      // so that nothing a call sends can throw in this process's channel parser.
+      serialization: 'json',
       execArgv: options.execArgv,
       env: options.env,
       stdio: STDIO,
@@ -60,8 +71,28 @@ export class ProcessWorker extends PoolWorker {
       this.#exitReported = true;
       events.exit(this, { code, signal, error: this.#error });
     };
-    this.#child.on('message', (message: FromWorker) => events.message(this, message));
-    this.#child.on('exit', reportExit);
+    (this.#child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    this.#channel = (this.#child.stdio as unknown as Socket[])[CHANNEL_FD]!;
+    // A frame that cannot be read back here: only its own calls fail (see resync()).
+    const reader = new FrameReader(
+      (message) => this.deliver(events, message as FromWorker),
+      () => this.resend(),
+    );
+    this.#channel.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.#channel.on('error', () => undefined); // the child is gone: its exit follows
+    // The exit is reported once the child has exited AND its channel has closed: its last frames
+    // ('done' for the calls that finished) are read before the exit fails whatever is left.
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let channelClosed = false;
+    this.#channel.once('close', () => {
+      channelClosed = true;
+      if (exited !== undefined) reportExit(exited.code, exited.signal);
+    });
+    this.#child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      this.#channel.ref(); // its 'close' must still be seen
+      if (channelClosed) reportExit(code, signal);
+    });
     this.#child.on('error', (error) => {
       // A child that could not be spawned never exits; one whose channel closed exits on its own.
       this.#error = error;
@@ -77,8 +108,10 @@ export class ProcessWorker extends PoolWorker {
   }
 
   post(message: ToWorker): void {
-    if (!this.#child.connected) return; // exiting: its exit event accounts for the calls it held
-    this.#child.send(message);
+    this.stampAck(message);
+    const frame = encodeFrame(message); // throws, before anything is written, if a value cannot travel
+    if (this.#channel.destroyed || !this.#channel.writable) return; // exiting: its exit event accounts for the calls
+    this.#channel.write(frame);
   }
 
   prepareStart(): void {}
@@ -102,11 +135,11 @@ export class ProcessWorker extends PoolWorker {
 
   ref(): void {
     this.#child.ref();
-    (this.#child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+    this.#channel.ref();
   }
 
   unref(): void {
     this.#child.unref();
-    (this.#child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    this.#channel.unref();
   }
 }

@@ -40,13 +40,51 @@ function isErrorLike(value: unknown): value is Error {
   );
 }
 
-/** Encodes a thrown value; `clonable` tells which property values may travel as they are. */
+/**
+ * Encodes a thrown value; `clonable` tells which property values may travel as they are. Never
+ * throws: a call may throw anything (a Proxy whose traps throw, a getter that throws, an object
+ * with no prototype), and the worker must live to report it. What cannot be read is described.
+ */
 export function encodeThrown(
   value: unknown,
   clonable: (value: unknown) => boolean,
   depth = 0,
 ): EncodedThrown {
-  if (!isErrorLike(value) || depth > 8) return { $value: clonable(value) ? value : String(value) };
+  try {
+    return encodeUnguarded(value, clonable, depth);
+  } catch (readError) {
+    return { $value: standIn(value, readError) };
+  }
+}
+
+/** What a value that cannot travel becomes: its description, or what can be said of it safely. */
+function standIn(value: unknown, readError?: unknown): string {
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    try {
+      text = Object.prototype.toString.call(value);
+    } catch {
+      text = `[${typeof value}]`;
+    }
+  }
+  if (readError === undefined) return text;
+  let why: string;
+  try {
+    why = String((readError as Error)?.message ?? readError);
+  } catch {
+    why = 'reading it threw';
+  }
+  return `${text} (thrown by the call; it could not be read to send it back: ${why})`;
+}
+
+function encodeUnguarded(
+  value: unknown,
+  clonable: (value: unknown) => boolean,
+  depth: number,
+): EncodedThrown {
+  if (!isErrorLike(value) || depth > 8) return { $value: clonable(value) ? value : standIn(value) };
   const error = value as Error & { errors?: unknown };
   const encoded: EncodedError = {
     $error: 1,
@@ -78,7 +116,7 @@ export function encodeThrown(
       ? encodeThrown(prop, clonable, depth + 1)
       : clonable(prop)
         ? prop
-        : String(prop);
+        : standIn(prop);
   }
   if (typeof DOMException !== 'undefined' && error instanceof DOMException)
     encoded.builtin = 'DOMException';

@@ -2,8 +2,20 @@
 //
 // Calls travel in batches, and results come back in batches, because one message per call caps a
 // pool at a few tens of thousands of calls a second. A worker runs the calls it is sent strictly in
-// the order it received them, so neither side numbers them: the n-th call a worker receives is
-// call n (its "sequence number"), and the n-th result it sends back belongs to call n.
+// the order it received them: the n-th call a worker receives is call n (its "sequence number"),
+// and the n-th result it sends back belongs to call n. Each batch also carries the sequence number
+// of its first call or result (`first`), so that a message lost on the way (a value that serialises
+// but cannot be read back, such as an Error whose cause is itself) shifts nothing after it.
+//
+// A lost message is sent again, one call (or result) per message, so that only the value that
+// cannot be read back fails, not its neighbours in the batch:
+// - pool → worker: the worker reports `lost` (from: the first call it misses) and holds what comes
+//   after; the pool sends those calls again one by one (`resent`), then `resent-end`. A call lost
+//   again alone fails with "could not be read back".
+// - worker → pool: the pool asks `resend` (from: the first result it misses) and ignores batches
+//   until the worker's `end`; the worker keeps the results it sent until the pool acknowledges
+//   them (`ack` on each 'run' message), and sends them again one by one. A result lost again
+//   alone fails its call; the next message's `first` tells which.
 
 /** How a function is named to a worker: sent once per worker, then referred to by `id`. */
 export type CallableDef =
@@ -17,6 +29,12 @@ export type CallableDef =
  */
 export interface RunMessage {
   t: 'run';
+  /** Sequence number of the first call in `calls` (stamped by the PoolWorker as it posts). */
+  first?: number;
+  /** Every result before this sequence number has reached the pool: the worker may forget them. */
+  ack?: number;
+  /** A call sent again, alone, after the worker could not read the message that held it. */
+  resent?: true;
   defs: CallableDef[] | undefined;
   calls: unknown[];
   /**
@@ -50,13 +68,30 @@ export interface InitMessage {
   init: WorkerInit;
 }
 
-export type ToWorker = RunMessage | StopMessage | InitMessage | AbortMessage;
+/** The pool could not read results from `from` on: send them again, one per message. */
+export interface ResendMessage {
+  t: 'resend';
+  from: number;
+}
+
+/** The calls the worker reported lost have all been sent again. */
+export interface ResentEndMessage {
+  t: 'resent-end';
+}
+
+export type ToWorker =
+  RunMessage | StopMessage | InitMessage | AbortMessage | ResendMessage | ResentEndMessage;
 
 export interface WorkerInit {
   initializer: CallableDef | undefined;
   initargs: unknown[];
   /** Thread workers only: per-call start flags shared with the pool (see StartFlag). */
   startFlags: SharedArrayBuffer | undefined;
+  /**
+   * Send the results held before each next call starts (threads with resourceLimits): a call that
+   * runs out of memory kills its thread with no exit hook, and must not take finished results with it.
+   */
+  sendBeforeEachCall?: true;
 }
 
 /** Result statuses, each followed by one payload in `DoneMessage.results`. */
@@ -74,7 +109,12 @@ export const Status = {
 /** Results of the next calls in sequence, as flat pairs `[status, payload]`. */
 export interface DoneMessage {
   t: 'done';
+  /** Sequence number of the call of the first result; every call before it has been answered. */
+  first: number;
   results: unknown[];
+  /** A result sent again, alone, at the pool's `resend`; `end`: the last of them (no results). */
+  resent?: true;
+  end?: true;
   /** Milliseconds the worker spent running these calls: the pool sizes its hand-ahead window by it. */
   busyMs: number;
 }
@@ -94,7 +134,14 @@ export interface StartedMessage {
   seq: number;
 }
 
-export type FromWorker = DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage;
+/** The worker could not read a message with calls from `from` on: the pool sends them again. */
+export interface LostMessage {
+  t: 'lost';
+  from: number;
+}
+
+export type FromWorker =
+  DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage | LostMessage;
 
 /**
  * Per-call start flags in a SharedArrayBuffer (thread workers): slot `seq % capacity` of an

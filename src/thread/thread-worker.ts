@@ -1,8 +1,11 @@
 // One worker thread as the pool sees it. Calls handed ahead stay cancellable until the thread
 // starts them: each has a start flag in a SharedArrayBuffer that either side claims with
 // Atomics.compareExchange, and whichever comes first wins (see StartFlag in the protocol).
+//
+// Messages travel on a MessageChannel of the pool's own (see thread-entry.ts), never on the
+// Worker's parentPort, which code in a call can post on or deafen.
 
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { CallableDef, FromWorker, ToWorker, WorkerInit } from '../protocol/messages.js';
 import { START_FLAG_SLOTS, StartFlag } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
@@ -19,6 +22,7 @@ export interface ThreadWorkerOptions {
 export class ThreadWorker extends PoolWorker {
   readonly id: number;
   readonly #worker: Worker;
+  readonly #port: MessagePort;
   readonly #flags: Int32Array;
   #error: unknown = undefined;
 
@@ -36,24 +40,46 @@ export class ThreadWorker extends PoolWorker {
       initializer,
       initargs,
       startFlags: this.#flags.buffer as SharedArrayBuffer,
+      ...(options.resourceLimits === undefined ? {} : { sendBeforeEachCall: true as const }),
     };
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
     this.#worker = new Worker(ENTRY, {
-      workerData: { init },
+      workerData: { init, port: port2 },
+      transferList: [port2],
       name: options.name,
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.id = this.#worker.threadId;
-    this.#worker.on('message', (message: FromWorker) => events.message(this, message));
+    port1.on('message', (message: FromWorker) => this.deliver(events, message));
+    // A result that cannot be read back here: only its own calls fail (see resync()).
+    port1.on('messageerror', () => this.resend());
     this.#worker.on('error', (error) => {
       this.#error = error;
     });
-    this.#worker.on('exit', (code) =>
-      events.exit(this, { code, signal: null, error: this.#error }),
-    );
+    // The exit is reported once the worker has exited AND its port has closed: results it posted
+    // just before dying (even out of memory) are still queued on this side until 'close', and must
+    // settle their calls before the exit fails whatever is left.
+    let exitCode: number | undefined;
+    let portClosed = false;
+    const reportExit = (): void => {
+      if (exitCode === undefined || !portClosed) return;
+      events.exit(this, { code: exitCode, signal: null, error: this.#error });
+    };
+    port1.once('close', () => {
+      portClosed = true;
+      reportExit();
+    });
+    this.#worker.on('exit', (code) => {
+      exitCode = code;
+      this.#port.ref(); // its 'close' must still be seen
+      reportExit();
+    });
   }
 
   post(message: ToWorker): void {
-    this.#worker.postMessage(message);
+    this.stampAck(message);
+    this.#port.postMessage(message);
   }
 
   prepareStart(seq: number): void {
@@ -83,11 +109,21 @@ export class ThreadWorker extends PoolWorker {
     void this.#worker.terminate();
   }
 
+  // Called at every batch sent and every worker falling idle: only a change reaches Node (a port's
+  // ref() and unref() are calls into C++ that cost as much as a small message).
+  #refed = true;
+
   ref(): void {
+    if (this.#refed) return;
+    this.#refed = true;
     this.#worker.ref();
+    this.#port.ref();
   }
 
   unref(): void {
+    if (!this.#refed) return;
+    this.#refed = false;
     this.#worker.unref();
+    this.#port.unref();
   }
 }

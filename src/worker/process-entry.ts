@@ -1,8 +1,14 @@
-// The entry of every child process of a ProcessPoolExecutor: wires the worker runtime to the IPC
-// channel of fork(), and makes sure the child never outlives its parent.
+// The entry of every child process of a ProcessPoolExecutor: wires the worker runtime to the
+// pool's own channel (a pipe at CHANNEL_FD carrying frames, see protocol/frames.ts), and makes sure
+// the child never outlives its parent.
+//
+// Node's IPC channel (process.send) stays open but carries nothing of the pool's: what a call
+// sends there is ignored by the parent, and a listener it removes there deafens nothing.
 
-import { serialize } from 'node:v8';
-import type { ToWorker } from '../protocol/messages.js';
+import { Socket } from 'node:net';
+import { deserialize, serialize } from 'node:v8';
+import { CHANNEL_FD, FrameReader, encodeFrame } from '../protocol/frames.js';
+import type { FromWorker, ToWorker } from '../protocol/messages.js';
 import { guardAgainstOrphaning } from './parent-guard.js';
 import { WorkerRuntime } from './runtime.js';
 
@@ -12,51 +18,61 @@ if (typeof process.send !== 'function') {
   );
 }
 
-// A parent that exits or is killed closes the IPC channel: leave at once.
+const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+
+// A parent that exits or is killed closes both channels: leave at once.
 process.on('disconnect', () => process.exit(0));
+channel.on('end', () => process.exit(0));
+channel.on('error', () => process.exit(0));
 
 // A child busy in a long synchronous call never sees 'disconnect': a guard outside this thread
 // kills it once the parent is gone.
 guardAgainstOrphaning();
 
-let unsent = 0; // IPC writes not yet flushed: exiting before they are would lose results
+let unsent = 0; // frames not yet written out: exiting before they are would lose results
 let exitRequested = false;
 const onSent = (): void => {
   if (--unsent === 0 && exitRequested) process.exit(0);
 };
 
+function send(message: FromWorker): void {
+  const frame = encodeFrame(message); // throws, before anything is written, if a value cannot travel
+  unsent++;
+  channel.write(frame, onSent);
+}
+
 let runtime: WorkerRuntime | undefined;
-process.on('message', (message: ToWorker) => {
-  if (runtime !== undefined) {
-    runtime.receive(message);
-  } else if (message.t === 'init') {
-    runtime = new WorkerRuntime(
-      {
-        send: (out) => {
-          unsent++;
-          try {
-            process.send!(out, undefined, undefined, onSent);
-          } catch (error) {
-            unsent--;
-            throw error;
-          }
+const reader = new FrameReader(
+  (message) => {
+    const toWorker = message as ToWorker;
+    if (runtime !== undefined) {
+      runtime.receive(toWorker);
+    } else if (toWorker.t === 'init') {
+      runtime = new WorkerRuntime(
+        {
+          send,
+          // The round trip, not serialize() alone: a value that serialises but cannot be read back
+          // (an Error whose cause is itself) must be caught here, where it is only one value.
+          clonable: (value) => {
+            try {
+              deserialize(serialize(value));
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          // A call handed to a child counts as running from the moment it is sent (as in Python).
+          claimStart: () => true,
+          exit: () => {
+            exitRequested = true;
+            if (unsent === 0) process.exit(0);
+          },
         },
-        clonable: (value) => {
-          try {
-            serialize(value);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        // A call handed to a child counts as running from the moment it is sent (as in Python).
-        claimStart: () => true,
-        exit: () => {
-          exitRequested = true;
-          if (unsent === 0) process.exit(0);
-        },
-      },
-      message.init,
-    );
-  }
-});
+        toWorker.init,
+      );
+    }
+  },
+  // An argument that cannot be read back here: the pool says which calls it held (SyncMessage).
+  () => runtime?.lost(),
+);
+channel.on('data', (chunk: Buffer) => reader.push(chunk));

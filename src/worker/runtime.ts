@@ -6,9 +6,11 @@
 
 import { setWorkerCallSignal } from '../current-signal.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { unreadableArguments, unreadableResult } from '../protocol/lost.js';
 import {
   Status,
   type CallableDef,
+  type DoneMessage,
   type FromWorker,
   type ToWorker,
   type WorkerInit,
@@ -33,6 +35,12 @@ type AnyFunction = (...args: unknown[]) => unknown;
 const FLUSH_EVERY_RESULTS = 128;
 const FLUSH_EVERY_MS = 1;
 
+/** How long an idle worker keeps the results it sent in case the pool asks for them again. */
+const FORGET_IDLE_MS = 1000;
+
+/** In the queue in place of a call whose 'run' message was lost: it fails without running. */
+const UNREADABLE = -0.5;
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -49,6 +57,34 @@ export class WorkerRuntime {
   #head = 0;
   #seq = 0; // sequence number of the next call to start
   #received = 0; // calls received so far: the sequence number of the next one to arrive
+  #sent = 0; // results sent so far: the sequence number of the next result to send
+  readonly #abortedEarly = new Set<number>(); // calls aborted before they started: skipped
+  // Results sent and not yet acknowledged by the pool: sent again, alone, if their message was lost.
+  #unacknowledged: DoneMessage[] = [];
+  // After a lost 'run' message: 'asked' the pool to send its calls again (messages lost meanwhile are
+  // originals, sent again too), then 'resending' (a message lost now is one call's own). Later
+  // batches wait in #held until 'resent-end'.
+  #resent: 'no' | 'asked' | 'resending' = 'no';
+  #forgetTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // An idle worker gets no 'run' to acknowledge its last results: it lets them go after a while,
+  // rather than keep (maybe large) values alive until the pool sends more work. A 'resend' that
+  // comes later finds them gone, and the pool fails those calls as unreadable: never a hang.
+  #runsReceived = 0;
+  #runsAtIdle = 0;
+  readonly #forgetWhenIdle = (): void => {
+    this.#forgetTimer = undefined;
+    if (this.#unacknowledged.length === 0) return;
+    if (this.#runsReceived === this.#runsAtIdle && !this.#draining && this.#results.length === 0) {
+      this.#unacknowledged = [];
+      return;
+    }
+    // It worked since: look again a second from now (at most one timer a second).
+    this.#runsAtIdle = this.#runsReceived;
+    this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
+    this.#forgetTimer.unref?.();
+  };
+  #held: ToWorker[] = [];
+  readonly #sendBeforeEachCall: boolean;
   readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
   #runningSeq = -1; // the call running now, -1 between calls
   #controller: AbortController | undefined = undefined; // its currentSignal(), made on first use
@@ -68,6 +104,7 @@ export class WorkerRuntime {
 
   constructor(side: WorkerSide, init: WorkerInit) {
     this.#side = side;
+    this.#sendBeforeEachCall = init.sendBeforeEachCall === true;
     setWorkerCallSignal(() =>
       this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal,
     );
@@ -75,8 +112,17 @@ export class WorkerRuntime {
   }
 
   receive(message: ToWorker): void {
+    if (this.#resent !== 'no') {
+      if (message.t === 'run' && message.resent) this.#resent = 'resending';
+      else if (message.t !== 'resent-end') {
+        this.#held.push(message); // after the lost calls, in order
+        return;
+      }
+    }
     if (message.t === 'run') {
-      if (message.forget !== undefined) this.#forget(message.forget);
+      if (message.forget !== undefined) this.#forgetFunctions(message.forget);
+      if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
+      this.#runsReceived++; // not idle: the idle timer sees it (no timer churn per batch)
       if (message.defs !== undefined) {
         for (const def of message.defs) {
           this.#defs.set(def.id, def);
@@ -86,7 +132,13 @@ export class WorkerRuntime {
           );
         }
       }
-      const calls = message.calls;
+      let calls = message.calls;
+      if (message.first !== undefined && message.first !== this.#received) {
+        // A 'run' message before this one was lost: its calls fail in their place, nothing shifts.
+        if (message.first > this.#received) this.#markUnreadable(message.first);
+        // Held while its calls were sent again one by one (see lost()): those already came.
+        else calls = calls.slice(2 * (this.#received - message.first));
+      }
       if (message.timed) this.#reportStart.add(this.#received);
       this.#received += calls.length / 2;
       for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
@@ -96,7 +148,18 @@ export class WorkerRuntime {
         (this.#controller ??= new AbortController()).abort(
           decodeThrown(message.reason as EncodedThrown),
         );
+      } else if (message.seq >= this.#seq) {
+        // Not started yet (a process counts it as running, and has failed its future already):
+        // it must never start.
+        this.#abortedEarly.add(message.seq);
       }
+    } else if (message.t === 'resend') {
+      this.#resend(message.from);
+    } else if (message.t === 'resent-end') {
+      this.#resent = 'no';
+      const held = this.#held;
+      this.#held = [];
+      for (const later of held) this.receive(later);
     } else if (message.t === 'stop') {
       this.#stopping = true;
       if (!this.#draining) void this.#drain();
@@ -104,12 +167,54 @@ export class WorkerRuntime {
   }
 
   /** The pool bounds the functions a worker keeps: no call queued here needs these any more. */
-  #forget(ids: number[]): void {
+  #forgetFunctions(ids: number[]): void {
     for (const id of ids) {
       this.#functions.delete(id);
       this.#defs.delete(id);
       this.#fastDefs.delete(id);
     }
+  }
+
+  /**
+   * This worker could not read a message from the pool (an argument that serialises but cannot be
+   * deserialised). The first time, it asks the pool to send the calls from here on again, one per
+   * message; while they come, a lost one is a call whose own arguments cannot be read: it fails.
+   */
+  lost(): void {
+    if (this.#resent === 'resending') {
+      this.#markUnreadable(this.#received + 1);
+      if (!this.#draining) void this.#drain();
+    } else if (this.#resent === 'no') {
+      this.#resent = 'asked';
+      this.#side.send({ t: 'lost', from: this.#received });
+    }
+  }
+
+  /** Calls up to `next` that never arrived (their message was unreadable) take their place in the queue. */
+  #markUnreadable(next: number): void {
+    for (; this.#received < next; this.#received++) this.#queue.push(UNREADABLE, undefined);
+  }
+
+  /** The pool has the results before `ack`: they will not be asked for again. */
+  #forget(ack: number): void {
+    let keep = 0;
+    const sent = this.#unacknowledged;
+    while (keep < sent.length && sent[keep]!.first + sent[keep]!.results.length / 2 <= ack) keep++;
+    if (keep > 0) this.#unacknowledged = sent.slice(keep);
+  }
+
+  /** The pool could not read results from `from` on: each is sent again alone, then `end`. */
+  #resend(from: number): void {
+    this.#flush(); // the pool ignores this batch while it waits, but it is sent again below
+    this.#sendAlone(from);
+    this.#side.send({
+      t: 'done',
+      first: this.#sent,
+      results: [],
+      busyMs: 0,
+      resent: true,
+      end: true,
+    });
   }
 
   /**
@@ -159,8 +264,17 @@ export class WorkerRuntime {
         this.#head += 2;
         const seq = this.#seq++;
         let now: number | undefined;
-        if (!this.#side.claimStart(seq)) {
+        if (
+          !this.#side.claimStart(seq) ||
+          (this.#abortedEarly.size > 0 && this.#abortedEarly.delete(seq))
+        ) {
           this.#results.push(Status.Skipped, undefined);
+          this.#reportStart.delete(seq);
+        } else if (op === UNREADABLE) {
+          this.#results.push(
+            Status.Threw,
+            encodeThrown(unreadableArguments(), this.#side.clonable),
+          );
           this.#reportStart.delete(seq);
         } else {
           this.#runningSeq = seq;
@@ -187,7 +301,9 @@ export class WorkerRuntime {
           // it (out of memory under resourceLimits), with the results before it unsent: send them
           // first, or their futures would wait for it, or fail with it. Known fast functions skip
           // this, so their results still travel back in batches.
-          if (this.#results.length > 0 && !this.#fastDefs.has(id)) this.#flush();
+          // With resourceLimits, every call may be one that runs out of memory: always send first.
+          if (this.#results.length > 0 && (!this.#fastDefs.has(id) || this.#sendBeforeEachCall))
+            this.#flush();
           const startedAt = performance.now();
           // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
           const pending =
@@ -221,10 +337,19 @@ export class WorkerRuntime {
       this.#queue = [];
       this.#head = 0;
       this.#flush();
+      if (this.#unacknowledged.length > 0 && this.#forgetTimer === undefined) {
+        // At most one timer a second, however many batches: it forgets only if no 'run' came since.
+        this.#runsAtIdle = this.#runsReceived;
+        this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
+        this.#forgetTimer.unref?.();
+      }
     } finally {
       this.#draining = false;
     }
-    if (this.#stopping && this.#head >= this.#queue.length) this.#side.exit();
+    if (this.#stopping && this.#head >= this.#queue.length) {
+      this.flushResults(); // no 'resend' can be answered after this
+      this.#side.exit();
+    }
   }
 
   // Not async: a sync call that returns a plain value costs no promise.
@@ -232,12 +357,13 @@ export class WorkerRuntime {
     let value: unknown;
     try {
       value = fn(...args);
+      // Inside the try: a result whose `then` getter throws fails its call (as awaiting it would).
+      if (!isThenable(value)) {
+        this.#results.push(Status.Returned, value);
+        return undefined;
+      }
     } catch (error) {
       this.#pushError(Status.Threw, error, id);
-      return undefined;
-    }
-    if (!isThenable(value)) {
-      this.#results.push(Status.Returned, value);
       return undefined;
     }
     return Promise.resolve(value).then(
@@ -260,6 +386,7 @@ export class WorkerRuntime {
     const values: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) {
       let value: unknown;
+      let thenable: boolean;
       try {
         value =
           arity === 1
@@ -267,13 +394,23 @@ export class WorkerRuntime {
             : arity === 2
               ? fn(flat[2 * i], flat[2 * i + 1])
               : fn(...flat.slice(i * arity, i * arity + arity));
+        thenable = isThenable(value); // a throwing `then` getter fails the item
       } catch (error) {
         values.length = i;
         this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
         return undefined;
       }
       // The first async item turns the rest of the chunk async; a sync chunk costs no promise.
-      if (isThenable(value)) return this.#finishChunkAsync(fn, arity, flat, values, i, value, id);
+      if (thenable)
+        return this.#finishChunkAsync(
+          fn,
+          arity,
+          flat,
+          values,
+          i,
+          value as PromiseLike<unknown>,
+          id,
+        );
       values[i] = value;
     }
     this.#chunkValues.add(values);
@@ -311,10 +448,13 @@ export class WorkerRuntime {
 
   #encode(error: unknown, id: number): unknown {
     const def = this.#defs.get(id);
-    return encodeThrown(
-      def === undefined ? error : explainFreeVariable(error, def),
-      this.#side.clonable,
-    );
+    let explained = error;
+    try {
+      if (def !== undefined) explained = explainFreeVariable(error, def);
+    } catch {
+      // Reading the thrown value threw (a Proxy, a getter): encodeThrown describes it as it can.
+    }
+    return encodeThrown(explained, this.#side.clonable);
   }
 
   /**
@@ -322,29 +462,100 @@ export class WorkerRuntime {
    * process.exit(), an uncaught error): calls that finished before it must not be lost with it.
    */
   flushResults(): void {
-    this.#flush();
+    // No round trip is left to ask for a lost batch again: every result the pool may not have
+    // read goes alone (the pool drops the ones it has), so a value that cannot be read back takes
+    // no neighbour with it. Only on the way out: it costs one message per result.
+    if (this.#results.length > 0) {
+      this.#unacknowledged.push({
+        t: 'done',
+        first: this.#sent,
+        results: this.#results,
+        busyMs: 0,
+      });
+      this.#sent += this.#results.length / 2;
+      this.#results = [];
+    }
+    this.#sendAlone(0);
+    this.#unacknowledged = [];
+    // Marks every result sent: a result lost even alone fails its call as unreadable, not as a death.
+    try {
+      this.#side.send({ t: 'done', first: this.#sent, results: [], busyMs: 0, resent: true });
+    } catch {
+      // The channel is gone.
+    }
+  }
+
+  /** Sends each result kept from `from` on again, one per message (see messages.ts). */
+  #sendAlone(from: number): void {
+    for (const done of this.#unacknowledged) {
+      const results = done.results;
+      for (let i = 0; i < results.length; i += 2) {
+        const seq = done.first + i / 2;
+        if (seq < from) continue;
+        const message: DoneMessage = {
+          t: 'done',
+          first: seq,
+          results: [results[i], results[i + 1]],
+          busyMs: 0,
+          resent: true,
+        };
+        // Rare path (a batch was lost, or the worker is leaving): each result is checked with a
+        // full round trip, so a value that cannot be read back fails here, saying so, and a
+        // chunk keeps the items before it, instead of the whole result being lost again.
+        if (!this.#side.clonable(results[i + 1]))
+          message.results = this.#replaceUnclonable(message.results, undefined);
+        try {
+          this.#side.send(message);
+        } catch (error) {
+          // Not sent before (kept at exit): a value that cannot travel fails its call alone.
+          try {
+            this.#side.send({
+              ...message,
+              results: this.#replaceUnclonable(message.results, error),
+            });
+          } catch {
+            // The channel is gone: the pool accounts for the call by the exit.
+          }
+        }
+      }
+    }
   }
 
   #flush(): void {
     if (this.#results.length === 0) return;
     const now = performance.now();
-    const message: FromWorker = {
+    const message: DoneMessage = {
       t: 'done',
+      first: this.#sent,
       results: this.#results,
       busyMs: now - this.#busySince,
     };
+    this.#sent += this.#results.length / 2;
     this.#results = [];
     this.#busySince = now;
+    let sent = message;
     try {
       this.#side.send(message);
     } catch (error) {
-      this.#side.send({ ...message, results: this.#replaceUnclonable(message.results, error) });
+      sent = { ...message, results: this.#replaceUnclonable(message.results, error) };
+      try {
+        this.#side.send(sent);
+      } catch (again) {
+        // Still refused (a value that `clonable` passed, yet the channel's serialiser throws on):
+        // every call of the batch fails saying so, rather than the worker dying with its results.
+        sent = { ...message, results: allFailed(sent.results, again, this.#side.clonable) };
+        this.#side.send(sent);
+      }
     }
+    // One push per batch, not per result; the pool's next 'run' lets it go (see #forget).
+    this.#unacknowledged.push(sent);
   }
 
   /** After a send failed: each value that cannot travel becomes an error saying so, for its call alone. */
   #replaceUnclonable(results: unknown[], sendError: unknown): unknown[] {
-    const why = (sendError as Error)?.message ?? String(sendError);
+    const batchWhy = (sendError as Error)?.message ?? String(sendError);
+    // Each value's own reason: the batch's error names only the first value that failed.
+    const why = (value: unknown): string => whyUnclonable(value) ?? batchWhy;
     const fixed = results.slice();
     for (let i = 0; i < fixed.length; i += 2) {
       const status = fixed[i];
@@ -361,18 +572,18 @@ export class WorkerRuntime {
         fixed[i] = Status.ChunkThrew;
         fixed[i + 1] = [
           values.slice(0, firstBad === -1 ? values.length : firstBad),
-          encodeThrown(unclonableResult(why), this.#side.clonable),
+          encodeThrown(unclonableResult(why(values[firstBad])), this.#side.clonable),
         ];
       } else if (status === Status.Returned && !this.#side.clonable(payload)) {
         fixed[i] = Status.Threw;
-        fixed[i + 1] = encodeThrown(unclonableResult(why), this.#side.clonable);
+        fixed[i + 1] = encodeThrown(unclonableResult(why(payload)), this.#side.clonable);
       } else if (status === Status.ChunkThrew && !this.#side.clonable(payload)) {
         // Keep the results before the first value that cannot travel; that item becomes the error.
         const values = (payload as [unknown[], unknown])[0];
         const firstBad = values.findIndex((value) => !this.#side.clonable(value));
         fixed[i + 1] = [
           values.slice(0, firstBad === -1 ? values.length : firstBad),
-          encodeThrown(unclonableResult(why), this.#side.clonable),
+          encodeThrown(unclonableResult(why(values[firstBad])), this.#side.clonable),
         ];
       }
     }
@@ -380,7 +591,44 @@ export class WorkerRuntime {
   }
 }
 
+/** Why structuredClone refuses `value` (its message), or undefined if it does not. */
+function whyUnclonable(value: unknown): string | undefined {
+  try {
+    structuredClone(value);
+    return undefined;
+  } catch (error) {
+    try {
+      return String((error as Error)?.message ?? error);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function allFailed(
+  results: unknown[],
+  sendError: unknown,
+  clonable: (value: unknown) => boolean,
+): unknown[] {
+  let why: string;
+  try {
+    why = String((sendError as Error)?.message ?? sendError);
+  } catch {
+    why = 'the channel refused it';
+  }
+  const failed = results.slice();
+  for (let i = 0; i < failed.length; i += 2) {
+    if (failed[i] === Status.Skipped) continue;
+    const encoded = encodeThrown(unclonableResult(why), clonable);
+    failed[i + 1] =
+      failed[i] === Status.Returned || failed[i] === Status.Threw ? encoded : [[], encoded];
+    if (failed[i] === Status.Returned) failed[i] = Status.Threw;
+  }
+  return failed;
+}
+
 function unclonableResult(why: string): TypeError {
+  if (/deserializ/i.test(why)) return unreadableResult();
   return new TypeError(
     `The call's result could not be sent back from the worker (${why}). Return only values the structured clone ` +
       `algorithm supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,

@@ -1,7 +1,11 @@
-// The entry of every worker thread: wires the worker runtime to the thread's MessagePort and to
+// The entry of every worker thread: wires the worker runtime to the pool's own MessagePort and to
 // the start flags it shares with the pool.
+//
+// The pool's port is not `parentPort`: it is a port of a MessageChannel of its own, transferred in
+// workerData and taken out of it here, so no code run in a call can reach it. A call may post on
+// parentPort, or remove every listener there, and the pool neither hears it nor goes deaf.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import {
   START_FLAG_SLOTS,
   StartFlag,
@@ -10,8 +14,10 @@ import {
 } from '../protocol/messages.js';
 import { WorkerRuntime } from './runtime.js';
 
-const init = (workerData as { init: WorkerInit }).init;
-const port = parentPort!;
+const data = workerData as { init: WorkerInit; port?: MessagePort };
+const init = data.init;
+const port = data.port!;
+delete data.port;
 const startFlags = new Int32Array(init.startFlags!);
 const slotMask = START_FLAG_SLOTS - 1;
 
@@ -36,6 +42,9 @@ const runtime = new WorkerRuntime(
 );
 
 port.on('message', (message: ToWorker) => runtime.receive(message));
+// A message from the pool that cannot be read back here (an argument that serialises but cannot be
+// deserialised): the runtime asks the pool which calls it missed, and fails them alone.
+port.on('messageerror', () => runtime.lost());
 
 // A worker that dies (process.exit() in a call, an uncaught error) still runs 'exit' listeners, and
 // what they post arrives before the pool sees the exit: send the results of the calls that finished
