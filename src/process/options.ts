@@ -15,7 +15,11 @@ export interface ProcessPoolExecutorOptions extends CommonPoolOptions {
   endGraceMs?: number | null;
   /** Calls a child runs before it exits and a fresh one takes its place. Default: no limit. */
   maxTasksPerChild?: number | null;
-  /** Node options of every child. Default `process.execArgv`, so a TypeScript loader carries over. */
+  /**
+   * Node options of every child, used as given. Default: `process.execArgv` less the flags of the
+   * main entry alone (`-e`, `-p`, `--input-type`, …) and less a TypeScript loader (tsx, ts-node),
+   * which a child applies only before it first imports a module (see the guide, "TypeScript").
+   */
   execArgv?: string[] | null;
   /** Environment of every child. Default `process.env`. */
   env?: NodeJS.ProcessEnv | null;

@@ -8,6 +8,7 @@ import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-work
 import { checkCommonPoolOptions } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { checkPositiveInteger, describe } from '../validate.js';
+import { childStartup } from './exec-argv.js';
 import type { ProcessPoolExecutorOptions } from './options.js';
 import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 
@@ -38,7 +39,7 @@ export class ProcessPoolExecutor extends PoolExecutor {
       );
     }
     super({ ...common, maxTasksPerWorker: maxTasksPerChild });
-    this.#childOptions = { execArgv: execArgv ?? process.execArgv, env: env ?? process.env };
+    this.#childOptions = childStartup(execArgv ?? undefined, env ?? undefined);
   }
 
   /** Shuts the pool down and ends every child with SIGTERM; calls not started are cancelled, running ones fail. */

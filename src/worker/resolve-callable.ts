@@ -2,6 +2,7 @@
 // once per worker, in the worker's global scope; a module function is imported once.
 
 import type { CallableDef } from '../protocol/messages.js';
+import { applyLazyLoaders } from './loaders.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -45,6 +46,7 @@ export function compileSource(source: string, name: string): AnyFunction {
 export async function importExport(module: string, exportName: string): Promise<AnyFunction> {
   let namespace: Record<string, unknown>;
   try {
+    await applyLazyLoaders(); // the parent's TypeScript loader, before this worker's first import
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (error) {
     throw new Error(
