@@ -23,6 +23,11 @@ export interface WorkerStartup {
   loaders: LoaderStep[];
   /** Whether `execArgv` differs from the parent's (so a thread must be given it explicitly). */
   changed: boolean;
+  /**
+   * NODE_OPTIONS less its TypeScript loader, when it had one (a thread re-reads NODE_OPTIONS from
+   * its env, a child from its environment); undefined when NODE_OPTIONS needs no change.
+   */
+  nodeOptions?: string | undefined;
 }
 
 // Options of the main entry alone, and whether each takes a value.
@@ -55,11 +60,13 @@ const MAIN_ENTRY_ONLY = new Map<string, boolean>([
 const PRELOADS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
 
 /**
- * Splits Node options for a worker. `inherited` are loader steps this process itself received
- * lazily from its own pool (a pool inside a child): they are passed on.
+ * Splits Node options for a worker: drops the main entry's flags and, if `lazyLoaders`, takes a
+ * known TypeScript loader out as steps (after `inherited`: steps this process itself received
+ * lazily from its own pool, a pool inside a child, which it passes on).
  */
 export function splitExecArgv(
   execArgv: readonly string[],
+  lazyLoaders = true,
   inherited: LoaderStep[] = [],
   cwd = process.cwd(),
 ): WorkerStartup {
@@ -76,7 +83,7 @@ export function splitExecArgv(
       if (takesValue && eq === -1) i++; // its value is the next element
       continue;
     }
-    if (PRELOADS.has(name)) {
+    if (lazyLoaders && PRELOADS.has(name)) {
       const value = eq === -1 ? execArgv[i + 1] : arg.slice(eq + 1);
       const steps = value === undefined ? undefined : typeScriptLoaderSteps(name, value, cwd);
       if (steps !== undefined) {
@@ -93,34 +100,101 @@ export function splitExecArgv(
   return { execArgv: kept, loaders, changed };
 }
 
+/**
+ * Splits NODE_OPTIONS as node does: words apart by spaces; a double quote anywhere opens or closes
+ * a quoted part, which may hold spaces and backslash escapes.
+ */
+export function nodeOptionsWords(text: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quoted && char === '\\' && i + 1 < text.length) {
+      word = (word ?? '') + text[++i];
+    } else if (char === '"') {
+      quoted = !quoted;
+      word ??= '';
+    } else if (!quoted && char === ' ') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + char;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+function joinNodeOptions(words: string[]): string {
+  return words
+    .map((word) => (/[\s"\\]/.test(word) ? `"${word.replace(/["\\]/g, '\\$&')}"` : word))
+    .join(' ');
+}
+
+/** The split of `execArgv` plus the TypeScript loader of `nodeOptions` (NODE_OPTIONS). */
+function splitWithNodeOptions(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+  inherited: LoaderStep[],
+): WorkerStartup {
+  const startup = splitExecArgv(execArgv, true, inherited);
+  if (!nodeOptions) return startup;
+  const fromEnv = splitExecArgv(nodeOptionsWords(nodeOptions), true, startup.loaders);
+  if (!fromEnv.changed) return startup;
+  return { ...startup, loaders: fromEnv.loaders, nodeOptions: joinNodeOptions(fromEnv.execArgv) };
+}
+
 let defaults: WorkerStartup | undefined;
 
-/** The split of this process's own execArgv (and inherited loaders), computed once. */
+/** The split of this process's own execArgv and NODE_OPTIONS (and inherited loaders), computed once. */
 export function defaultWorkerStartup(): WorkerStartup {
-  return (defaults ??= splitExecArgv(process.execArgv, inheritedSteps()));
+  return (defaults ??= splitWithNodeOptions(
+    process.execArgv,
+    process.env.NODE_OPTIONS,
+    inheritedSteps(),
+  ));
+}
+
+/** The env option of a worker thread: only when NODE_OPTIONS had a TypeScript loader to take out. */
+export function threadEnv(startup: WorkerStartup): NodeJS.ProcessEnv | undefined {
+  return startup.nodeOptions === undefined
+    ? undefined
+    : withNodeOptions(process.env, startup.nodeOptions);
+}
+
+function withNodeOptions(env: NodeJS.ProcessEnv, nodeOptions: string): NodeJS.ProcessEnv {
+  const copy: NodeJS.ProcessEnv = { ...env, NODE_OPTIONS: nodeOptions };
+  if (nodeOptions === '') delete copy.NODE_OPTIONS;
+  return copy;
 }
 
 /**
- * The execArgv and environment of a pool's child processes: an explicit execArgv as given;
- * otherwise the parent's, split as above, with the loader steps in the environment.
+ * The execArgv and environment of a pool's child processes. An explicit execArgv is used as given,
+ * less the main entry's flags (with it, a loader loads at start: the way to opt out). Otherwise the
+ * parent's execArgv and the NODE_OPTIONS of the child's environment are split as above, and the
+ * loader steps travel in the environment.
  */
 export function childStartup(
   execArgv: string[] | undefined,
   env: NodeJS.ProcessEnv | undefined,
 ): { execArgv: string[]; env: NodeJS.ProcessEnv } {
-  if (execArgv !== undefined) return { execArgv, env: env ?? process.env };
-  const startup = defaultWorkerStartup();
   const base = env ?? process.env;
-  if (startup.loaders.length === 0) {
-    if (base[LOADERS_ENV] === undefined) return { execArgv: startup.execArgv, env: base };
-    const rest = { ...base };
-    delete rest[LOADERS_ENV]; // a stale copy in a given env must not load a loader this pool has not
-    return { execArgv: startup.execArgv, env: rest };
+  if (execArgv !== undefined)
+    return { execArgv: splitExecArgv(execArgv, false).execArgv, env: base };
+  const startup =
+    env === undefined
+      ? defaultWorkerStartup()
+      : splitWithNodeOptions(process.execArgv, env.NODE_OPTIONS, inheritedSteps());
+  let childEnv = base;
+  if (startup.nodeOptions !== undefined) childEnv = withNodeOptions(childEnv, startup.nodeOptions);
+  if (startup.loaders.length > 0) {
+    childEnv = { ...childEnv, [LOADERS_ENV]: JSON.stringify(startup.loaders) };
+  } else if (childEnv[LOADERS_ENV] !== undefined) {
+    childEnv = { ...childEnv };
+    delete childEnv[LOADERS_ENV]; // a stale copy in a given env must not load a loader this pool has not
   }
-  return {
-    execArgv: startup.execArgv,
-    env: { ...base, [LOADERS_ENV]: JSON.stringify(startup.loaders) },
-  };
+  return { execArgv: startup.execArgv, env: childEnv };
 }
 
 function inheritedSteps(): LoaderStep[] {

@@ -7,7 +7,7 @@ import type { CallableDef, FromWorker, ToWorker, WorkerInit } from '../protocol/
 import { START_FLAG_SLOTS, StartFlag } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
-import { defaultWorkerStartup } from '../process/exec-argv.js';
+import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
 
 const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
 const SLOT_MASK = START_FLAG_SLOTS - 1;
@@ -40,9 +40,11 @@ export class ThreadWorker extends PoolWorker {
     };
     // Without the parent's main-entry flags and TypeScript loader (applied lazily: exec-argv.ts).
     const startup = defaultWorkerStartup();
+    const env = threadEnv(startup);
     this.#worker = new Worker(ENTRY, {
       workerData: { init, loaders: startup.loaders },
       ...(startup.changed ? { execArgv: startup.execArgv } : {}),
+      ...(env === undefined ? {} : { env }),
       name: options.name,
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });

@@ -10,10 +10,14 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = new URL('../../dist/index.js', import.meta.url).href;
 
+// The last pool is given the parent's execArgv explicitly: the main entry's flags go even then.
 const BODY = `
   const out = [];
-  for (const Pool of [m.ThreadPoolExecutor, m.ProcessPoolExecutor]) {
-    const pool = new Pool({ maxWorkers: 1 });
+  for (const pool of [
+    new m.ThreadPoolExecutor({ maxWorkers: 1 }),
+    new m.ProcessPoolExecutor({ maxWorkers: 1 }),
+    new m.ProcessPoolExecutor({ maxWorkers: 1, execArgv: process.execArgv }),
+  ]) {
     out.push(await pool.submit((x) => x + 1, 41));
     await pool.shutdown();
   }
@@ -38,5 +42,5 @@ const SCRIPTS: Record<string, string[]> = {
 test.each(Object.entries(SCRIPTS))('%s: both pools run a call', async (_name, args) => {
   const { stdout, stderr } = await run(process.execPath, args, { cwd: root, timeout: 30_000 });
   expect(stderr).toBe('');
-  expect(stdout).toContain('[42,42]');
+  expect(stdout).toContain('[42,42,42]');
 });

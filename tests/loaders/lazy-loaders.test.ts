@@ -20,6 +20,7 @@ interface Probe {
   execArgv: string[];
   tsHooked: boolean;
   instrumented: boolean;
+  nodeOptions: string | undefined;
 }
 interface Report {
   parent: string;
@@ -43,12 +44,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runParent(nodeArgs: readonly string[], ...args: string[]): Promise<Report> {
+async function runParent(
+  nodeArgs: readonly string[],
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Report> {
   const log = join(dir, `markers-${Math.random().toString(36).slice(2)}.log`);
   const { stdout, stderr } = await run(
     process.execPath,
     ['--no-warnings', ...nodeArgs, 'parent.ts', ...args],
-    { cwd: fixtures, timeout: 60_000, env: { ...process.env, LOADER_MARKER_LOG: log } },
+    { cwd: fixtures, timeout: 60_000, env: { ...process.env, LOADER_MARKER_LOG: log, ...env } },
   );
   expect(stderr).toBe('');
   return JSON.parse(stdout.trim().split('\n').pop()!) as Report;
@@ -67,7 +72,7 @@ describe.each(Object.entries(LOADERS))('parent under %s', (loader, nodeArgs) => 
   test.each(['thread', 'process'])(
     '%s pool: a call by source never loads the loader; fromModule of a .ts module applies it and works',
     async (kind) => {
-      const report = await runParent(nodeArgs, kind, 'default');
+      const report = await runParent(nodeArgs, [kind, 'default']);
       expect(report.bySource.execArgv).toEqual(['--no-warnings']);
       if (loader === 'tsx') {
         expect(report.bySource.tsHooked).toBe(false);
@@ -86,7 +91,7 @@ describe.each(Object.entries(LOADERS))('parent under %s', (loader, nodeArgs) => 
 test.each(Object.entries(LOADERS))(
   'under %s, an explicit execArgv is used as given: the child loads the loader at start',
   async (loader, nodeArgs) => {
-    const report = await runParent(nodeArgs, 'process', 'explicit');
+    const report = await runParent(nodeArgs, ['process', 'explicit']);
     expect(report.bySource.execArgv).toEqual(['--no-warnings', ...nodeArgs]);
     if (loader === 'tsx') expect(report.bySource.tsHooked).toBe(true);
     else expect(workerMarkers(report, report.markersAfterSource, 'process')).toHaveLength(1);
@@ -98,10 +103,28 @@ test.each(Object.entries(LOADERS))(
 test.each(['thread', 'process'])(
   '%s pool: an instrumentation --require preload still runs before the first call',
   async (kind) => {
-    const report = await runParent(['--require', './preload.cjs', ...LOADERS.tsx], kind, 'default');
+    const report = await runParent(
+      ['--require', './preload.cjs', ...LOADERS.tsx],
+      [kind, 'default'],
+    );
     expect(report.bySource.instrumented).toBe(true);
     expect(report.bySource.execArgv).toEqual(['--no-warnings', '--require', './preload.cjs']);
     expect(report.bySource.tsHooked).toBe(false);
+  },
+  90_000,
+);
+
+test.each(['thread', 'process'])(
+  "%s pool: a loader in NODE_OPTIONS is applied lazily too, and taken out of the workers' NODE_OPTIONS",
+  async (kind) => {
+    const report = await runParent([], [kind, 'default'], {
+      NODE_OPTIONS: '--import tsx --require ./preload.cjs',
+    });
+    expect(report.bySource.tsHooked).toBe(false);
+    expect(report.bySource.instrumented).toBe(true);
+    expect(report.bySource.nodeOptions).toBe('--require ./preload.cjs');
+    expect(report.afterImport.tsHooked).toBe(true);
+    expect(report.doubled).toBe(42);
   },
   90_000,
 );
