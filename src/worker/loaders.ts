@@ -8,8 +8,8 @@
 // finds the steps in its environment (LOADERS_ENV, which its own pools pass on to theirs); a worker
 // thread in its workerData.
 
-import { createRequire, register } from 'node:module';
-import { isMainThread, workerData } from 'node:worker_threads';
+// Nothing is imported at the top: this module is on every worker's start-up path, and most
+// workers never apply a loader (node:worker_threads alone cost a child ~1 ms to load).
 
 /** The environment variable through which a child process receives its loader steps. */
 export const LOADERS_ENV = 'CONCURRENT_FUTURES_TS_LOADERS';
@@ -28,7 +28,8 @@ export interface LoaderStep {
 let applied: Promise<void> | undefined;
 
 /** The steps given to this worker by its pool, or none. */
-export function lazyLoaderSteps(): LoaderStep[] {
+export async function lazyLoaderSteps(): Promise<LoaderStep[]> {
+  const { isMainThread, workerData } = await import('node:worker_threads');
   if (!isMainThread) {
     return ((workerData as { loaders?: LoaderStep[] } | null)?.loaders ?? []) as LoaderStep[];
   }
@@ -46,11 +47,12 @@ export function lazyLoaderSteps(): LoaderStep[] {
  * once when there is none.
  */
 export function applyLazyLoaders(): Promise<void> {
-  return (applied ??= applySteps(lazyLoaderSteps()));
+  return (applied ??= lazyLoaderSteps().then(applySteps));
 }
 
 async function applySteps(steps: LoaderStep[]): Promise<void> {
   if (steps.length === 0) return;
+  const { createRequire, register } = await import('node:module');
   const load = createRequire(import.meta.url);
   for (const step of steps) {
     try {
