@@ -128,3 +128,12 @@ test.each(['thread', 'process'])(
   },
   90_000,
 );
+
+test('under ts-node, children transpile only (they do not type-check again) and its --loader warning prints once, in the parent', async () => {
+  const { stdout, stderr } = await run(process.execPath, ['--loader', 'ts-node/esm', 'parent.ts'], {
+    cwd: join(fixtures, 'type-checked'),
+    timeout: 90_000,
+  });
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ children: 2, answers: [42, 42] });
+  expect(stderr.match(/ExperimentalWarning/g)).toHaveLength(1);
+}, 120_000);
