@@ -186,7 +186,13 @@ async function main(): Promise<void> {
           continue;
         }
         const sampleStarted = performance.now();
-        const sample = await takeSample(group.workload, library, group.workers, SAMPLE_TIMEOUT_MS);
+        const sample = await takeSample(
+          group.workload,
+          library,
+          group.workers,
+          SAMPLE_TIMEOUT_MS,
+          group.nodeArgs,
+        );
         console.error(
           `[${done}/${total}] ${group.id} round ${round + 1}: ${library.label}: ${describe(sample, performance.now() - sampleStarted)}`,
         );

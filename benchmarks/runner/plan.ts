@@ -132,6 +132,7 @@ export const SECTIONS = [
   'scaling',
   'eventloop',
   'timeouts',
+  'loaders',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -144,6 +145,8 @@ export interface Group {
   libraries: string[];
   /** Libraries sampled in the first round only (slow ones whose figure is for information). */
   firstRoundOnly?: string[];
+  /** Node options of the sample process (default none: plain node). */
+  nodeArgs?: string[];
 }
 
 const group = (
@@ -174,7 +177,16 @@ export const GROUPS: Group[] = [
   ...[1, 4, 8].map((workers) => group('scaling', 'calls', workers, SCALING_POOLS)),
   ...[1, 4, 8].map((workers) => group('scaling', 'primes', workers, SCALING_POOLS)),
   group('eventloop', 'eventloop', 16, ['ours-eventloop', 'p-queue', 'p-limit']),
+  // Issue 17: the way most users await a batch (1,000 awaited warm-up calls, then one Promise.all).
+  group('eventloop', 'eventloopAll', 16, ['ours-eventloop', 'p-queue']),
   group('timeouts', 'timeouts', 2, ['ours-threads', 'ours-processes', 'ours-eventloop']),
+  // Issue 17: two first results of by-source calls, under plain node and under `node --import tsx`
+  // (the workers must not pay for a loader these calls do not use).
+  group('loaders', 'firstResults', 2, ['ours-threads', 'ours-processes']),
+  group('loaders', 'firstResults', 2, ['ours-threads', 'ours-processes'], {
+    id: 'firstResults-tsx@2',
+    nodeArgs: ['--import', 'tsx'],
+  }),
 ];
 
 /** Where the scaling section finds the 2-worker figures and the serial time. */

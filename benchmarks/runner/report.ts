@@ -305,6 +305,28 @@ function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
   return table(header, rows) + notes(view, ['timeouts@2']);
 }
 
+/** Section 9: two first results of by-source calls under `node --import tsx` against plain node. */
+function loadersSection(view: ResultsView, targets: TargetResult[]): string {
+  const plain = view.group('firstResults@2');
+  const tsx = view.group('firstResults-tsx@2');
+  if (!plain || !tsx) return '_not run_';
+  const rows = Object.keys(plain.libraries).map((lib) => {
+    const a = view.median('firstResults@2', lib);
+    const b = view.median('firstResults-tsx@2', lib);
+    return [
+      LIBRARIES[lib]!.label,
+      valueCell(plain.libraries[lib], fmt.ms),
+      valueCell(tsx.libraries[lib], fmt.ms),
+      a !== undefined && b !== undefined ? fmt.ratio(b / a) : '',
+      targetCell(targets, 'firstResults-tsx@2', lib),
+    ];
+  });
+  return (
+    table(['pool', 'plain node', 'node --import tsx', 'tsx ÷ plain', 'target'], rows) +
+    notes(view, ['firstResults@2', 'firstResults-tsx@2'])
+  );
+}
+
 export function machineLine(view: ResultsView): string {
   const { machine, commit, dirty, date, options, durationSeconds } = view.results;
   const load = (l: number[] | undefined) => (l ? l.map((x) => x.toFixed(1)).join(' / ') : '?');
@@ -371,12 +393,25 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
       'Calls per second (higher is better).',
       standardSection(view, targets, 'eventloop@16', fmt.rate),
     );
+  if (has('eventloopAll@16'))
+    section(
+      `7b. EventLoopExecutor with Promise.all — 1,000 awaited warm-up calls, then ${n0.format(sizes.eventLoopCalls)} async calls submitted at once and one \`await Promise.all(futures)\`, 16 at a time`,
+      "Calls per second (higher is better). A future is a thenable, not a native promise: Promise.all pays for each (issue 17). p-queue's figure is `queue.add(() => fn(i))` the same way.",
+      standardSection(view, targets, 'eventloopAll@16', fmt.rate),
+    );
   if (has('timeouts@2'))
     section(
       `8. Per-call timeouts that never fire (issue 11) — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
       'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 20 after 10 warm-ups; ' +
         "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout or a signal only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost. The last column is a burst of calls with a signal that never aborts and no timeout: no timer at all, only the free-worker rule.",
       timeoutsSection(view, targets),
+    );
+
+  if (has('firstResults@2') || has('firstResults-tsx@2'))
+    section(
+      '9. TypeScript loaders — two first results of calls sent by source on a fresh 2-worker pool, under plain node and under `node --import tsx`',
+      'Milliseconds from the constructor to both results (lower is better). The workers apply the loader only before they first import a module (issue 17): these calls need none.',
+      loadersSection(view, targets),
     );
 
   const measured = targets.filter((t) => view.group(t.group));

@@ -34,6 +34,7 @@ export async function takeSample(
   library: Library,
   workers: number,
   timeoutMs: number,
+  nodeArgs: readonly string[] = [],
 ): Promise<SampleResult> {
   const [command, args] = library.python
     ? [
@@ -47,7 +48,13 @@ export async function takeSample(
       ]
     : [
         process.execPath,
-        [ONE, library.kind === 'serial' ? 'serial' : workload, library.id, String(workers)],
+        [
+          ...nodeArgs, // e.g. --import tsx: how a TypeScript user runs the pools (section 9)
+          ONE,
+          library.kind === 'serial' ? 'serial' : workload,
+          library.id,
+          String(workers),
+        ],
       ];
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // a loader or flag meant for the runner must not reach the sample's workers

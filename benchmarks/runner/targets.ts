@@ -181,6 +181,39 @@ export function evaluateTargets(view: ResultsView): TargetResult[] {
         },
   );
 
+  const ourLoopAll = view.median('eventloopAll@16', 'ours-eventloop');
+  const pQueueAll = view.median('eventloopAll@16', 'p-queue');
+  targets.push({
+    id: 'eventloop-all',
+    text: 'EventLoopExecutor with Promise.all ≥ 0.8× raw p-queue',
+    group: 'eventloopAll@16',
+    row: 'p-queue',
+    figure:
+      ourLoopAll === undefined || pQueueAll === undefined
+        ? 'not measured'
+        : `${ratioText(ourLoopAll / pQueueAll, 0.8)} p-queue`,
+    met:
+      ourLoopAll === undefined || pQueueAll === undefined
+        ? undefined
+        : ourLoopAll / pQueueAll >= 0.8,
+  });
+
+  for (const ours of ['ours-threads', 'ours-processes']) {
+    const plain = view.median('firstResults@2', ours);
+    const tsx = view.median('firstResults-tsx@2', ours);
+    targets.push({
+      id: `loaders-${LIBRARIES[ours]!.kind}`,
+      text: `first results under \`node --import tsx\` ≤ 1.3× plain node (${LIBRARIES[ours]!.label}, by-source calls)`,
+      group: 'firstResults-tsx@2',
+      row: ours,
+      figure:
+        plain === undefined || tsx === undefined
+          ? 'not measured'
+          : `${ratioText(tsx / plain, 1.3)} plain`,
+      met: plain === undefined || tsx === undefined ? undefined : tsx / plain <= 1.3,
+    });
+  }
+
   for (const ours of ['ours-threads', 'ours-processes', 'ours-eventloop']) {
     const value = view.median('timeouts@2', ours);
     targets.push({

@@ -150,6 +150,33 @@ export const WORKLOADS = {
     }),
 
   /**
+   * (7b, issue 17) The way most users await a batch: 1,000 warm-up calls awaited one by one, then
+   * EVENT_LOOP_CALLS submitted at once and one Promise.all over them all.
+   */
+  eventloopAll: (adapter, concurrency) =>
+    using(adapter, concurrency, async (pool) => {
+      for (let i = 0; i < 1000; i++) await pool.run('inc', i);
+      const ms = await burst(pool, EVENT_LOOP_CALLS);
+      return { value: EVENT_LOOP_CALLS / (ms / 1000), unit: 'calls/s', ms };
+    }),
+
+  /**
+   * (9, issue 17) Two first results on a fresh pool: from the constructor to two calls settled,
+   * submitted at once (imports not counted). Run under plain node and under `--import tsx`.
+   */
+  async firstResults(adapter, workers) {
+    const m = await adapter.load();
+    const started = performance.now();
+    const pool = adapter.create(m, workers);
+    const results = await Promise.all([pool.run('inc', 41), pool.run('inc', 1)]);
+    const ms = performance.now() - started;
+    await pool.close();
+    if (results[0] !== 42 || results[1] !== 2)
+      throw new Error(`the first calls returned ${results}`);
+    return { value: ms, unit: 'ms' };
+  },
+
+  /**
    * (issue 11) What a timeout that never fires costs: TIMEOUT_CALLS calls through
    * schedule(fn, { args, timeout }) against as many through submit, alternated in this process,
    * both submitted at once (the value) and awaited one after another (where no hand-ahead is lost,

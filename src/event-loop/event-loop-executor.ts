@@ -2,19 +2,21 @@
 // p-queue bounds the concurrency; this file adds the futures, cancellation, the initializer,
 // breakage and shutdown around it.
 //
-//   submit(fn, ...args) ──▶ CallQueue.push(call) ──▶ one microtask per tick: queue.add(#startNext) × n
+//   submit(fn, ...args) ──▶ CallQueue.push(call) ──▶ one microtask per tick: top up the runners
 //                                                                        │
-//   p-queue starts #startNext when a slot is free ◀──────────────────────┘
-//     └─▶ (first time only: await the initializer)
+//   p-queue starts a runner (#runCalls) when a slot is free ◀────────────┘
+//     └─▶ loop: (first time only: await the initializer)
 //         CallQueue.shift() ─▶ future.setRunningOrNotifyCancel()
 //            false (cancelled): skip it, take the next call
-//            true: fn(...args) ─▶ future.setResult / setException ─▶ p-queue frees the slot
+//            true: fn(...args) ─▶ (await it) ─▶ future.setResult / setException
+//         until the queue is empty ─▶ p-queue frees the slot
 //
-// A p-queue job is not tied to one call: every job takes whichever call is first in line when it
-// starts. So the job is one function made once (no closure per call), a cancelled call costs no
-// slot, and dropping calls (cancelPendingCalls, a broken initializer) is a matter of emptying our
-// queue and p-queue's. There are always at least as many jobs waiting as calls; spare jobs find
-// the queue empty and return at once.
+// A p-queue job is not tied to one call: it is a runner that takes whichever call is first in line,
+// runs it, and takes the next, until none is left. So there are never more jobs than slots: p-queue
+// pays its add() (a promise, events, a queue entry) per runner, not per call, which made a batch
+// of 100,000 calls awaited with Promise.all ~1.6x slower than raw p-queue (see docs/design.md). A
+// cancelled call costs no slot, and dropping calls (cancelPendingCalls, a broken initializer) is a
+// matter of emptying our queue: the runners find it empty and end.
 
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
@@ -50,8 +52,10 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   readonly #queue: PQueue;
   #calls = new CallQueue();
-  /** Jobs owed to p-queue for calls submitted in this tick; added in one microtask (see submit). */
-  #owedJobs = 0;
+  /** A top-up of the runners is queued for this tick's calls (see #enqueue). */
+  #topUpQueued = false;
+  /** Runners added to p-queue and not yet ended (waiting for a slot or running calls). */
+  #runners = 0;
   /** Calls submitted and not yet over (run, skipped as cancelled, or dropped). */
   #outstanding = 0;
   #onDrained: (() => void) | undefined = undefined;
@@ -146,7 +150,10 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   readonly #lendSlots = (): void => {
     const count = this.#slotsToLend;
     this.#slotsToLend = 0;
-    if (count > 0) this.#queue.concurrency += count;
+    if (count > 0) {
+      this.#queue.concurrency += count;
+      this.#topUp(); // a runner for the lent slot, if calls wait
+    }
   };
 
   /** An abandoned call's promise settled: its job ends, so the slot lent in its place goes back. */
@@ -172,8 +179,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     this.#calls.push(call);
     this.#outstanding++;
     // p-queue starts a job inside add() when a slot is free, and no call may start inside submit():
-    // so the jobs are added in a microtask, one for all the calls of this tick.
-    if (this.#owedJobs++ === 0) queueMicrotask(this.#addJobs);
+    // so runners are added in a microtask, one for all the calls of this tick.
+    if (!this.#topUpQueued) {
+      this.#topUpQueued = true;
+      queueMicrotask(this.#addRunners);
+    }
   }
 
   protected override brokenError(): Error | undefined {
@@ -202,20 +212,63 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
 
   // ── The hot path ─────────────────────────────────────────────────────────────────────────
 
-  readonly #addJobs = (): void => {
-    const count = this.#owedJobs;
-    this.#owedJobs = 0;
-    // The promise add() returns is dropped: #startNext never throws, so it never rejects.
-    for (let i = 0; i < count; i++)
-      void this.#queue.add<Promise<void> | undefined>(this.#startNext);
+  readonly #addRunners = (): void => {
+    this.#topUpQueued = false;
+    this.#topUp();
   };
 
-  /** The one p-queue job: starts the first call in line that is not cancelled. Never throws. */
-  readonly #startNext = (): Promise<void> | undefined => {
+  /**
+   * Adds a runner per waiting call, as long as slots are free. (Runners busy with a call are not
+   * told apart from idle ones: a runner too many finds the queue empty and ends at once.)
+   */
+  #topUp(): void {
+    let count = Math.min(this.#queue.concurrency - this.#runners, this.#calls.size);
+    // The promise add() returns is dropped: #runCalls never throws, so it never rejects.
+    for (; count > 0; count--) {
+      this.#runners++;
+      void this.#queue.add<Promise<void> | undefined>(this.#runCalls);
+    }
+  }
+
+  /**
+   * The one p-queue job: runs the calls in line, one at a time, until none is left (or until the
+   * slots shrank under the runners, when a lent slot was given back). Never throws. A sync call
+   * costs no promise: the loop goes on at once.
+   */
+  readonly #runCalls = (): Promise<void> | undefined => {
+    for (;;) {
+      const next = this.#nextOrEnd();
+      if (next === null) return undefined;
+      if (next !== undefined) return this.#runCallsAfter(next);
+    }
+  };
+
+  async #runCallsAfter(pending: Promise<void>): Promise<void> {
+    await pending;
+    for (;;) {
+      const next = this.#nextOrEnd();
+      if (next === null) return;
+      if (next !== undefined) await next;
+    }
+  }
+
+  /** For a runner: starts the next call, or ends the runner (null) when none is left or it is one too many. */
+  #nextOrEnd(): Promise<void> | undefined | null {
+    // More runners than slots: a slot lent in place of an abandoned call was given back.
+    const next = this.#runners > this.#queue.concurrency ? null : this.#startNext();
+    if (next === null) this.#runners--;
+    return next;
+  }
+
+  /**
+   * Starts the first call in line that is not cancelled: undefined if it ran to the end already,
+   * its promise if it is async, null if no call is left. Never throws.
+   */
+  #startNext(): Promise<void> | undefined | null {
     if (!this.#ready) return this.#initializeThenStart();
     for (;;) {
       const call = this.#calls.shift();
-      if (call === undefined) return undefined; // a spare job: its call was skipped or dropped
+      if (call === undefined) return null; // its call was skipped or dropped
       const { future } = call;
       let start: boolean;
       try {
@@ -231,7 +284,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
       if (call.limits !== undefined) this.#forget(call);
       this.#over(1);
     }
-  };
+  }
 
   #run(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
     if (call.limits !== undefined) return this.#runLimited(call, fn);
@@ -407,11 +460,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
 
   // ── The initializer and breakage ─────────────────────────────────────────────────────────
 
-  /** Jobs that start before the initializer has succeeded wait for it, holding their slot. */
-  #initializeThenStart(): Promise<void> | undefined {
-    if (this.#broken !== undefined) return undefined; // its call was failed already
+  /** Runners that start before the initializer has succeeded wait for it, holding their slot. */
+  #initializeThenStart(): Promise<void> | null {
+    if (this.#broken !== undefined) return null; // the calls were failed already
     this.#initializing ??= this.#runInitializer();
-    return this.#initializing.then(this.#startNext);
+    return this.#initializing; // then the runner takes the next call (none if it broke the executor)
   }
 
   async #runInitializer(): Promise<void> {
@@ -440,10 +493,9 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     this.#over(calls.length);
   }
 
-  /** Empties our queue and p-queue's (running jobs go on). */
+  /** Empties our queue (running calls go on; the runners find it empty and end). */
   #dropPendingCalls(): PendingCall[] {
     const calls = this.#calls.takeAll();
-    this.#queue.clear();
     for (const call of calls) if (call.limits !== undefined) this.#forget(call);
     return calls;
   }

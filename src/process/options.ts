@@ -16,7 +16,12 @@ export interface ProcessPoolExecutorOptions<I extends any[] = any[]> extends Com
   endGraceMs?: number | null;
   /** Calls a child runs before it exits and a fresh one takes its place. Default: no limit. */
   maxTasksPerChild?: number | null;
-  /** Node options of every child. Default `process.execArgv`, so a TypeScript loader carries over. */
+  /**
+   * Node options of every child. Default: `process.execArgv` less a TypeScript loader (tsx,
+   * ts-node), which a child applies only before it first imports a module (see the guide,
+   * "Running TypeScript"). Given explicitly, used as given. Either way less the flags of the main
+   * entry alone (`-e`, `-p`, `-i`, `--input-type`, …), with which no child can start.
+   */
   execArgv?: string[] | null;
   /** Environment of every child. Default `process.env`. */
   env?: NodeJS.ProcessEnv | null;

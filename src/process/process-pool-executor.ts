@@ -9,6 +9,7 @@ import { serialize, deserialize } from 'node:v8';
 import { checkCommonPoolOptions, checkInitargsTravel } from '../pool/settings.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { checkPositiveInteger, describe } from '../validate.js';
+import { childStartup } from './exec-argv.js';
 import { PROCESS_POOL_OPTION_KEYS, type ProcessPoolExecutorOptions } from './options.js';
 import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 
@@ -45,7 +46,7 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     // fork()'s advanced serialization is V8's serializer: the same round trip as the IPC channel.
     checkInitargsTravel(common.initargs, (value) => deserialize(serialize(value)));
     super({ ...common, maxTasksPerWorker: maxTasksPerChild });
-    this.#childOptions = { execArgv: execArgv ?? process.execArgv, env: env ?? process.env };
+    this.#childOptions = childStartup(execArgv ?? undefined, env ?? undefined);
   }
 
   /** Shuts the pool down and ends every child with SIGTERM; calls not started are cancelled, running ones fail. */

@@ -10,6 +10,7 @@ import type { CallableDef, FromWorker, ToWorker, WorkerInit } from '../protocol/
 import { START_FLAG_SLOTS, StartFlag } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
+import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
 
 const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
 const SLOT_MASK = START_FLAG_SLOTS - 1;
@@ -44,9 +45,14 @@ export class ThreadWorker extends PoolWorker {
     };
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
+    // Without the parent's main-entry flags and TypeScript loader (applied lazily: exec-argv.ts).
+    const startup = defaultWorkerStartup();
+    const env = threadEnv(startup);
     this.#worker = new Worker(ENTRY, {
-      workerData: { init, port: port2 },
+      workerData: { init, port: port2, loaders: startup.loaders },
       transferList: [port2],
+      ...(startup.changed ? { execArgv: startup.execArgv } : {}),
+      ...(env === undefined ? {} : { env }),
       name: options.name,
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
+import { applyLazyLoaders } from './loaders.js';
 import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -128,6 +129,7 @@ function receiverThatDoesNotTravel(name: string): object {
 export async function importExport(module: string, exportName: string): Promise<AnyFunction> {
   let namespace: Record<string, unknown>;
   try {
+    await applyLazyLoaders(); // the parent's TypeScript loader, before this worker's first import
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (error) {
     throw new Error(
