@@ -1,7 +1,7 @@
 // One submitted call (or one chunk of calls, for map) on its way from submit() to its future.
 
 import type { CallLimits } from '../executor.js';
-import type { Future, RemoteStart } from '../future.js';
+import { Future, type RemoteStart } from '../future.js';
 import type { CallableDef } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-worker.js';
 
@@ -9,6 +9,8 @@ export class Call implements RemoteStart {
   /** The worker it was handed to, and its sequence number there. */
   worker: PoolWorker | undefined = undefined;
   seq = 0;
+  /** Handed back by a process that had not started it: it is RUNNING already, and stays so. */
+  handedBack = false;
 
   constructor(
     readonly future: Future<any>,
@@ -28,3 +30,17 @@ export class Call implements RemoteStart {
     return this.worker!.preventStart(this.seq, false);
   }
 }
+
+/**
+ * Stands in a worker's inFlight for a call the pool took back from it (threads): the worker will
+ * report it skipped, in its place in the sequence, while the call itself runs elsewhere. Its future
+ * is finished, so every loop over inFlight passes it by.
+ */
+export const TAKEN_BACK: Call = new Call(
+  new Future<unknown>(),
+  { id: -1, kind: 'source', name: 'takenBack', source: '' },
+  [],
+  false,
+  undefined,
+);
+TAKEN_BACK.future.setResult(undefined);

@@ -34,7 +34,7 @@ import {
   type DoneMessage,
   type FromWorker,
 } from '../protocol/messages.js';
-import { Call } from './call.js';
+import { Call, TAKEN_BACK } from './call.js';
 import { CallableRegistry, defName } from './callable-registry.js';
 import { CallLimiter } from './call-limiter.js';
 import { Deque } from '../deque.js';
@@ -59,6 +59,19 @@ const HAND_AHEAD_MS = 1;
  */
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
+/**
+ * The window of a function not yet timed: one call running and one ahead, Python's bound
+ * (EXTRA_QUEUED_CALLS = 1: "a larger number will make Future.cancel() succeed less frequently").
+ */
+const UNTIMED_WINDOW = 2;
+
+/** What the pool has learnt of one function's calls (per callable id). */
+interface Estimate {
+  /** Milliseconds per call, a moving average. */
+  ms: number;
+  /** Calls one worker may hold of this function, running or handed ahead. */
+  window: number;
+}
 
 export abstract class PoolExecutor extends Executor {
   readonly #maxWorkers: number;
@@ -72,8 +85,8 @@ export abstract class PoolExecutor extends Executor {
   readonly #events: PoolWorkerEvents;
   readonly #dispatchNow = (): void => this.#dispatch();
   #dispatchScheduled = false;
-  #window = 2;
-  #averageCallMs: number | undefined = undefined;
+  /** Per callable id: how long its calls take, and so how far ahead its calls are handed. */
+  readonly #estimates = new Map<number, Estimate>();
   #broken: { message: string; cause: unknown } | undefined = undefined;
   #onTerminated: (() => void) | undefined = undefined;
 
@@ -202,28 +215,42 @@ export abstract class PoolExecutor extends Executor {
   #dispatch(): void {
     this.#dispatchScheduled = false;
     if (this.#broken !== undefined) return;
+    // Taking back moves calls from busy workers to idle ones; a few rounds at most settle it.
+    for (let round = 0; round <= this.#workers.size; round++) {
+      this.#fillWorkers();
+      if (this.#queue.length > 0 || !this.#takeBack()) break;
+    }
+    this.#maybeFinishShutdown();
+  }
+
+  #fillWorkers(): void {
     for (;;) {
       this.#dropCancelledHead();
-      if (this.#queue.length === 0) break;
-      const worker = this.#pickWorker(this.#queue.peek()!.limits !== undefined);
+      const head = this.#queue.peek();
+      if (head === undefined) break;
+      const worker = this.#pickWorker(head.limits !== undefined, this.#windowOf(head.def.id));
       if (worker === undefined) break;
       this.#sendBatch(worker);
     }
-    this.#maybeFinishShutdown();
+  }
+
+  /** Calls of function `id` one worker may hold, running or handed ahead. */
+  #windowOf(id: number): number {
+    return this.#estimates.get(id)?.window ?? UNTIMED_WINDOW;
   }
 
   /**
    * An idle worker; else a new one while under maxWorkers; else the least loaded with room. A
    * limited call (`alone`) takes only an idle or a new worker, and a worker running one takes nothing.
    */
-  #pickWorker(alone: boolean): PoolWorker | undefined {
+  #pickWorker(alone: boolean, window: number): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const worker of this.#workers) {
       if (worker.stopping || worker.ending || worker.exited || worker.exclusive !== undefined)
         continue;
       const load = worker.inFlight.length;
       if (load === 0) return worker;
-      if (!alone && load < this.#window && (best === undefined || load < best.inFlight.length))
+      if (!alone && load < window && (best === undefined || load < best.inFlight.length))
         best = worker;
     }
     if (this.#workers.size < this.#maxWorkers) return this.#startWorker();
@@ -268,8 +295,12 @@ export abstract class PoolExecutor extends Executor {
     // While another worker is idle or the pool may still start one, a worker gets one call at a
     // time: a call handed ahead would wait behind the first while another worker could run it now
     // (two slow calls on a pool of two ran one after the other on one worker).
-    const window = this.#hasSpareWorker(worker) ? 1 : this.#window;
-    let room = Math.min(window - worker.inFlight.length, worker.tasksLeft);
+    // Otherwise each call goes as far ahead as its own function's window allows.
+    const spare = this.#hasSpareWorker(worker);
+    const held = worker.inFlight.length;
+    let windowId = -1;
+    let window = 1;
+    let room = worker.tasksLeft;
     const calls: Call[] = [];
     const flat: unknown[] = [];
     let defs: CallableDef[] | undefined;
@@ -282,6 +313,11 @@ export abstract class PoolExecutor extends Executor {
         call.future.setRunningOrNotifyCancel();
         continue;
       }
+      if (call.def.id !== windowId) {
+        windowId = call.def.id;
+        window = spare ? 1 : this.#windowOf(windowId);
+      }
+      if (held + calls.length >= window) break;
       if (call.limits !== undefined) {
         // A limited call travels alone: first in an empty worker, or not in this batch.
         if (calls.length > 0 || worker.inFlight.length > 0) break;
@@ -366,7 +402,8 @@ export abstract class PoolExecutor extends Executor {
     call.seq = worker.nextSeq++;
     worker.inFlight.push(call);
     worker.tasksLeft--;
-    worker.handedOver(call);
+    if (call.handedBack) call.handedBack = false;
+    else worker.handedOver(call);
   }
 
   #afterSend(worker: PoolWorker): void {
@@ -383,6 +420,9 @@ export abstract class PoolExecutor extends Executor {
       this.#complete(worker, message);
       if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
       this.#dispatch();
+    } else if (message.t === 'handBack') {
+      this.#takeHandedBack(worker, message.from, message.count);
+      this.#dispatch();
     } else if (message.t === 'ready') {
       worker.ready = true;
     } else if (message.t === 'initFailed') {
@@ -395,12 +435,21 @@ export abstract class PoolExecutor extends Executor {
 
   #complete(worker: PoolWorker, message: DoneMessage): void {
     const results = message.results;
-    this.#observe(message.busyMs, results.length / 2);
+    // Which functions these calls belong to, for their estimates: nearly always one.
+    let timedId = -1;
+    let otherIds: Set<number> | undefined;
+    let timedCalls = 0;
     for (let i = 0; i < results.length; i += 2) {
       const call = worker.inFlight.shift();
       if (call === undefined) break;
       const future = call.future;
       const status = results[i];
+      if (status !== Status.Skipped) {
+        timedCalls++;
+        const id = call.def.id;
+        if (timedId === -1) timedId = id;
+        else if (id !== timedId) (otherIds ??= new Set()).add(id);
+      }
       if (call === worker.exclusive) this.#limits.release(worker);
       if (future.done()) {
         if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
@@ -414,17 +463,111 @@ export abstract class PoolExecutor extends Executor {
         future.setException(new ChunkFailure(before, decodeThrown(error)));
       }
     }
+    if (timedCalls === 0) return;
+    // The worker times a batch, not each call: a batch of several functions (rare: a worker sends
+    // a slow function's result apart) charges each the batch's average.
+    const perCall = message.busyMs / timedCalls;
+    this.#observe(timedId, perCall);
+    if (otherIds !== undefined) for (const id of otherIds) this.#observe(id, perCall);
   }
 
-  /** Sizes the hand-ahead window from how long calls take (see the drawing at the top). */
-  #observe(busyMs: number, calls: number): void {
-    if (calls === 0) return;
-    const perCall = busyMs / calls;
-    this.#averageCallMs =
-      this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
-    const average = Math.max(this.#averageCallMs, 1e-6);
+  /** Sizes function `id`'s hand-ahead window from how long its calls take (see the drawing at the top). */
+  #observe(id: number, perCall: number): void {
+    let estimate = this.#estimates.get(id);
+    if (estimate === undefined) this.#estimates.set(id, (estimate = { ms: perCall, window: 1 }));
+    else estimate.ms = estimate.ms * 0.7 + perCall * 0.3;
+    const average = Math.max(estimate.ms, 1e-6);
     const ahead = average >= SLOW_CALL_MS ? 0 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
-    this.#window = 1 + Math.min(ahead, MAX_WINDOW - 1);
+    estimate.window = 1 + Math.min(ahead, MAX_WINDOW - 1);
+  }
+
+  // ── Taking back, handing back ────────────────────────────────────────────────────────────
+
+  /** Whether `worker` holds nothing and may be given calls. */
+  #isIdle(worker: PoolWorker): boolean {
+    return (
+      worker.inFlight.length === 0 &&
+      !worker.stopping &&
+      !worker.ending &&
+      !worker.exited &&
+      worker.exclusive === undefined
+    );
+  }
+
+  /**
+   * Threads, the queue empty and a worker idle: calls handed ahead to busy workers and not started
+   * are taken back to the queue, so that the idle worker runs them now rather than their worker
+   * after the call it is on (a slow page held a fast one while four threads sat idle). The start
+   * flag's compare-exchange decides each call exactly: taken back (the worker will skip it) or
+   * started (it stays). A process cannot be asked (hasStarted is always true there): it hands
+   * calls back itself instead. True if any call was taken back.
+   */
+  #takeBack(): boolean {
+    let anyIdle = false;
+    for (const worker of this.#workers) if (this.#isIdle(worker)) anyIdle = true;
+    if (!anyIdle) return false;
+    const taken: Call[] = [];
+    for (const donor of this.#workers) {
+      if (donor.inFlight.length > 1 && donor.exclusive === undefined && !donor.exited)
+        this.#takeBackFrom(donor, taken);
+    }
+    // Oldest first at the head of the queue (the queue was empty).
+    taken.sort((a, b) => a.seq - b.seq);
+    for (let i = taken.length - 1; i >= 0; i--) this.#queue.unshift(taken[i]!);
+    return taken.length > 0;
+  }
+
+  /**
+   * Takes back the calls `donor` has not started beyond what its window for them now allows; at
+   * least half of them, so that several idle workers share them and calls do not bounce back and
+   * forth whole. A worker starts its calls in order: the unstarted ones are a tail of inFlight.
+   */
+  #takeBackFrom(donor: PoolWorker, taken: Call[]): void {
+    const held = donor.inFlight;
+    const unstarted: number[] = []; // indexes into held, newest first
+    for (let index = held.length - 1; index >= 0; index--) {
+      const call = held.at(index)!;
+      if (call.future.done()) continue; // taken back already, cancelled, or failed
+      if (donor.hasStarted(call.seq)) break;
+      unstarted.push(index);
+    }
+    if (unstarted.length === 0) return;
+    const oldest = held.at(unstarted[unstarted.length - 1]!)!;
+    const keep = Math.min(
+      Math.floor(unstarted.length / 2),
+      this.#windowOf(oldest.def.id) - 1, // one of the held calls is running (or about to)
+    );
+    for (let k = 0; k < unstarted.length - keep; k++) {
+      const index = unstarted[k]!;
+      const call = held.at(index)!;
+      if (!donor.preventStart(call.seq, true)) break; // it started meanwhile, and so did those before it
+      held.set(index, TAKEN_BACK);
+      call.future.setRemoteStart(undefined);
+      call.worker = undefined;
+      donor.tasksLeft++;
+      taken.push(call);
+    }
+  }
+
+  /**
+   * Processes: `worker` gave back calls `from` .. `from + count - 1`, unstarted (they were behind a
+   * call that ran far past its usual time). They stay RUNNING for cancel(): Python's state machine
+   * has no way back to pending. They go to the head of the queue, for the first free worker.
+   */
+  #takeHandedBack(worker: PoolWorker, from: number, count: number): void {
+    const back: Call[] = [];
+    const held = worker.inFlight.drain();
+    for (const call of held) {
+      if (call !== TAKEN_BACK && call.seq >= from && call.seq < from + count) {
+        if (call.future.done()) continue; // failed already (a broken pool): nothing to run
+        call.handedBack = true;
+        call.worker = undefined;
+        back.push(call);
+      } else worker.inFlight.push(call);
+    }
+    if (!worker.stopping) worker.tasksLeft += back.length;
+    for (let i = back.length - 1; i >= 0; i--) this.#queue.unshift(back[i]!);
+    if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
   }
 
   // ── Exits, breakage, shutdown ────────────────────────────────────────────────────────────
