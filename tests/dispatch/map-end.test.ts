@@ -48,9 +48,12 @@ async function consume(run: AsyncIterableIterator<number>, ending: Ending): Prom
     return 1;
   }
   try {
-    for await (const _ of run) {
+    for (let step = await run.next(); !step.done; step = await run.next()) {
       yielded++;
-      if (ending === 'break') break;
+      if (ending === 'break') {
+        await run.return!(); // what `break` in for await does
+        break;
+      }
     }
   } catch (error) {
     if (ending === 'timeout') expect(error).toBeInstanceOf(TimeoutError);
