@@ -175,6 +175,16 @@ export const GROUPS: Group[] = [
   ...[1, 4, 8].map((workers) => group('scaling', 'primes', workers, SCALING_POOLS)),
   group('eventloop', 'eventloop', 16, ['ours-eventloop', 'p-queue', 'p-limit']),
   group('timeouts', 'timeouts', 2, ['ours-threads', 'ours-processes', 'ours-eventloop']),
+  // Peers with a per-call time limit of their own (poolifier has none).
+  group('timeouts', 'limitedCalls', 2, [
+    'ours-threads',
+    'piscina',
+    'tinypool-threads',
+    'workerpool-threads',
+    'ours-processes',
+    'tinypool-processes',
+    'workerpool-processes',
+  ]),
 ];
 
 /** Where the scaling section finds the 2-worker figures and the serial time. */
