@@ -9,6 +9,8 @@ export class Call implements RemoteStart {
   /** The worker it was handed to, and its sequence number there. */
   worker: PoolWorker | undefined = undefined;
   seq = 0;
+  /** A limited call's one timer: its deadline once started, then the grace before its worker is ended. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Handed back by a process that had not started it: it is RUNNING already, and stays so. */
   handedBack = false;
 
@@ -18,7 +20,7 @@ export class Call implements RemoteStart {
     /** The argument list, or for a chunk `[arity, flatArgs]` (see map.ts). */
     readonly payload: unknown[],
     readonly chunk: boolean,
-    /** A time limit or a signal: the call travels alone, to a free worker (see PoolExecutor). */
+    /** A time limit or a signal: it travels first in a message of its own (see PoolExecutor). */
     readonly limits: CallLimits | undefined,
   ) {}
 

@@ -6,7 +6,7 @@
 //     ▼
 //   queue (Deque<Call>) ──dispatch, in a microtask──▶ a worker's window
 //     │   - an idle worker first; else a new worker (up to maxWorkers); else the least loaded
-//     │     worker with room in its hand-ahead window
+//     │     worker with room in the hand-ahead window of the call's function
 //     │   - every call taken in one dispatch goes in ONE 'run' message per worker, with the
 //     │     defs of functions this worker has not seen yet
 //     ▼
@@ -15,10 +15,12 @@
 //     ▼
 //   complete: the n-th result is the n-th call in the worker's inFlight deque → its future
 //
-// The hand-ahead window (calls a worker holds, running or queued) starts at 2 — one running,
-// one ahead — and grows to about a millisecond of work once the workers report how long calls
-// take, so fast calls travel in large batches; calls slower than 10 ms are not handed ahead at all,
-// so slow ones are not hoarded by one worker while another falls idle.
+// The hand-ahead window (calls of one function a worker holds, running or queued) is judged per
+// function: 2 for a function not yet timed — one running, one ahead, Python's bound — growing to
+// about a millisecond of work once the workers report how long its calls take, so fast calls
+// travel in large batches; calls slower than 10 ms are not handed ahead at all. A wrong guess is
+// undone: an idle thread takes back calls a busy one has not started (start flags), and a child
+// hands back the calls it holds behind a call far past its usual time (see docs/design.md).
 // Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
 
 import type { Callable } from '../callable.js';
@@ -94,7 +96,10 @@ export abstract class PoolExecutor extends Executor {
     super();
     this.#maxWorkers = settings.maxWorkers;
     this.#maxTasksPerWorker = settings.maxTasksPerWorker;
-    this.#limits = new CallLimiter(settings.endGraceMs);
+    this.#limits = new CallLimiter(settings.endGraceMs, (worker) => {
+      // Its running call is being ended: what it holds and has not started runs elsewhere.
+      if (this.#takeBackFrom(worker, [], true)) this.#scheduleDispatch();
+    });
     this.#initializer =
       settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
@@ -116,6 +121,13 @@ export abstract class PoolExecutor extends Executor {
 
   /** Whether a worker that dies breaks the pool (processes, as in Python) or is just replaced (threads). */
   protected abstract readonly deathBreaksPool: boolean;
+
+  /**
+   * Whether a call with a timeout or a signal may be handed ahead to a busy worker (threads: its
+   * start flag makes its start exact, and the calls behind it can be taken back if it must be
+   * ended) or goes only to a free worker, alone (processes: what a process holds cannot be).
+   */
+  protected abstract readonly handsLimitedCallsAhead: boolean;
 
   /** The message for the calls a dead worker took with it (or for the broken pool). */
   protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit): string;
@@ -228,7 +240,8 @@ export abstract class PoolExecutor extends Executor {
       this.#dropCancelledHead();
       const head = this.#queue.peek();
       if (head === undefined) break;
-      const worker = this.#pickWorker(head.limits !== undefined, this.#windowOf(head.def.id));
+      const alone = head.limits !== undefined && !this.handsLimitedCallsAhead;
+      const worker = this.#pickWorker(alone, this.#windowOf(head.def.id));
       if (worker === undefined) break;
       this.#sendBatch(worker);
     }
@@ -319,10 +332,14 @@ export abstract class PoolExecutor extends Executor {
       }
       if (held + calls.length >= window) break;
       if (call.limits !== undefined) {
-        // A limited call travels alone: first in an empty worker, or not in this batch.
-        if (calls.length > 0 || worker.inFlight.length > 0) break;
+        // A limited call travels first in a message of its own (so the worker can report its
+        // start); a process's, alone on a free worker, which then takes nothing else meanwhile.
+        if (calls.length > 0) break;
+        if (!this.handsLimitedCallsAhead) {
+          if (held > 0) break;
+          worker.exclusive = call;
+        }
         limited = true;
-        worker.exclusive = call;
         room = 1;
       }
       this.#queue.shift();
@@ -339,7 +356,8 @@ export abstract class PoolExecutor extends Executor {
     // A limited call's timeout counts from its start. A ready, idle worker that already has the
     // function starts it on arrival, so the deadline is armed at sending, with no message back;
     // otherwise (initializer running, module to import) the worker reports the start.
-    const timed = limited && (!worker.ready || defs !== undefined) ? true : undefined;
+    // Handed ahead (threads), it starts when the calls before it are done: the worker reports that.
+    const timed = limited && (!worker.ready || defs !== undefined || held > 0) ? true : undefined;
     try {
       worker.post(timed ? { t: 'run', defs, calls: flat, timed } : { t: 'run', defs, calls: flat });
     } catch (error) {
@@ -360,7 +378,7 @@ export abstract class PoolExecutor extends Executor {
     limited: boolean,
     timed: true | undefined,
   ): void {
-    worker.exclusive = undefined; // set again below if the limited call does travel
+    if (limited && !this.handsLimitedCallsAhead) worker.exclusive = undefined; // set again below if it travels
     if (!isDataCloneError(batchError)) {
       // Not the values: the channel itself is gone (the worker is dying). Its exit event follows;
       // put the calls back, in order, for another worker.
@@ -379,7 +397,7 @@ export abstract class PoolExecutor extends Executor {
             ? { t: 'run', defs: undefined, calls: single, timed }
             : { t: 'run', defs: undefined, calls: single },
         );
-        if (limited) worker.exclusive = call;
+        if (limited && !this.handsLimitedCallsAhead) worker.exclusive = call;
       } catch (error) {
         call.future.setException(
           new TypeError(
@@ -450,7 +468,7 @@ export abstract class PoolExecutor extends Executor {
         if (timedId === -1) timedId = id;
         else if (id !== timedId) (otherIds ??= new Set()).add(id);
       }
-      if (call === worker.exclusive) this.#limits.release(worker);
+      if (call.limits !== undefined) this.#limits.release(worker, call);
       if (future.done()) {
         if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
         continue; // cancelled before it started, or failed already by a broken pool
@@ -509,20 +527,19 @@ export abstract class PoolExecutor extends Executor {
     const taken: Call[] = [];
     for (const donor of this.#workers) {
       if (donor.inFlight.length > 1 && donor.exclusive === undefined && !donor.exited)
-        this.#takeBackFrom(donor, taken);
+        this.#takeBackFrom(donor, taken, false);
     }
-    // Oldest first at the head of the queue (the queue was empty).
-    taken.sort((a, b) => a.seq - b.seq);
-    for (let i = taken.length - 1; i >= 0; i--) this.#queue.unshift(taken[i]!);
     return taken.length > 0;
   }
 
   /**
    * Takes back the calls `donor` has not started beyond what its window for them now allows; at
    * least half of them, so that several idle workers share them and calls do not bounce back and
-   * forth whole. A worker starts its calls in order: the unstarted ones are a tail of inFlight.
+   * forth whole; or `all` of them (its running call is being ended). A worker starts its calls in
+   * order: the unstarted ones are a tail of inFlight. They go to the head of the queue, oldest
+   * first (before calls submitted after them). True if any call was taken back.
    */
-  #takeBackFrom(donor: PoolWorker, taken: Call[]): void {
+  #takeBackFrom(donor: PoolWorker, taken: Call[], all: boolean): boolean {
     const held = donor.inFlight;
     const unstarted: number[] = []; // indexes into held, newest first
     for (let index = held.length - 1; index >= 0; index--) {
@@ -531,12 +548,15 @@ export abstract class PoolExecutor extends Executor {
       if (donor.hasStarted(call.seq)) break;
       unstarted.push(index);
     }
-    if (unstarted.length === 0) return;
+    if (unstarted.length === 0) return false;
     const oldest = held.at(unstarted[unstarted.length - 1]!)!;
-    const keep = Math.min(
-      Math.floor(unstarted.length / 2),
-      this.#windowOf(oldest.def.id) - 1, // one of the held calls is running (or about to)
-    );
+    const keep = all
+      ? 0
+      : Math.min(
+          Math.floor(unstarted.length / 2),
+          this.#windowOf(oldest.def.id) - 1, // one of the held calls is running (or about to)
+        );
+    const from = taken.length;
     for (let k = 0; k < unstarted.length - keep; k++) {
       const index = unstarted[k]!;
       const call = held.at(index)!;
@@ -547,6 +567,9 @@ export abstract class PoolExecutor extends Executor {
       donor.tasksLeft++;
       taken.push(call);
     }
+    // Taken newest first: onto the head of the queue in that order puts the oldest first.
+    for (let i = from; i < taken.length; i++) this.#queue.unshift(taken[i]!);
+    return taken.length > from;
   }
 
   /**
@@ -579,6 +602,7 @@ export abstract class PoolExecutor extends Executor {
     // being ended, and may exit by itself during the grace (a call that exits on abort). That is no
     // death: it must not break a process pool.
     const beingEnded = worker.exclusive?.future.done() === true;
+    if (worker.exclusive !== undefined) clearTimeout(worker.exclusive.timer); // its grace
     worker.exclusive = undefined;
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();

@@ -14,6 +14,7 @@ import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 export class ProcessPoolExecutor extends PoolExecutor {
   readonly #childOptions: ProcessWorkerOptions;
   protected readonly deathBreaksPool = true;
+  protected readonly handsLimitedCallsAhead = false;
 
   constructor(options?: ProcessPoolExecutorOptions) {
     const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(

@@ -19,6 +19,7 @@ export class ThreadPoolExecutor extends PoolExecutor {
   readonly #resourceLimits: ResourceLimits | undefined;
   #threadCount = 0;
   protected readonly deathBreaksPool = false;
+  protected readonly handsLimitedCallsAhead = true;
 
   constructor(options?: ThreadPoolExecutorOptions) {
     const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(
