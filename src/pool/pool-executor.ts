@@ -26,7 +26,7 @@
 import type { Callable } from '../callable.js';
 import type { BrokenExecutor } from '../errors.js';
 import { Executor, type CallLimits } from '../executor.js';
-import { Future } from '../future.js';
+import { Future, setRemoteStart } from '../future.js';
 import { ChunkFailure } from '../map.js';
 import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import {
@@ -562,7 +562,7 @@ export abstract class PoolExecutor extends Executor {
       const call = held.at(index)!;
       if (!donor.preventStart(call.seq, true)) break; // it started meanwhile, and so did those before it
       held.set(index, TAKEN_BACK);
-      call.future.setRemoteStart(undefined);
+      setRemoteStart(call.future, undefined);
       call.worker = undefined;
       donor.tasksLeft++;
       taken.push(call);
@@ -644,7 +644,7 @@ export abstract class PoolExecutor extends Executor {
       if (future.done()) {
         if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
-        future.setRemoteStart(undefined);
+        setRemoteStart(future, undefined);
         again.push(call);
       } else {
         future.setException(failure());

@@ -6,6 +6,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { CallableDef, FromWorker, ToWorker, WorkerInit } from '../protocol/messages.js';
 import { START_FLAG_SLOTS, StartFlag } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
+import { setRemoteStart } from '../future.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
 
 const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
@@ -61,7 +62,7 @@ export class ThreadWorker extends PoolWorker {
   }
 
   handedOver(call: Call): void {
-    call.future.setRemoteStart(call);
+    setRemoteStart(call.future, call);
   }
 
   hasStarted(seq: number): boolean {
