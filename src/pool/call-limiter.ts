@@ -91,7 +91,7 @@ export class CallLimiter {
     if (future.done() || future.cancel()) return;
     const worker = call.worker;
     future.setException(reason); // clears its deadline (see track)
-    if (worker === undefined || worker.exited || worker.ending) return;
+    if (worker === undefined || worker.life === 'ending' || worker.life === 'exited') return;
     if (worker.exclusive !== undefined && worker.exclusive !== call) return; // another is being ended
     worker.exclusive = call; // the worker takes no new call until this one has stopped
     try {
@@ -116,12 +116,12 @@ export class CallLimiter {
 
   /** Ends a worker on purpose: its exit is no death. A process gets SIGTERM, then SIGKILL after endGraceMs. */
   #endWorker(worker: PoolWorker): void {
-    worker.ending = true;
+    worker.advance('ending');
     worker.ref(); // its exit must be seen, so that a fresh worker can take its place
     worker.end('SIGTERM');
     worker.timer = setTimeout(() => {
       worker.timer = undefined;
-      if (!worker.exited) worker.end('SIGKILL');
+      if (worker.life !== 'exited') worker.end('SIGKILL');
     }, this.#endGraceMs);
   }
 }

@@ -80,7 +80,7 @@ export class ThreadWorker extends PoolWorker {
   }
 
   end(): void {
-    this.ending = true;
+    this.advance('ending');
     void this.#worker.terminate();
   }
 
