@@ -36,6 +36,19 @@ export class Deque<T> {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
+  /** The item at `index` (0 is the oldest); undefined outside the queue. */
+  at(index: number): T | undefined {
+    return index < 0 || index >= this.#length
+      ? undefined
+      : this.#items[(this.#head + index) & (this.#items.length - 1)];
+  }
+
+  /** Replaces the item at `index` (0 is the oldest), which must exist. */
+  set(index: number, item: T): void {
+    if (index < 0 || index >= this.#length) throw new RangeError(`No item at ${index}.`);
+    this.#items[(this.#head + index) & (this.#items.length - 1)] = item;
+  }
+
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = 0; i < this.#length; i++)
       yield this.#items[(this.#head + i) & (this.#items.length - 1)] as T;

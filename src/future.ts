@@ -39,6 +39,17 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 // `instanceof Future`, and with it wait() and asCompleted(), accept a future of any copy.
 const FUTURE_BRAND = Symbol.for('concurrent-futures.Future');
 
+interface FutureInternals {
+  setRemoteStart(future: Future<any>, remote: RemoteStart | undefined): void;
+  setCallRecord(future: Future<any>, record: unknown): void;
+  callRecordOf(future: Future<any>): unknown;
+  addWaiter(future: Future<any>, waiter: Waiter): void;
+  removeWaiter(future: Future<any>, waiter: Waiter): void;
+  waiterCount(future: Future<any>): number;
+  hasFailed(future: Future<any>): boolean;
+}
+let internals: FutureInternals;
+
 export class Future<T = unknown> implements PromiseLike<T> {
   /** True for a future of any copy of this package; a subclass keeps the usual prototype check. */
   static [Symbol.hasInstance](value: unknown): boolean {
@@ -201,54 +212,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#finish();
   }
 
-  /** For executors that hand calls ahead to workers; see `RemoteStart`. Internal. */
-  setRemoteStart(remote: RemoteStart | undefined): void {
-    this.#remote = remote;
-  }
-
-  /**
-   * For executors: their own record of the call behind this future, so that they find it from the
-   * future (map's signal ends calls by their future) without a Map that grows and shrinks with
-   * every burst. Opaque here. Internal.
-   */
-  setCallRecord(record: unknown): void {
-    this.#callRecord = record;
-  }
-
-  /** For executors: what `setCallRecord` stored. Internal. */
-  get callRecord(): unknown {
-    return this.#callRecord;
-  }
-
   /** The current state, for executors and diagnostics. */
   get state(): FutureState {
     return this.#state;
   }
 
-  /** Internal: registers a waiter to be told when this future ends. */
-  addWaiter(waiter: Waiter): void {
-    const waiters = this.#waiters;
-    if (waiters === undefined) this.#waiters = waiter;
-    else if (waiters instanceof Set) waiters.add(waiter);
-    else if (waiters !== waiter) this.#waiters = new Set([waiters, waiter]);
-  }
-
-  /** Internal: unregisters a waiter; waiters that stop waiting must call this. */
-  removeWaiter(waiter: Waiter): void {
-    const waiters = this.#waiters;
-    if (waiters === waiter) this.#waiters = undefined;
-    else if (waiters instanceof Set) waiters.delete(waiter);
-  }
-
-  /** Internal: how many waiters are registered (tests check that nothing is left behind). */
-  get waiterCount(): number {
-    const waiters = this.#waiters;
-    return waiters === undefined ? 0 : waiters instanceof Set ? waiters.size : 1;
-  }
-
-  /** Internal: whether the future finished with an error (false while not finished). */
-  get failed(): boolean {
-    return this.#failed;
+  // What executors and wait() need of a future stays off its public type, so that a user's editor
+  // shows Python's API and nothing else: functions of this module (below the class), bound here
+  // to the private fields.
+  static {
+    internals = {
+      setRemoteStart(future, remote) {
+        future.#remote = remote;
+      },
+      setCallRecord(future, record) {
+        future.#callRecord = record;
+      },
+      callRecordOf: (future) => future.#callRecord,
+      addWaiter(future, waiter) {
+        const waiters = future.#waiters;
+        if (waiters === undefined) future.#waiters = waiter;
+        else if (waiters instanceof Set) waiters.add(waiter);
+        else if (waiters !== waiter) future.#waiters = new Set([waiters, waiter]);
+      },
+      removeWaiter(future, waiter) {
+        const waiters = future.#waiters;
+        if (waiters === waiter) future.#waiters = undefined;
+        else if (waiters instanceof Set) waiters.delete(waiter);
+      },
+      waiterCount(future) {
+        const waiters = future.#waiters;
+        return waiters === undefined ? 0 : waiters instanceof Set ? waiters.size : 1;
+      },
+      hasFailed: (future) => future.#failed,
+    };
   }
 
   // ── Private ─────────────────────────────────────────────────────────────────────────────
@@ -339,14 +336,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
         }
       };
       const timer = setTimeout(() => {
-        this.removeWaiter(waiter);
+        internals.removeWaiter(this, waiter);
         reject(
           new TimeoutError(
             `${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`,
           ),
         );
       }, limit);
-      this.addWaiter(waiter);
+      internals.addWaiter(this, waiter);
     });
   }
 
@@ -387,3 +384,56 @@ function errorName(error: unknown): string {
 }
 
 Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: true });
+
+/** For executors that hand calls ahead to workers; see `RemoteStart`. */
+export const setRemoteStart = internals!.setRemoteStart;
+/**
+ * For executors: their own record of the call behind this future, so that they find it from the
+ * future (map's signal ends calls by their future) without a Map that grows and shrinks with
+ * every burst. Opaque here.
+ */
+export const setCallRecord = internals!.setCallRecord;
+/** For executors: what `setCallRecord` stored. */
+export const callRecordOf = internals!.callRecordOf;
+
+// wait() and asCompleted() of one copy of this package wait on futures of any copy (see
+// FUTURE_BRAND), and a private field can be read only by its own copy's class. So what they call on
+// a future is also reachable through registered symbols, one per process, on the prototype: never
+// a name in Future's public type.
+const ADD_WAITER = Symbol.for('concurrent-futures.Future.addWaiter');
+const REMOVE_WAITER = Symbol.for('concurrent-futures.Future.removeWaiter');
+const WAITER_COUNT = Symbol.for('concurrent-futures.Future.waiterCount');
+const HAS_FAILED = Symbol.for('concurrent-futures.Future.hasFailed');
+interface CrossCopyMembers {
+  [ADD_WAITER](waiter: Waiter): void;
+  [REMOVE_WAITER](waiter: Waiter): void;
+  [WAITER_COUNT](): number;
+  [HAS_FAILED](): boolean;
+}
+{
+  const members = internals!;
+  for (const [key, method] of [
+    [ADD_WAITER, members.addWaiter],
+    [REMOVE_WAITER, members.removeWaiter],
+    [WAITER_COUNT, members.waiterCount],
+    [HAS_FAILED, members.hasFailed],
+  ] as const) {
+    Object.defineProperty(Future.prototype, key, {
+      value(this: Future<any>, ...args: [Waiter?]) {
+        return (method as (future: Future<any>, ...rest: [Waiter?]) => unknown)(this, ...args);
+      },
+    });
+  }
+}
+const crossCopy = (future: Future<any>): CrossCopyMembers => future as unknown as CrossCopyMembers;
+
+/** Registers a waiter to be told when this future ends (see waiters.ts). */
+export const addWaiter = (future: Future<any>, waiter: Waiter): void =>
+  crossCopy(future)[ADD_WAITER](waiter);
+/** Unregisters a waiter; waiters that stop waiting must call this. */
+export const removeWaiter = (future: Future<any>, waiter: Waiter): void =>
+  crossCopy(future)[REMOVE_WAITER](waiter);
+/** How many waiters are registered (tests check that nothing is left behind). */
+export const waiterCount = (future: Future<any>): number => crossCopy(future)[WAITER_COUNT]();
+/** Whether the future finished with an error (false while not finished). */
+export const hasFailed = (future: Future<any>): boolean => crossCopy(future)[HAS_FAILED]();

@@ -1,7 +1,7 @@
 // wait() and asCompleted(): waiting on many futures at once, from any executors.
 
 import { TimeoutError } from './errors.js';
-import { Future, type Waiter } from './future.js';
+import { addWaiter, Future, hasFailed, removeWaiter, type Waiter } from './future.js';
 import { checkOptions, checkTimeout, describe, type OptionKeys } from './validate.js';
 import { AllCompletedWaiter, AsCompletedWaiter, FirstCompletedWaiter } from './waiters.js';
 
@@ -55,7 +55,7 @@ export async function wait<F extends Future<any> = Future<any>>(
   let anyFailed = false;
   for (const future of futures) {
     if (!future.done()) notDoneCount++;
-    else if (future.failed) anyFailed = true;
+    else if (hasFailed(future)) anyFailed = true;
   }
   const satisfied =
     notDoneCount === 0 ||
@@ -173,13 +173,13 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
       if (future.done()) this.#ready.push(future);
     }
     for (const future of this.#ready) this.#pending.delete(future);
-    for (const future of this.#pending) future.addWaiter(this.#waiter);
+    for (const future of this.#pending) addWaiter(future, this.#waiter);
   }
 
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    for (const future of this.#pending) future.removeWaiter(this.#waiter);
+    for (const future of this.#pending) removeWaiter(future, this.#waiter);
     this.#pending.clear();
     this.#ready = [];
     this.#waiter.interrupt(); // a step asleep in whenAny() would otherwise never wake
@@ -225,11 +225,11 @@ async function waitWithWaiter(
   ready: Promise<void>,
   limit: number | undefined,
 ): Promise<void> {
-  for (const future of futures) if (!future.done()) future.addWaiter(waiter);
+  for (const future of futures) if (!future.done()) addWaiter(future, waiter);
   try {
     await sleepUntil(ready, limit);
   } finally {
-    for (const future of futures) future.removeWaiter(waiter);
+    for (const future of futures) removeWaiter(future, waiter);
   }
 }
 

@@ -180,6 +180,16 @@ export const GROUPS: Group[] = [
   // Issue 17: the way most users await a batch (1,000 awaited warm-up calls, then one Promise.all).
   group('eventloop', 'eventloopAll', 16, ['ours-eventloop', 'p-queue']),
   group('timeouts', 'timeouts', 2, ['ours-threads', 'ours-processes', 'ours-eventloop']),
+  // Peers with a per-call time limit of their own (poolifier has none).
+  group('timeouts', 'limitedCalls', 2, [
+    'ours-threads',
+    'piscina',
+    'tinypool-threads',
+    'workerpool-threads',
+    'ours-processes',
+    'tinypool-processes',
+    'workerpool-processes',
+  ]),
   // Issue 17: two first results of by-source calls, under plain node and under `node --import tsx`
   // (the workers must not pay for a loader these calls do not use).
   group('loaders', 'firstResults', 2, ['ours-threads', 'ours-processes']),

@@ -406,6 +406,12 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
         "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout or a signal only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost. The last column is a burst of calls with a signal that never aborts and no timeout: no timer at all, only the free-worker rule.",
       timeoutsSection(view, targets),
     );
+  if (has('limitedCalls@2'))
+    section(
+      `9. Calls with a per-call timeout (issue 16) — ${n0.format(sizes.calls)} calls of \`x => x + 1\` at once, each with a 60 s timeout, 2 workers`,
+      'Calls per second (higher is better), each library through its own per-call limit: ours `schedule(fn, { args, timeout })`, piscina and tinypool an `AbortSignal.timeout()` per call, workerpool `exec().timeout()`; poolifier has none.',
+      standardSection(view, targets, 'limitedCalls@2', fmt.rate),
+    );
 
   if (has('firstResults@2') || has('firstResults-tsx@2'))
     section(

@@ -1,3 +1,4 @@
+/* global AbortSignal */
 // One adapter per library under test, so that every workload drives every library the same way:
 //
 //   const mod = await adapter.load();          // imports, never timed
@@ -36,6 +37,7 @@ function ourPool(executor) {
   return {
     executor,
     run: (name, arg) => executor.submit(tasks[name], arg),
+    runLimited: (name, arg, ms) => executor.schedule(tasks[name], { args: [arg], timeout: ms }),
     async map(name, items, chunksize) {
       let count = 0;
       let last;
@@ -88,7 +90,11 @@ export const LIBRARIES = {
         minThreads: workers,
         maxThreads: workers,
       });
-      return { run: (name, arg) => pool.run(arg, { name }), close: () => pool.destroy() };
+      return {
+        run: (name, arg) => pool.run(arg, { name }),
+        runLimited: (name, arg, ms) => pool.run(arg, { name, signal: AbortSignal.timeout(ms) }),
+        close: () => pool.destroy(),
+      };
     },
   },
   'tinypool-threads': {
@@ -156,7 +162,11 @@ function tinypool(m, workers, runtime) {
     minThreads: workers,
     maxThreads: workers,
   });
-  return { run: (name, arg) => pool.run(arg, { name }), close: () => pool.destroy() };
+  return {
+    run: (name, arg) => pool.run(arg, { name }),
+    runLimited: (name, arg, ms) => pool.run(arg, { name, signal: AbortSignal.timeout(ms) }),
+    close: () => pool.destroy(),
+  };
 }
 
 function workerpool(m, workers, workerType) {
@@ -165,7 +175,11 @@ function workerpool(m, workers, workerType) {
     maxWorkers: workers,
     workerType,
   });
-  return { run: (name, arg) => pool.exec(name, [arg]), close: () => pool.terminate() };
+  return {
+    run: (name, arg) => pool.exec(name, [arg]),
+    runLimited: (name, arg, ms) => pool.exec(name, [arg]).timeout(ms),
+    close: () => pool.terminate(),
+  };
 }
 
 export { tasks };

@@ -37,6 +37,21 @@ async function burst(pool, n) {
   return ms;
 }
 
+/** As burst, each call with the library's own per-call time limit of `ms` (never reached). */
+async function limitedBurst(pool, n, ms) {
+  if (typeof pool.runLimited !== 'function') throw new Skip('no per-call time limit');
+  const started = performance.now();
+  const pending = new Array(n);
+  for (let i = 0; i < n; i++) pending[i] = pool.runLimited('inc', i, ms);
+  const results = await Promise.all(pending);
+  const elapsed = performance.now() - started;
+  for (let i = 0; i < n; i++) {
+    if (results[i] !== i + 1)
+      throw new Error(`call ${i} returned ${results[i]}, expected ${i + 1}`);
+  }
+  return elapsed;
+}
+
 /** One call per worker, each long enough that the pool must spread them over all its workers. */
 async function warmEveryWorker(pool, workers) {
   await Promise.all(Array.from({ length: workers }, () => pool.run('spin', 30)));
@@ -69,6 +84,18 @@ export const WORKLOADS = {
     using(adapter, workers, async (pool) => {
       await burst(pool, CALLS / 10); // starts every worker and warms the JIT on both sides
       const ms = await burst(pool, CALLS);
+      return { value: CALLS / (ms / 1000), unit: 'calls/s', ms };
+    }),
+
+  /**
+   * (issue 16) CALLS trivial calls at once, each with a 60 s per-call timeout, through each
+   * library's own per-call limit: ours schedule({ timeout }), piscina and tinypool an
+   * AbortSignal.timeout() per call, workerpool exec().timeout().
+   */
+  limitedCalls: (adapter, workers) =>
+    using(adapter, workers, async (pool) => {
+      await limitedBurst(pool, CALLS / 10, 60_000); // starts every worker, warms the JIT
+      const ms = await limitedBurst(pool, CALLS, 60_000);
       return { value: CALLS / (ms / 1000), unit: 'calls/s', ms };
     }),
 

@@ -24,7 +24,7 @@ import { callableName, isModuleFunction, type Callable } from '../callable.js';
 import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { Executor, type CallLimits, type ShutdownOptions } from '../executor.js';
-import { Future } from '../future.js';
+import { callRecordOf, Future, setCallRecord } from '../future.js';
 import {
   checkArray,
   checkOptions,
@@ -120,14 +120,14 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     this.checkSubmit(fn);
     const future = new Future<unknown>();
     const call = new PendingCall(future, fn, args, limits);
-    future.setCallRecord(call); // so that map's signal finds the call from its future
+    setCallRecord(future, call); // so that map's signal finds the call from its future
     if (limits.signal !== undefined) this.#signals.watch(limits.signal, call);
     this.#enqueue(call);
     return future;
   }
 
   protected override endCall(future: Future<any>, reason: unknown): void {
-    const call = future.callRecord as PendingCall | undefined;
+    const call = callRecordOf(future) as PendingCall | undefined;
     if (call === undefined || future.done()) return;
     if (future.cancel()) {
       this.#forget(call); // not started: the job that reaches it skips it
@@ -169,7 +169,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
    * which cost a closure and an array per call.
    */
   #forget(call: PendingCall): void {
-    call.future.setCallRecord(undefined); // a future kept long after must not keep the arguments
+    setCallRecord(call.future, undefined); // a future kept long after must not keep the arguments
     if (call.deadline !== undefined) this.#deadlines.settled(call.deadline);
     const signal = call.limits!.signal;
     if (signal !== undefined) this.#signals.unwatch(signal, call);

@@ -1,7 +1,7 @@
 // One submitted call (or one chunk of calls, for map) on its way from submit() to its future.
 
 import type { CallLimits } from '../executor.js';
-import type { Future, RemoteStart } from '../future.js';
+import { Future, type RemoteStart } from '../future.js';
 import type { CallableDef } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-worker.js';
 
@@ -9,6 +9,12 @@ export class Call implements RemoteStart {
   /** The worker it was handed to, and its sequence number there. */
   worker: PoolWorker | undefined = undefined;
   seq = 0;
+  /** A limited call's one timer: its deadline once started, then the grace before its worker is ended. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Handed back by a process that had not started it: it is RUNNING already, and stays so. */
+  handedBack = false;
+  /** A stand-in for a call taken back from this worker (see takenBackStandIn). */
+  takenBack = false;
 
   constructor(
     readonly future: Future<any>,
@@ -16,7 +22,7 @@ export class Call implements RemoteStart {
     /** The argument list, or for a chunk `[arity, flatArgs]` (see map.ts). */
     readonly payload: unknown[],
     readonly chunk: boolean,
-    /** A time limit or a signal: the call travels alone, to a free worker (see PoolExecutor). */
+    /** A time limit or a signal: it travels first in a message of its own (see PoolExecutor). */
     readonly limits: CallLimits | undefined,
   ) {}
 
@@ -27,4 +33,23 @@ export class Call implements RemoteStart {
   preventStart(): boolean {
     return this.worker!.preventStart(this.seq, false);
   }
+}
+
+/** The finished future every stand-in below shares: loops over inFlight pass a done future by. */
+const FINISHED = new Future<unknown>();
+FINISHED.setResult(undefined);
+
+/**
+ * Stands in a worker's inFlight for `call`, which the pool took back from it (threads): the worker
+ * will report it skipped, in its place in the sequence, while the call itself runs elsewhere. It
+ * keeps the call's sequence number, which matching results by number (`first` of a 'done' message)
+ * relies on, and its function, so that it can be sent again if its message was lost (the worker,
+ * finding its start flag reclaimed, skips it). Not its arguments: those go with the call. Its
+ * future is finished, so every loop over inFlight passes it by.
+ */
+export function takenBackStandIn(call: Call): Call {
+  const standIn = new Call(FINISHED, call.def, [], false, undefined);
+  standIn.seq = call.seq;
+  standIn.takenBack = true;
+  return standIn;
 }

@@ -1,12 +1,14 @@
-// The pool core that ThreadPoolExecutor and ProcessPoolExecutor share: queue, dispatch,
-// completion, shutdown and breakage. How a call flows:
+// The pool core that ThreadPoolExecutor and ProcessPoolExecutor share: the public API and the
+// workers' lifecycle (starts, messages, exits, breakage, shutdown). Moving calls (queue, windows,
+// batches, completion, taking back, handing back) is Dispatcher's job (dispatch.ts). How a call
+// flows:
 //
 //   submit(fn, ...args)
 //     │  checks, then the function is named once per pool (CallableRegistry → CallableDef)
 //     ▼
 //   queue (Deque<Call>) ──dispatch, in a microtask──▶ a worker's window
 //     │   - an idle worker first; else a new worker (up to maxWorkers); else the least loaded
-//     │     worker with room in its hand-ahead window
+//     │     worker with room in the hand-ahead window of the call's function
 //     │   - every call taken in one dispatch goes in ONE 'run' message per worker, with the
 //     │     defs of functions this worker has not seen yet
 //     ▼
@@ -15,30 +17,25 @@
 //     ▼
 //   complete: the n-th result is the n-th call in the worker's inFlight deque → its future
 //
-// The hand-ahead window (calls a worker holds, running or queued) starts at 2 — one running,
-// one ahead — and grows to about a millisecond of work once the workers report how long calls
-// take, so fast calls travel in large batches; calls slower than 10 ms are not handed ahead at all,
-// so slow ones are not hoarded by one worker while another falls idle.
+// The hand-ahead window (calls of one function a worker holds, running or queued) is judged per
+// function: 2 for a function not yet timed — one running, one ahead, Python's bound — growing to
+// about a millisecond of work once the workers report how long its calls take, so fast calls
+// travel in large batches; calls slower than 10 ms are not handed ahead at all. A wrong guess is
+// undone: an idle thread takes back calls a busy one has not started (start flags), and a child
+// hands back the calls it holds behind a call far past its usual time (see docs/design.md).
 // Whether a call handed ahead can still be cancelled is the transport's business (PoolWorker).
 
 import type { Callable } from '../callable.js';
 import type { BrokenExecutor } from '../errors.js';
 import { Executor, type CallLimits } from '../executor.js';
-import { Future } from '../future.js';
-import { ChunkFailure } from '../map.js';
+import { Future, setRemoteStart } from '../future.js';
 import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
-import {
-  START_FLAG_SLOTS,
-  Status,
-  type CallableDef,
-  type DoneMessage,
-  type FromWorker,
-} from '../protocol/messages.js';
+import type { CallableDef, FromWorker } from '../protocol/messages.js';
 import { Call } from './call.js';
-import { CallableRegistry, defName } from './callable-registry.js';
+import { CallableRegistry } from './callable-registry.js';
 import { CallLimiter } from './call-limiter.js';
-import { Deque } from '../deque.js';
-import { takeLostCalls } from './lost-calls.js';
+import { Dispatcher } from './dispatch.js';
+import { describeError } from '../describe-error.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 
 export interface PoolSettings {
@@ -51,22 +48,6 @@ export interface PoolSettings {
   endGraceMs: number;
 }
 
-/** Hand a worker about this much work ahead (see the drawing above). */
-const HAND_AHEAD_MS = 1;
-/**
- * Calls slower than this are not handed ahead at all: a round trip (a fraction of a millisecond)
- * is then under 2% of a call, and a call queued behind a slow one on a busy worker would wait
- * while another worker may fall idle (the tail of a batch of long calls).
- */
-const SLOW_CALL_MS = 10;
-const MAX_WINDOW = START_FLAG_SLOTS;
-/**
- * Distinct functions a worker keeps compiled: past this, the oldest it received (that no call in its
- * hands still needs) are forgotten down to 3/4 of it, so that a stream of generated functions does
- * not grow every worker forever. One that comes back is simply sent again.
- */
-const MAX_FUNCTIONS_PER_WORKER = 1024;
-
 // A pool dropped without shutdown() lets its idle workers go, as Python's executors do when they are
 // collected. Its workers reach it only through a WeakRef (their events), so an idle pool can be
 // collected; a pool with work (calls queued or in flight, a shutdown to finish) is held here until
@@ -77,33 +58,54 @@ const droppedPools = new FinalizationRegistry<Set<PoolWorker>>((workers) => {
 });
 
 export abstract class PoolExecutor extends Executor {
-  readonly #maxWorkers: number;
   readonly #maxTasksPerWorker: number;
   readonly #registry = new CallableRegistry();
   readonly #initializer: CallableDef | undefined;
   readonly #initargs: unknown[];
-  readonly #queue = new Deque<Call>();
   readonly #limits: CallLimiter;
+  readonly #dispatcher: Dispatcher;
   readonly #workers = new Set<PoolWorker>();
   readonly #events: PoolWorkerEvents;
-  readonly #dispatchNow = (): void => this.#dispatch();
-  #dispatchScheduled = false;
-  #window = 2;
-  #averageCallMs: number | undefined = undefined;
   #broken: { message: string; cause: unknown } | undefined = undefined;
   #onTerminated: (() => void) | undefined = undefined;
   #heldAtWork = false; // in poolsAtWork (see there)
 
   protected constructor(settings: PoolSettings) {
     super();
-    this.#maxWorkers = settings.maxWorkers;
     this.#maxTasksPerWorker = settings.maxTasksPerWorker;
-    this.#limits = new CallLimiter(settings.endGraceMs);
+    this.#limits = new CallLimiter(settings.endGraceMs, (worker) =>
+      this.#dispatcher.takeBackAll(worker),
+    );
+    this.#dispatcher = new Dispatcher(
+      {
+        workers: this.#workers,
+        maxWorkers: settings.maxWorkers,
+        // A subclass's field: read when needed, as it is set only after this constructor.
+        handsLimitedCallsAhead: () => this.handsLimitedCallsAhead,
+        isBroken: () => this.#broken !== undefined,
+        startWorker: () => this.#startWorker(),
+        afterDispatch: () => {
+          this.#maybeFinishShutdown();
+          this.#releaseIfIdle();
+        },
+      },
+      this.#limits,
+    );
     this.#initializer =
       settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
-    const pool = new WeakRef(this); // not `this`: a live worker must not keep an idle pool from being collected
-    this.#events = {
+    this.#events = PoolExecutor.#eventsOf(new WeakRef(this));
+    droppedPools.register(this, this.#workers);
+  }
+
+  /**
+   * The handlers the workers call, reaching the pool through a WeakRef: a live worker must not keep
+   * an idle pool from being collected. Made here, not in the constructor: closures made there
+   * share its context, which holds `this` for the others (the dispatcher's host), and would hold
+   * the pool after all.
+   */
+  static #eventsOf(pool: WeakRef<PoolExecutor>): PoolWorkerEvents {
+    return {
       message: (worker, message) => {
         const self = pool.deref();
         if (self !== undefined) self.#onMessage(worker, message);
@@ -113,7 +115,6 @@ export abstract class PoolExecutor extends Executor {
         if (self !== undefined) self.#onExit(worker, exit);
       },
     };
-    droppedPools.register(this, this.#workers);
   }
 
   /** Starts one worker of this pool's kind. */
@@ -129,14 +130,24 @@ export abstract class PoolExecutor extends Executor {
   /** Whether a worker that dies breaks the pool (processes, as in Python) or is just replaced (threads). */
   protected abstract readonly deathBreaksPool: boolean;
 
+  /**
+   * Whether a call with a timeout or a signal may be handed ahead to a busy worker (threads: its
+   * start flag makes its start exact, and the calls behind it can be taken back if it must be
+   * ended) or goes only to a free worker, alone (processes: what a process holds cannot be).
+   */
+  protected abstract readonly handsLimitedCallsAhead: boolean;
+
   /** The message for the calls a dead worker took with it (or for the broken pool). */
   protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit): string;
 
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
     const future = new Future<Awaited<R>>();
-    this.#queue.push(new Call(future, this.#registry.resolve(fn), args, false, undefined));
-    this.#scheduleDispatch();
+    this.#dispatcher.queue.push(
+      new Call(future, this.#registry.resolve(fn), args, false, undefined),
+    );
+    if (!this.#heldAtWork) this.#holdAtWork();
+    this.#dispatcher.schedule();
     return future;
   }
 
@@ -171,8 +182,9 @@ export abstract class PoolExecutor extends Executor {
 
   #enqueueLimited<T>(call: Call): Future<T> {
     if (call.limits !== undefined) this.#limits.track(call);
-    this.#queue.push(call);
-    this.#scheduleDispatch();
+    this.#dispatcher.queue.push(call);
+    if (!this.#heldAtWork) this.#holdAtWork();
+    this.#dispatcher.schedule();
     return call.future;
   }
 
@@ -196,10 +208,10 @@ export abstract class PoolExecutor extends Executor {
   }
 
   protected cancelPendingCalls(): void {
-    for (const call of this.#queue) call.future.cancel();
+    for (const call of this.#dispatcher.queue) call.future.cancel();
     // A thread worker has not started every call it holds: those can still be cancelled exactly.
     for (const worker of this.#workers) for (const call of worker.inFlight) call.future.cancel();
-    this.#scheduleDispatch();
+    this.#dispatcher.schedule();
   }
 
   /** Ends every worker at once with `signal`: calls not started are cancelled, running ones fail. */
@@ -208,36 +220,11 @@ export abstract class PoolExecutor extends Executor {
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)
         if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
-      worker.ending = true;
+      worker.advance('ending');
       worker.ref(); // an idle (unref'd) worker's exit must still be seen, or the promise never resolves
       worker.end(signal);
     }
     return terminated;
-  }
-
-  // ── Dispatch ─────────────────────────────────────────────────────────────────────────────
-
-  #scheduleDispatch(): void {
-    if (!this.#heldAtWork) this.#holdAtWork();
-    if (this.#dispatchScheduled) return;
-    this.#dispatchScheduled = true;
-    // A microtask, not at once: no call starts inside submit(), and every submit of this tick
-    // goes out in one message.
-    queueMicrotask(this.#dispatchNow);
-  }
-
-  #dispatch(): void {
-    this.#dispatchScheduled = false;
-    if (this.#broken !== undefined) return;
-    for (;;) {
-      this.#dropCancelledHead();
-      if (this.#queue.length === 0) break;
-      const worker = this.#pickWorker(this.#queue.peek()!.limits !== undefined);
-      if (worker === undefined) break;
-      this.#sendBatch(worker);
-    }
-    this.#maybeFinishShutdown();
-    this.#releaseIfIdle();
   }
 
   #holdAtWork(): void {
@@ -247,44 +234,11 @@ export abstract class PoolExecutor extends Executor {
 
   /** Nothing queued, in flight or shutting down: the pool may be collected if the user dropped it. */
   #releaseIfIdle(): void {
-    if (!this.#heldAtWork || this.#queue.length > 0 || this.#onTerminated !== undefined) return;
+    if (!this.#heldAtWork || this.#dispatcher.queue.length > 0 || this.#onTerminated !== undefined)
+      return;
     for (const worker of this.#workers) if (worker.inFlight.length > 0) return;
     this.#heldAtWork = false;
     poolsAtWork.delete(this);
-  }
-
-  /**
-   * An idle worker; else a new one while under maxWorkers; else the least loaded with room. A
-   * limited call (`alone`) takes only an idle or a new worker, and a worker running one takes nothing.
-   */
-  #pickWorker(alone: boolean): PoolWorker | undefined {
-    let best: PoolWorker | undefined;
-    for (const worker of this.#workers) {
-      if (worker.stopping || worker.ending || worker.exited || worker.exclusive !== undefined)
-        continue;
-      const load = worker.inFlight.length;
-      if (load === 0) return worker;
-      if (!alone && load < this.#window && (best === undefined || load < best.inFlight.length))
-        best = worker;
-    }
-    if (this.#workers.size < this.#maxWorkers) return this.#startWorker();
-    return best;
-  }
-
-  /** Whether a call could start now elsewhere than on `worker`: another idle worker, or room for a new one. */
-  #hasSpareWorker(worker: PoolWorker): boolean {
-    if (this.#workers.size < this.#maxWorkers) return true;
-    for (const other of this.#workers) {
-      if (
-        other !== worker &&
-        other.inFlight.length === 0 &&
-        !other.stopping &&
-        !other.ending &&
-        !other.exited
-      )
-        return true;
-    }
-    return false;
   }
 
   #startWorker(): PoolWorker | undefined {
@@ -295,7 +249,7 @@ export abstract class PoolExecutor extends Executor {
       // new Worker() or fork() threw (a value of the options that cannot travel after all, no more
       // threads or processes): this runs in a microtask, where a throw would be uncaught.
       this.#breakPool(
-        `A worker could not be started (${(error as Error)?.message ?? String(error)}), so the pool is broken. ` +
+        `A worker could not be started (${describeError(error)}), so the pool is broken. ` +
           `Check the pool's options (initargs, execArgv, env, resourceLimits) and create a new executor.`,
         error,
       );
@@ -306,141 +260,18 @@ export abstract class PoolExecutor extends Executor {
     return worker;
   }
 
-  #dropCancelledHead(): void {
-    for (
-      let call = this.#queue.peek();
-      call !== undefined && call.future.cancelled();
-      call = this.#queue.peek()
-    ) {
-      this.#queue.shift();
-      call.future.setRunningOrNotifyCancel();
-    }
-  }
-
-  #sendBatch(worker: PoolWorker): void {
-    // While another worker is idle or the pool may still start one, a worker gets one call at a
-    // time: a call handed ahead would wait behind the first while another worker could run it now
-    // (two slow calls on a pool of two ran one after the other on one worker).
-    const window = this.#hasSpareWorker(worker) ? 1 : this.#window;
-    let room = Math.min(window - worker.inFlight.length, worker.tasksLeft);
-    const calls: Call[] = [];
-    const flat: unknown[] = [];
-    let defs: CallableDef[] | undefined;
-    let limited = false;
-    while (calls.length < room) {
-      const call = this.#queue.peek();
-      if (call === undefined) break;
-      if (call.future.cancelled()) {
-        this.#queue.shift();
-        call.future.setRunningOrNotifyCancel();
-        continue;
-      }
-      if (call.limits !== undefined) {
-        // A limited call travels alone: first in an empty worker, or not in this batch.
-        if (calls.length > 0 || worker.inFlight.length > 0) break;
-        limited = true;
-        worker.exclusive = call;
-        room = 1;
-      }
-      this.#queue.shift();
-      const def = call.def;
-      if (!worker.defined.has(def.id)) {
-        (defs ??= []).push(def);
-        worker.defined.add(def.id);
-      }
-      worker.prepareStart(worker.nextSeq + calls.length);
-      flat.push(call.chunk ? -def.id - 1 : def.id, call.payload);
-      calls.push(call);
-    }
-    if (calls.length === 0) return;
-    // A limited call's timeout counts from its start. A ready, idle worker that already has the
-    // function starts it on arrival, so the deadline is armed at sending, with no message back;
-    // otherwise (initializer running, module to import) the worker reports the start.
-    const timed = limited && (!worker.ready || defs !== undefined) ? true : undefined;
-    const forget =
-      defs !== undefined && worker.defined.size > MAX_FUNCTIONS_PER_WORKER
-        ? forgetOldFunctions(worker, calls)
-        : undefined;
-    try {
-      worker.post(
-        timed
-          ? { t: 'run', defs, calls: flat, timed, forget }
-          : forget !== undefined
-            ? { t: 'run', defs, calls: flat, forget }
-            : { t: 'run', defs, calls: flat },
-      );
-    } catch (error) {
-      this.#sendOneByOne(worker, defs, calls, error, limited, timed);
-      return;
-    }
-    for (const call of calls) this.#handOver(worker, call);
-    if (limited && !timed) this.#limits.armDeadline(worker, calls[0]!.seq);
-    this.#afterSend(worker);
-  }
-
-  /** A batch could not be cloned: send its calls one at a time, failing only those that cannot travel. */
-  #sendOneByOne(
-    worker: PoolWorker,
-    defs: CallableDef[] | undefined,
-    calls: Call[],
-    batchError: unknown,
-    limited: boolean,
-    timed: true | undefined,
-  ): void {
-    worker.exclusive = undefined; // set again below if the limited call does travel
-    // Whatever post() threw is about the values (a DataCloneError, a throwing getter, a stack
-    // overflow): a PoolWorker whose channel is gone sends nothing and throws nothing.
-    void batchError;
-    if (defs !== undefined) worker.post({ t: 'run', defs, calls: [] });
-    for (const call of calls) {
-      worker.prepareStart(worker.nextSeq);
-      try {
-        const single = [call.chunk ? -call.def.id - 1 : call.def.id, call.payload];
-        worker.post(
-          timed
-            ? { t: 'run', defs: undefined, calls: single, timed }
-            : { t: 'run', defs: undefined, calls: single },
-        );
-        if (limited) worker.exclusive = call;
-      } catch (error) {
-        call.future.setException(
-          new TypeError(
-            `The arguments of ${defName(call.def)} ` +
-              `could not be sent to a worker (${(error as Error).message}). Pass only values the structured clone algorithm ` +
-              `supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
-            { cause: error },
-          ),
-        );
-        continue;
-      }
-      this.#handOver(worker, call);
-      if (limited && !timed) this.#limits.armDeadline(worker, call.seq);
-    }
-    this.#afterSend(worker);
-  }
-
-  #handOver(worker: PoolWorker, call: Call): void {
-    call.worker = worker;
-    call.seq = worker.nextSeq++;
-    worker.inFlight.push(call);
-    worker.tasksLeft--;
-    worker.handedOver(call);
-  }
-
-  #afterSend(worker: PoolWorker): void {
-    if (worker.inFlight.length > 0) worker.ref();
-    if (worker.tasksLeft === 0) worker.stop();
-  }
-
-  // ── Completion ───────────────────────────────────────────────────────────────────────────
+  // ── Messages ─────────────────────────────────────────────────────────────────────────────
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
     if (message.t === 'started') {
       this.#limits.armDeadline(worker, message.seq);
     } else if (message.t === 'done') {
-      this.#complete(worker, message);
-      if (worker.inFlight.length === 0 && !worker.stopping) worker.unref();
-      this.#dispatch();
+      this.#dispatcher.complete(worker, message);
+      if (worker.inFlight.length === 0 && worker.life === 'working') worker.unref();
+      this.#dispatcher.run();
+    } else if (message.t === 'handBack') {
+      this.#dispatcher.takeHandedBack(worker, message.from, message.count);
+      this.#dispatcher.run();
     } else if (message.t === 'ready') {
       worker.ready = true;
     } else if (message.t === 'initFailed') {
@@ -451,60 +282,24 @@ export abstract class PoolExecutor extends Executor {
     }
   }
 
-  #complete(worker: PoolWorker, message: DoneMessage): void {
-    const results = message.results;
-    // Results of earlier calls that never arrived (unreadable): those calls fail alone.
-    if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
-      for (const call of takeLostCalls(worker, message.first))
-        if (call === worker.exclusive) this.#limits.release(worker);
-    this.#observe(message.busyMs, results.length / 2);
-    for (let i = 0; i < results.length; i += 2) {
-      const call = worker.inFlight.shift();
-      if (call === undefined) break;
-      const future = call.future;
-      const status = results[i];
-      if (call === worker.exclusive) this.#limits.release(worker);
-      if (future.done()) {
-        if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
-        continue; // cancelled before it started, or failed already by a broken pool
-      }
-      if (status === Status.Returned) future.setResult(results[i + 1]);
-      else if (status === Status.Threw)
-        future.setException(decodeThrown(results[i + 1] as EncodedThrown));
-      else if (status === Status.ChunkThrew) {
-        const [before, error] = results[i + 1] as [unknown[], EncodedThrown];
-        future.setException(new ChunkFailure(before, decodeThrown(error)));
-      }
-    }
-  }
-
-  /** Sizes the hand-ahead window from how long calls take (see the drawing at the top). */
-  #observe(busyMs: number, calls: number): void {
-    if (calls === 0) return;
-    const perCall = busyMs / calls;
-    this.#averageCallMs =
-      this.#averageCallMs === undefined ? perCall : this.#averageCallMs * 0.7 + perCall * 0.3;
-    const average = Math.max(this.#averageCallMs, 1e-6);
-    const ahead = average >= SLOW_CALL_MS ? 0 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
-    this.#window = 1 + Math.min(ahead, MAX_WINDOW - 1);
-  }
-
   // ── Exits, breakage, shutdown ────────────────────────────────────────────────────────────
 
   #onExit(worker: PoolWorker, exit: WorkerExit): void {
-    worker.exited = true;
+    const lifeBefore = worker.life;
+    worker.advance('exited');
     clearTimeout(worker.timer);
     // Its limited call already failed (timeout or signal) but has not reported back: the worker is
     // being ended, and may exit by itself during the grace (a call that exits on abort). That is no
     // death: it must not break a process pool.
     const beingEnded = worker.exclusive?.future.done() === true;
+    if (worker.exclusive !== undefined) clearTimeout(worker.exclusive.timer); // its grace
     worker.exclusive = undefined;
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();
     const died =
-      !worker.ending &&
+      lifeBefore !== 'ending' &&
       !beingEnded &&
-      (!worker.stopping || lost.some((call) => !call.future.done()));
+      (lifeBefore !== 'stopping' || lost.some((call) => !call.future.done()));
     if (died && !worker.ready && this.#broken === undefined) {
       // A worker that cannot start (its entry fails to load, its initializer kills it) would be
       // replaced forever: the pool is broken instead.
@@ -527,7 +322,7 @@ export abstract class PoolExecutor extends Executor {
         this.newBrokenError('The worker was ended while running this call.', undefined),
       );
     }
-    if (this.#queue.length > 0) this.#scheduleDispatch();
+    if (this.#dispatcher.queue.length > 0) this.#dispatcher.schedule();
     this.#maybeFinishShutdown();
     this.#releaseIfIdle();
   }
@@ -540,26 +335,26 @@ export abstract class PoolExecutor extends Executor {
       if (future.done()) {
         if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
-        future.setRemoteStart(undefined);
+        setRemoteStart(future, undefined);
         again.push(call);
       } else {
         future.setException(failure());
       }
     }
-    for (let i = again.length - 1; i >= 0; i--) this.#queue.unshift(again[i]!);
+    for (let i = again.length - 1; i >= 0; i--) this.#dispatcher.queue.unshift(again[i]!);
   }
 
   #breakPool(message: string, cause: unknown): void {
     if (this.#broken !== undefined) return;
     this.#broken = { message, cause };
-    for (const call of this.#queue.drain()) {
+    for (const call of this.#dispatcher.queue.drain()) {
       if (call.future.cancelled()) call.future.setRunningOrNotifyCancel();
       else call.future.setException(this.newBrokenError(message, cause));
     }
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)
         if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
-      worker.ending = true;
+      worker.advance('ending');
       worker.ref(); // an idle (unref'd) worker's exit must still be seen, or shutdown() never resolves
       worker.end();
     }
@@ -568,10 +363,10 @@ export abstract class PoolExecutor extends Executor {
 
   #maybeFinishShutdown(): void {
     if (!this.isShutdown) return;
-    this.#dropCancelledHead();
-    if (this.#queue.length > 0 && this.#broken === undefined) return;
+    this.#dispatcher.dropCancelledHead();
+    if (this.#dispatcher.queue.length > 0 && this.#broken === undefined) return;
     for (const worker of this.#workers) {
-      if (worker.inFlight.length === 0 && !worker.stopping && !worker.ending) {
+      if (worker.inFlight.length === 0 && worker.life === 'working') {
         worker.stop();
         worker.ref(); // so the exit is seen before the process may end
       }
@@ -584,27 +379,12 @@ export abstract class PoolExecutor extends Executor {
   }
 }
 
-/** Ids `worker` may forget (see MAX_FUNCTIONS_PER_WORKER), oldest first, none that a call in its hands or in `batch` needs. */
-function forgetOldFunctions(worker: PoolWorker, batch: Call[]): number[] | undefined {
-  const needed = new Set<number>();
-  for (const call of worker.inFlight) needed.add(call.def.id);
-  for (const call of batch) needed.add(call.def.id);
-  const forget: number[] = [];
-  const keep = (MAX_FUNCTIONS_PER_WORKER * 3) / 4;
-  for (const id of worker.defined) {
-    if (worker.defined.size - forget.length <= keep) break;
-    if (!needed.has(id)) forget.push(id);
-  }
-  for (const id of forget) worker.defined.delete(id);
-  return forget.length > 0 ? forget : undefined;
-}
-
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {
   const how =
     exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
   const error = exit.error as Error | undefined;
   return (
-    `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${error.message ?? error})`} before it was ready to run ` +
+    `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${describeError(error)})`} before it was ready to run ` +
     `calls, so the pool is broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
   );
 }

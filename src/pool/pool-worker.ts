@@ -18,6 +18,22 @@ export interface PoolWorkerEvents {
   exit(worker: PoolWorker, exit: WorkerExit): void;
 }
 
+/**
+ * Where a worker is in its life. It only moves forward: working → stopping → ending → exited
+ * (any step may be skipped). What its exit means follows from it: while working, a death; while
+ * stopping, none unless it took unfinished calls with it; while ending, none.
+ */
+export type WorkerLife =
+  /** Takes calls. */
+  | 'working'
+  /** Asked to finish and exit (shutdown, maxTasksPerChild), or its channel is gone: takes no call. */
+  | 'stopping'
+  /** Being ended on purpose (broken pool, terminateWorkers, a limited call past its grace). */
+  | 'ending'
+  | 'exited';
+
+const LIFE_ORDER: Record<WorkerLife, number> = { working: 0, stopping: 1, ending: 2, exited: 3 };
+
 export abstract class PoolWorker {
   /** Calls sent to this worker whose results have not come back, oldest first. */
   readonly inFlight = new Deque<Call>();
@@ -27,11 +43,7 @@ export abstract class PoolWorker {
   nextSeq = 0;
   /** Calls it may still be sent before it must be replaced (maxTasksPerChild). */
   tasksLeft = Infinity;
-  /** Asked to finish and exit (shutdown, maxTasksPerChild): an exit now is no death. */
-  stopping = false;
-  /** Being ended on purpose (broken pool, terminateWorkers): an exit now is no death. */
-  ending = false;
-  exited = false;
+  #life: WorkerLife = 'working';
   /** Its initializer has run (the worker said 'ready'): a death before that means it cannot start. */
   ready = false;
   /** The limited call this worker runs, alone: no other call is handed to it meanwhile. */
@@ -61,10 +73,19 @@ export abstract class PoolWorker {
   /** Stops the worker from ever starting call `seq`: false if it has started already. */
   abstract preventStart(seq: number, reclaim: boolean): boolean;
 
+  get life(): WorkerLife {
+    return this.#life;
+  }
+
+  /** Moves the worker on in its life; never back (a later step already taken stays). */
+  advance(to: WorkerLife): void {
+    if (LIFE_ORDER[to] > LIFE_ORDER[this.#life]) this.#life = to;
+  }
+
   /** Asks the worker to exit once the calls it has are done. */
   stop(): void {
-    if (this.stopping || this.exited) return;
-    this.stopping = true;
+    if (this.#life !== 'working') return;
+    this.#life = 'stopping';
     try {
       this.post({ t: 'stop' });
     } catch {
@@ -83,7 +104,7 @@ export abstract class PoolWorker {
    * per message, so that only the value that cannot be read fails its call (see messages.ts).
    */
   protected resend(): void {
-    if (this.#resending || this.exited) return; // while resending, a lost one fails alone
+    if (this.#resending || this.life === 'exited') return; // while resending, a lost one fails alone
     this.#resending = true;
     this.#postQuietly({ t: 'resend', from: this.#answered });
   }
@@ -120,6 +141,8 @@ export abstract class PoolWorker {
     const again: Call[] = [];
     const defs = new Map<number, CallableDef>();
     for (const call of this.inFlight) {
+      // A stand-in for a call taken back goes too, without arguments: the worker must account for
+      // its place in the sequence, and skips it (its start flag says it was taken back).
       if (call.seq < from) continue;
       again.push(call);
       defs.set(call.def.id, call.def);

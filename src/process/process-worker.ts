@@ -129,7 +129,7 @@ export class ProcessWorker extends PoolWorker {
   }
 
   end(signal: NodeJS.Signals = 'SIGTERM'): void {
-    this.ending = true;
+    this.advance('ending');
     this.#child.kill(signal);
   }
 

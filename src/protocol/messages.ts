@@ -140,8 +140,19 @@ export interface LostMessage {
   from: number;
 }
 
+/**
+ * Processes: the worker gives back, unstarted, calls `from` .. `from + count - 1`, which it held
+ * behind a call that ran far past its usual time; the pool runs them elsewhere (see dispatch).
+ * Sent right after the results of the calls before them.
+ */
+export interface HandBackMessage {
+  t: 'handBack';
+  from: number;
+  count: number;
+}
+
 export type FromWorker =
-  DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage | LostMessage;
+  DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage | LostMessage | HandBackMessage;
 
 /**
  * Per-call start flags in a SharedArrayBuffer (thread workers): slot `seq % capacity` of an

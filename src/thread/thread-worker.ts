@@ -9,6 +9,7 @@ import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'n
 import type { CallableDef, FromWorker, ToWorker, WorkerInit } from '../protocol/messages.js';
 import { START_FLAG_SLOTS, StartFlag } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
+import { setRemoteStart } from '../future.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
 import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
 
@@ -93,7 +94,7 @@ export class ThreadWorker extends PoolWorker {
   }
 
   handedOver(call: Call): void {
-    call.future.setRemoteStart(call);
+    setRemoteStart(call.future, call);
   }
 
   hasStarted(seq: number): boolean {
@@ -111,7 +112,7 @@ export class ThreadWorker extends PoolWorker {
   }
 
   end(): void {
-    this.ending = true;
+    this.advance('ending');
     void this.#worker.terminate();
   }
 

@@ -34,6 +34,11 @@ type AnyFunction = (...args: unknown[]) => unknown;
 // hears of progress (and refills this worker) before the worker runs dry.
 const FLUSH_EVERY_RESULTS = 128;
 const FLUSH_EVERY_MS = 1;
+// A process hands back the calls it holds behind a call that ran this many times its function's
+// usual time, and at least HAND_BACK_MIN_MS: the pool misjudged it, and a free worker can run
+// them now (threads need not: an idle thread takes them back itself, see the pool's dispatch).
+const HAND_BACK_FACTOR = 4;
+const HAND_BACK_MIN_MS = 5;
 
 /** How long an idle worker keeps the results it sent in case the pool asks for them again. */
 const FORGET_IDLE_MS = 1000;
@@ -93,6 +98,8 @@ export class WorkerRuntime {
   #draining = false;
   #flushTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   readonly #fastDefs = new Set<number>(); // functions whose last call here took under FLUSH_EVERY_MS
+  readonly #slowMs = new Map<number, number>(); // the others: how long their last call took
+  readonly #handsBack: boolean; // a process (no start flags): hands back calls held behind a slow one
   #initDone = false; // the initializer has run (or there is none)
   readonly #chunkValues = new WeakSet<unknown[]>(); // results of whole chunks, told apart from a call returning an array
   readonly #flushLate = (): void => {
@@ -105,6 +112,7 @@ export class WorkerRuntime {
   constructor(side: WorkerSide, init: WorkerInit) {
     this.#side = side;
     this.#sendBeforeEachCall = init.sendBeforeEachCall === true;
+    this.#handsBack = init.startFlags === undefined;
     setWorkerCallSignal(() =>
       this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal,
     );
@@ -320,9 +328,14 @@ export class WorkerRuntime {
           }
           this.#runningSeq = -1;
           now = performance.now(); // one clock read per call serves both checks below
-          if (now - startedAt < FLUSH_EVERY_MS) {
+          const took = now - startedAt;
+          if (took < FLUSH_EVERY_MS) {
             if (!this.#fastDefs.has(id)) this.#fastDefs.add(id);
-          } else this.#fastDefs.delete(id);
+          } else {
+            if (this.#handsBack && this.#head < this.#queue.length) this.#maybeHandBack(id, took);
+            this.#fastDefs.delete(id);
+            this.#slowMs.set(id, took);
+          }
         }
         if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
@@ -350,6 +363,26 @@ export class WorkerRuntime {
       this.flushResults(); // no 'resend' can be answered after this
       this.#side.exit();
     }
+  }
+
+  /**
+   * A call of function `id` just took `took` ms. If that is far past its usual time here, the calls
+   * still queued behind it were handed ahead on a wrong guess: give them back, unstarted, so a free
+   * worker runs them (a function never run here has no usual time: the pool handed at most one
+   * call ahead of it). The results so far go first, so the pool sees the calls before them done.
+   */
+  #maybeHandBack(id: number, took: number): void {
+    const usual = this.#fastDefs.has(id) ? 0 : this.#slowMs.get(id);
+    if (usual === undefined || took < HAND_BACK_MIN_MS || took < HAND_BACK_FACTOR * usual) return;
+    this.#flush();
+    const from = this.#seq;
+    const count = (this.#queue.length - this.#head) / 2;
+    this.#side.send({ t: 'handBack', from, count });
+    for (let seq = from; seq < from + count; seq++) this.#reportStart.delete(seq);
+    this.#seq += count; // the pool numbers the calls it sends next after these
+    this.#sent += count; // and their results never come: the next batch's `first` is after them
+    this.#queue = [];
+    this.#head = 0;
   }
 
   // Not async: a sync call that returns a plain value costs no promise.

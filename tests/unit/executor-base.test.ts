@@ -11,6 +11,7 @@ import {
   fromModule,
   type Callable,
 } from '../../src/index.js';
+import { hasFailed } from '../../src/future.js';
 import { collect, drain } from '../support/iteration.js';
 import { observe, turns, until } from './support/async.js';
 import { InlineExecutor, recorder } from './support/inline-executor.js';
@@ -690,7 +691,7 @@ describe('shutdown()', () => {
       throw new Error('call failed');
     });
     await expect(executor.shutdown()).resolves.toBeUndefined();
-    expect(future.failed).toBe(true);
+    expect(hasFailed(future)).toBe(true);
   });
 
   test.each([

@@ -1,6 +1,7 @@
 // Regressions found in review: each test failed before its fix.
 
 import { EventLoopExecutor, asCompleted, Future } from '../../src/index.js';
+import { waiterCount } from '../../src/future.js';
 import { InlineExecutor } from './support/inline-executor.js';
 
 test('asCompleted: return() while a next() waits ends that next() with done, instead of leaving it pending', async () => {
@@ -10,7 +11,7 @@ test('asCompleted: return() while a next() waits ends that next() with done, ins
   await new Promise((resolve) => setImmediate(resolve)); // the step is asleep, waiting for a future
   await iterator.return!();
   await expect(step).resolves.toEqual({ done: true, value: undefined });
-  expect(pending.waiterCount).toBe(0);
+  expect(waiterCount(pending)).toBe(0);
 });
 
 test('map() on a shut-down executor throws at once, even over an async iterable', async () => {

@@ -1,0 +1,463 @@
+// Dispatch, the pool's half that moves calls: its queue, picking a worker, the hand-ahead window
+// per function, batches, completing futures from results, taking calls back from a busy thread and
+// taking the calls a process hands back. What it knows of the workers' lives (which exist, whether
+// the pool is broken, starting one more) it asks its host, PoolExecutor, which owns the workers'
+// lifecycle: starts, exits, breakage and shutdown.
+//
+//   queue ──run()──▶ pickWorker: idle ▸ new (≤ maxWorkers) ▸ least loaded with room in the window
+//     ▲                          of the head call's function
+//     │              sendBatch: one 'run' message, each call as far ahead as its function allows
+//     │                          (a limited call first in a message of its own)
+//     │   take back (threads, queue empty, a worker idle): unstarted calls of busy workers,
+//     ├── by compare-exchange on their start flags
+//     └── hand back (processes): a child gives back the calls behind a call far past its estimate
+
+import { setRemoteStart } from '../future.js';
+import { ChunkFailure } from '../map.js';
+import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import {
+  START_FLAG_SLOTS,
+  Status,
+  type CallableDef,
+  type DoneMessage,
+} from '../protocol/messages.js';
+import { Deque } from '../deque.js';
+import { takenBackStandIn, type Call } from './call.js';
+import { defName } from './callable-registry.js';
+import type { CallLimiter } from './call-limiter.js';
+import { takeLostCalls } from './lost-calls.js';
+import type { PoolWorker } from './pool-worker.js';
+import { describeError } from '../describe-error.js';
+
+/** What dispatch asks of the pool that owns the workers. */
+export interface DispatchHost {
+  /** The workers alive (the pool adds and removes them). */
+  readonly workers: ReadonlySet<PoolWorker>;
+  readonly maxWorkers: number;
+  /** Threads: a call with a timeout or a signal may be handed ahead (see PoolExecutor). */
+  handsLimitedCallsAhead(): boolean;
+  isBroken(): boolean;
+  /** Starts one more worker (the caller checked maxWorkers); undefined if it could not (the pool is broken). */
+  startWorker(): PoolWorker | undefined;
+  /** After each dispatch: the pool may finish its shutdown. */
+  afterDispatch(): void;
+}
+
+/** Hand a worker about this much work ahead (see docs/design.md). */
+const HAND_AHEAD_MS = 1;
+/**
+ * Calls slower than this are not handed ahead at all: a round trip (a fraction of a millisecond)
+ * is then under 2% of a call, and a call queued behind a slow one on a busy worker would wait
+ * while another worker may fall idle (the tail of a batch of long calls).
+ */
+const SLOW_CALL_MS = 10;
+const MAX_WINDOW = START_FLAG_SLOTS;
+/**
+ * The window of a function not yet timed: one call running and one ahead, Python's bound
+ * (EXTRA_QUEUED_CALLS = 1: "a larger number will make Future.cancel() succeed less frequently").
+ */
+const UNTIMED_WINDOW = 2;
+
+/** What the pool has learnt of one function's calls (per callable id). */
+interface Estimate {
+  /** Milliseconds per call, a moving average. */
+  ms: number;
+  /** Calls one worker may hold of this function, running or handed ahead. */
+  window: number;
+}
+
+export class Dispatcher {
+  /** Calls not yet handed to a worker, oldest first. */
+  readonly queue = new Deque<Call>();
+  readonly #host: DispatchHost;
+  readonly #limits: CallLimiter;
+  /** Per callable id: how long its calls take, and so how far ahead its calls are handed. */
+  readonly #estimates = new Map<number, Estimate>();
+  readonly #runNow = (): void => this.run();
+  #scheduled = false;
+
+  constructor(host: DispatchHost, limits: CallLimiter) {
+    this.#host = host;
+    this.#limits = limits;
+  }
+
+  /** Its running limited call is being ended: what the worker holds and has not started runs elsewhere. */
+  takeBackAll(worker: PoolWorker): void {
+    if (this.#takeBackFrom(worker, [], true)) this.schedule();
+  }
+
+  // ── Dispatch ─────────────────────────────────────────────────────────────────────────────
+
+  /** Dispatches soon: in a microtask. */
+  schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A microtask, not at once: no call starts inside submit(), and every submit of this tick
+    // goes out in one message.
+    queueMicrotask(this.#runNow);
+  }
+
+  /** Hands queued calls to workers now; takes calls back for idle workers. */
+  run(): void {
+    this.#scheduled = false;
+    if (this.#host.isBroken()) return;
+    // Taking back moves calls from busy workers to idle ones; a few rounds at most settle it.
+    for (let round = 0; round <= this.#host.workers.size; round++) {
+      this.#fillWorkers();
+      if (this.queue.length > 0 || !this.#takeBack()) break;
+    }
+    this.#host.afterDispatch();
+  }
+
+  #fillWorkers(): void {
+    for (;;) {
+      this.dropCancelledHead();
+      const head = this.queue.peek();
+      if (head === undefined) break;
+      const alone = head.limits !== undefined && !this.#host.handsLimitedCallsAhead();
+      const worker = this.#pickWorker(alone, this.#windowOf(head.def.id));
+      if (worker === undefined) break;
+      this.#sendBatch(worker);
+    }
+  }
+
+  /** Calls of function `id` one worker may hold, running or handed ahead. */
+  #windowOf(id: number): number {
+    return this.#estimates.get(id)?.window ?? UNTIMED_WINDOW;
+  }
+
+  /**
+   * An idle worker; else a new one while under maxWorkers; else the least loaded with room. A
+   * limited call (`alone`) takes only an idle or a new worker, and a worker running one takes nothing.
+   */
+  #pickWorker(alone: boolean, window: number): PoolWorker | undefined {
+    let best: PoolWorker | undefined;
+    for (const worker of this.#host.workers) {
+      if (worker.life !== 'working' || worker.exclusive !== undefined) continue;
+      const load = worker.inFlight.length;
+      if (load === 0) return worker;
+      if (!alone && load < window && (best === undefined || load < best.inFlight.length))
+        best = worker;
+    }
+    if (this.#host.workers.size < this.#host.maxWorkers) return this.#host.startWorker();
+    return best;
+  }
+
+  /** Whether a call could start now elsewhere than on `worker`: another idle worker, or room for a new one. */
+  #hasSpareWorker(worker: PoolWorker): boolean {
+    if (this.#host.workers.size < this.#host.maxWorkers) return true;
+    for (const other of this.#host.workers) {
+      if (other !== worker && other.inFlight.length === 0 && other.life === 'working') return true;
+    }
+    return false;
+  }
+
+  /** Drops the cancelled calls at the head of the queue, notifying their futures. */
+  dropCancelledHead(): void {
+    for (
+      let call = this.queue.peek();
+      call !== undefined && call.future.cancelled();
+      call = this.queue.peek()
+    ) {
+      this.queue.shift();
+      call.future.setRunningOrNotifyCancel();
+    }
+  }
+
+  #sendBatch(worker: PoolWorker): void {
+    // While another worker is idle or the pool may still start one, a worker gets one call at a
+    // time: a call handed ahead would wait behind the first while another worker could run it now
+    // (two slow calls on a pool of two ran one after the other on one worker).
+    // Otherwise each call goes as far ahead as its own function's window allows.
+    const spare = this.#hasSpareWorker(worker);
+    const held = worker.inFlight.length;
+    let windowId = -1;
+    let window = 1;
+    let room = worker.tasksLeft;
+    const calls: Call[] = [];
+    const flat: unknown[] = [];
+    let defs: CallableDef[] | undefined;
+    let limited = false;
+    while (calls.length < room) {
+      const call = this.queue.peek();
+      if (call === undefined) break;
+      if (call.future.cancelled()) {
+        this.queue.shift();
+        call.future.setRunningOrNotifyCancel();
+        continue;
+      }
+      if (call.def.id !== windowId) {
+        windowId = call.def.id;
+        window = spare ? 1 : this.#windowOf(windowId);
+      }
+      if (held + calls.length >= window) break;
+      if (call.limits !== undefined) {
+        // A limited call travels first in a message of its own (so the worker can report its
+        // start); a process's, alone on a free worker, which then takes nothing else meanwhile.
+        if (calls.length > 0) break;
+        if (!this.#host.handsLimitedCallsAhead()) {
+          if (held > 0) break;
+          worker.exclusive = call;
+        }
+        limited = true;
+        room = 1;
+      }
+      this.queue.shift();
+      const def = call.def;
+      if (!worker.defined.has(def.id)) {
+        (defs ??= []).push(def);
+        worker.defined.add(def.id);
+      }
+      worker.prepareStart(worker.nextSeq + calls.length);
+      flat.push(call.chunk ? -def.id - 1 : def.id, call.payload);
+      calls.push(call);
+    }
+    if (calls.length === 0) return;
+    // A limited call's timeout counts from its start. A ready, idle worker that already has the
+    // function starts it on arrival, so the deadline is armed at sending, with no message back;
+    // otherwise (initializer running, module to import) the worker reports the start.
+    // Handed ahead (threads), it starts when the calls before it are done: the worker reports that.
+    const timed = limited && (!worker.ready || defs !== undefined || held > 0) ? true : undefined;
+    const forget =
+      defs !== undefined && worker.defined.size > MAX_FUNCTIONS_PER_WORKER
+        ? forgetOldFunctions(worker, calls)
+        : undefined;
+    try {
+      worker.post(
+        timed
+          ? { t: 'run', defs, calls: flat, timed, forget }
+          : forget !== undefined
+            ? { t: 'run', defs, calls: flat, forget }
+            : { t: 'run', defs, calls: flat },
+      );
+    } catch (error) {
+      this.#sendOneByOne(worker, defs, calls, error, limited, timed);
+      return;
+    }
+    for (const call of calls) this.#handOver(worker, call);
+    if (limited && !timed) this.#limits.armDeadline(worker, calls[0]!.seq);
+    this.#afterSend(worker);
+  }
+
+  /** A batch could not be cloned: send its calls one at a time, failing only those that cannot travel. */
+  #sendOneByOne(
+    worker: PoolWorker,
+    defs: CallableDef[] | undefined,
+    calls: Call[],
+    batchError: unknown,
+    limited: boolean,
+    timed: true | undefined,
+  ): void {
+    if (limited && !this.#host.handsLimitedCallsAhead()) worker.exclusive = undefined; // set again below if it travels
+    // Whatever post() threw is about the values (a DataCloneError, a throwing getter, a stack
+    // overflow): a PoolWorker whose channel is gone sends nothing and throws nothing.
+    void batchError;
+    if (defs !== undefined) worker.post({ t: 'run', defs, calls: [] });
+    for (const call of calls) {
+      worker.prepareStart(worker.nextSeq);
+      try {
+        const single = [call.chunk ? -call.def.id - 1 : call.def.id, call.payload];
+        worker.post(
+          timed
+            ? { t: 'run', defs: undefined, calls: single, timed }
+            : { t: 'run', defs: undefined, calls: single },
+        );
+        if (limited && !this.#host.handsLimitedCallsAhead()) worker.exclusive = call;
+      } catch (error) {
+        call.future.setException(
+          new TypeError(
+            `The arguments of ${defName(call.def)} ` +
+              `could not be sent to a worker (${describeError(error)}). Pass only values the structured clone algorithm ` +
+              `supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+            { cause: error },
+          ),
+        );
+        continue;
+      }
+      this.#handOver(worker, call);
+      if (limited && !timed) this.#limits.armDeadline(worker, call.seq);
+    }
+    this.#afterSend(worker);
+  }
+
+  #handOver(worker: PoolWorker, call: Call): void {
+    call.worker = worker;
+    call.seq = worker.nextSeq++;
+    worker.inFlight.push(call);
+    worker.tasksLeft--;
+    if (call.handedBack) call.handedBack = false;
+    else worker.handedOver(call);
+  }
+
+  #afterSend(worker: PoolWorker): void {
+    if (worker.inFlight.length > 0) worker.ref();
+    if (worker.tasksLeft === 0) worker.stop();
+  }
+
+  // ── Completion ───────────────────────────────────────────────────────────────────────────
+
+  /** A worker sent results: the n-th is its n-th call in inFlight. */
+  complete(worker: PoolWorker, message: DoneMessage): void {
+    const results = message.results;
+    // Results of earlier calls that never arrived (unreadable): those calls fail alone.
+    if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
+      for (const call of takeLostCalls(worker, message.first))
+        if (call.limits !== undefined) this.#limits.release(worker, call);
+    // Which functions these calls belong to, for their estimates: nearly always one.
+    let timedId = -1;
+    let otherIds: Set<number> | undefined;
+    let timedCalls = 0;
+    for (let i = 0; i < results.length; i += 2) {
+      const call = worker.inFlight.shift();
+      if (call === undefined) break;
+      const future = call.future;
+      const status = results[i];
+      if (status !== Status.Skipped) {
+        timedCalls++;
+        const id = call.def.id;
+        if (timedId === -1) timedId = id;
+        else if (id !== timedId) (otherIds ??= new Set()).add(id);
+      }
+      if (call.limits !== undefined) this.#limits.release(worker, call);
+      if (future.done()) {
+        if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
+        continue; // cancelled before it started, or failed already by a broken pool
+      }
+      if (status === Status.Returned) future.setResult(results[i + 1]);
+      else if (status === Status.Threw)
+        future.setException(decodeThrown(results[i + 1] as EncodedThrown));
+      else if (status === Status.ChunkThrew) {
+        const [before, error] = results[i + 1] as [unknown[], EncodedThrown];
+        future.setException(new ChunkFailure(before, decodeThrown(error)));
+      }
+    }
+    if (timedCalls === 0) return;
+    // The worker times a batch, not each call: a batch of several functions (rare: a worker sends
+    // a slow function's result apart) charges each the batch's average.
+    const perCall = message.busyMs / timedCalls;
+    this.#observe(timedId, perCall);
+    if (otherIds !== undefined) for (const id of otherIds) this.#observe(id, perCall);
+  }
+
+  /** Sizes function `id`'s hand-ahead window from how long its calls take (see the drawing at the top). */
+  #observe(id: number, perCall: number): void {
+    let estimate = this.#estimates.get(id);
+    if (estimate === undefined) this.#estimates.set(id, (estimate = { ms: perCall, window: 1 }));
+    else estimate.ms = estimate.ms * 0.7 + perCall * 0.3;
+    const average = Math.max(estimate.ms, 1e-6);
+    const ahead = average >= SLOW_CALL_MS ? 0 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
+    estimate.window = 1 + Math.min(ahead, MAX_WINDOW - 1);
+  }
+
+  // ── Taking back, handing back ────────────────────────────────────────────────────────────
+
+  /** Whether `worker` holds nothing and may be given calls. */
+  #isIdle(worker: PoolWorker): boolean {
+    return (
+      worker.inFlight.length === 0 && worker.life === 'working' && worker.exclusive === undefined
+    );
+  }
+
+  /**
+   * Threads, the queue empty and a worker idle: calls handed ahead to busy workers and not started
+   * are taken back to the queue, so that the idle worker runs them now rather than their worker
+   * after the call it is on (a slow page held a fast one while four threads sat idle). The start
+   * flag's compare-exchange decides each call exactly: taken back (the worker will skip it) or
+   * started (it stays). A process cannot be asked (hasStarted is always true there): it hands
+   * calls back itself instead. True if any call was taken back.
+   */
+  #takeBack(): boolean {
+    let anyIdle = false;
+    for (const worker of this.#host.workers) if (this.#isIdle(worker)) anyIdle = true;
+    if (!anyIdle) return false;
+    const taken: Call[] = [];
+    for (const donor of this.#host.workers) {
+      if (donor.inFlight.length > 1 && donor.exclusive === undefined && donor.life !== 'exited')
+        this.#takeBackFrom(donor, taken, false);
+    }
+    return taken.length > 0;
+  }
+
+  /**
+   * Takes back the calls `donor` has not started beyond what its window for them now allows; at
+   * least half of them, so that several idle workers share them and calls do not bounce back and
+   * forth whole; or `all` of them (its running call is being ended). A worker starts its calls in
+   * order: the unstarted ones are a tail of inFlight. They go to the head of the queue, oldest
+   * first (before calls submitted after them). True if any call was taken back.
+   */
+  #takeBackFrom(donor: PoolWorker, taken: Call[], all: boolean): boolean {
+    const held = donor.inFlight;
+    const unstarted: number[] = []; // indexes into held, newest first
+    for (let index = held.length - 1; index >= 0; index--) {
+      const call = held.at(index)!;
+      if (call.future.done()) continue; // taken back already, cancelled, or failed
+      if (donor.hasStarted(call.seq)) break;
+      unstarted.push(index);
+    }
+    if (unstarted.length === 0) return false;
+    const oldest = held.at(unstarted[unstarted.length - 1]!)!;
+    const keep = all
+      ? 0
+      : Math.min(
+          Math.floor(unstarted.length / 2),
+          this.#windowOf(oldest.def.id) - 1, // one of the held calls is running (or about to)
+        );
+    const from = taken.length;
+    for (let k = 0; k < unstarted.length - keep; k++) {
+      const index = unstarted[k]!;
+      const call = held.at(index)!;
+      if (!donor.preventStart(call.seq, true)) break; // it started meanwhile, and so did those before it
+      held.set(index, takenBackStandIn(call));
+      setRemoteStart(call.future, undefined);
+      call.worker = undefined;
+      donor.tasksLeft++;
+      taken.push(call);
+    }
+    // Taken newest first: onto the head of the queue in that order puts the oldest first.
+    for (let i = from; i < taken.length; i++) this.queue.unshift(taken[i]!);
+    return taken.length > from;
+  }
+
+  /**
+   * Processes: `worker` gave back calls `from` .. `from + count - 1`, unstarted (they were behind a
+   * call that ran far past its usual time). They stay RUNNING for cancel(): Python's state machine
+   * has no way back to pending. They go to the head of the queue, for the first free worker.
+   */
+  takeHandedBack(worker: PoolWorker, from: number, count: number): void {
+    const back: Call[] = [];
+    const held = worker.inFlight.drain();
+    for (const call of held) {
+      if (!call.takenBack && call.seq >= from && call.seq < from + count) {
+        if (call.future.done()) continue; // failed already (a broken pool): nothing to run
+        call.handedBack = true;
+        call.worker = undefined;
+        back.push(call);
+      } else worker.inFlight.push(call);
+    }
+    if (worker.life === 'working') worker.tasksLeft += back.length;
+    for (let i = back.length - 1; i >= 0; i--) this.queue.unshift(back[i]!);
+    if (worker.inFlight.length === 0 && worker.life === 'working') worker.unref();
+  }
+}
+
+/**
+ * Distinct functions a worker keeps compiled: past this, the oldest it received (that no call in its
+ * hands still needs) are forgotten down to 3/4 of it, so that a stream of generated functions does
+ * not grow every worker forever. One that comes back is simply sent again.
+ */
+const MAX_FUNCTIONS_PER_WORKER = 1024;
+
+/** Ids `worker` may forget (see MAX_FUNCTIONS_PER_WORKER), oldest first, none that a call in its hands or in `batch` needs. */
+function forgetOldFunctions(worker: PoolWorker, batch: Call[]): number[] | undefined {
+  const needed = new Set<number>();
+  for (const call of worker.inFlight) needed.add(call.def.id);
+  for (const call of batch) needed.add(call.def.id);
+  const forget: number[] = [];
+  const keep = (MAX_FUNCTIONS_PER_WORKER * 3) / 4;
+  for (const id of worker.defined) {
+    if (worker.defined.size - forget.length <= keep) break;
+    if (!needed.has(id)) forget.push(id);
+  }
+  for (const id of forget) worker.defined.delete(id);
+  return forget.length > 0 ? forget : undefined;
+}
