@@ -6,7 +6,25 @@
 // which V8's serializer alone would drop.
 
 import { deserialize, serialize } from 'node:v8';
+import {
+  BrokenExecutor,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+} from '../errors.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
+
+/** Our own error classes come back as themselves (a host's TimeoutError is `instanceof TimeoutError`). */
+const OUR_ERRORS: Record<string, new (message: string) => Error> = {
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  BrokenExecutor,
+  BrokenThreadPool,
+  BrokenProcessPool,
+};
 
 /** Serializes a value to base64. Throws (DataCloneError, a getter's error, RangeError) if it cannot travel. */
 export function encodeValue(value: unknown): string {
@@ -37,7 +55,20 @@ export function encodeError(error: unknown): string {
 }
 
 export function decodeError(text: string): unknown {
-  return decodeThrown(decodeValue(text) as EncodedThrown);
+  const error = decodeThrown(decodeValue(text) as EncodedThrown);
+  if (!(error instanceof Error) || !Object.hasOwn(OUR_ERRORS, error.name)) return error;
+  const ours = new OUR_ERRORS[error.name]!(error.message);
+  for (const key of ['stack', 'cause'] as const) {
+    if (Object.hasOwn(error, key)) {
+      Object.defineProperty(ours, key, {
+        value: error[key],
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  }
+  return ours;
 }
 
 function safeString(value: unknown): string {
