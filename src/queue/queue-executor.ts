@@ -168,7 +168,7 @@ export class QueueExecutor extends Executor {
   }
 
   override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
-    this.#checkRemote(fn);
+    this.checkSubmit(fn);
     return this.#enqueue(fn as ModuleFunction, args, undefined, undefined);
   }
 
@@ -190,7 +190,7 @@ export class QueueExecutor extends Executor {
   }
 
   protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
-    this.#checkRemote(fn);
+    this.checkSubmit(fn);
     return this.#enqueue(fn as ModuleFunction, args, limits, undefined);
   }
 
@@ -229,8 +229,9 @@ export class QueueExecutor extends Executor {
 
   // ── Submission ──────────────────────────────────────────────────────────────────────────
 
-  #checkRemote(fn: unknown): void {
-    this.checkSubmit(fn);
+  /** submit's checks, and one more: only references travel (map() makes it too, before any submit). */
+  protected override checkSubmit(fn: unknown): void {
+    super.checkSubmit(fn);
     if (!isModuleFunction(fn)) {
       throw new TypeError(
         `A QueueExecutor runs only fromModule() references, got ${describe(fn)}. Redis is a network ` +
