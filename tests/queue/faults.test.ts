@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromModule, wait } from 'concurrent-futures';
 import { QueueExecutor } from 'concurrent-futures/queue';
+import { Redis } from 'ioredis';
 import {
   describeWithRedis,
   ownServer,
@@ -114,6 +115,27 @@ describeWithRedis('QueueExecutor faults', () => {
     },
     40_000,
   );
+
+  test('Redis emptied (restarted without its data): jobs found missing are added again and every future settles', async () => {
+    const queue = uniqueQueue('flushed');
+    await using executor = new QueueExecutor({ connection: redis.url, queue, reconcileAfter: 300 });
+    const futures = [1, 2, 3, 4, 5].map((i) => executor.submit(sleepFor, 10, i));
+    const client = new Redis(redis.url);
+    try {
+      // No host yet: the jobs wait in Redis until they are all there, then Redis loses them.
+      await until(() => futures.every((f) => f.running()), 'the calls to be sent');
+      const waitingKey = `bull:${queue}:wait`;
+      const countWaiting = async (): Promise<number> => client.llen(waitingKey);
+      while ((await countWaiting()) < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+    await host({ redis: redis.url, queue, workers: 4 });
+    const { notDone } = await wait(futures, { timeout: 20_000 });
+    expect(notDone.size).toBe(0);
+    expect(await Promise.all(futures)).toEqual([1, 2, 3, 4, 5]);
+  });
 
   test('Redis unreachable from the start: pending futures fail after unreachableTimeout, with what to check', async () => {
     const executor = new QueueExecutor({
