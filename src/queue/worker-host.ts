@@ -119,6 +119,20 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
   };
 
+  // One reference per module and export, made once: the local executors cache what they load by
+  // reference, and a trivial call should not pay for a URL and a frozen object every time.
+  const references = new Map<string, ReturnType<typeof fromModule>>();
+  function reference(module: string, exportName: string): ReturnType<typeof fromModule> {
+    const key = `${exportName}\0${module}`;
+    let made = references.get(key);
+    if (made === undefined) {
+      made = fromModule(resolveJobModule(module, settings.root), exportName);
+      if (references.size >= 1000) references.clear(); // export names come from producers: stay bounded
+      references.set(key, made);
+    }
+    return made;
+  }
+
   async function runJob(data: CallJobData, signal: AbortSignal): Promise<CallJobResult> {
     try {
       if (data === null || typeof data !== 'object' || data.v !== 1) {
@@ -133,7 +147,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
             `module paths taken from the project root ${settings.root}.`,
         );
       }
-      const fn = fromModule(resolveJobModule(data.m, settings.root), data.e);
+      const fn = reference(data.m, data.e);
       const args = decodeValue(data.a) as unknown[];
       if (data.k === undefined) {
         const value = await local.schedule(fn, { args, timeout: data.t, signal });
