@@ -137,6 +137,28 @@ describeWithRedis('QueueExecutor faults', () => {
     expect(await Promise.all(futures)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  testOwnServer(
+    'Redis lost mid-run and not back: pending futures fail after unreachableTimeout',
+    async () => {
+      const queue = uniqueQueue('lost');
+      await using executor = new QueueExecutor({
+        connection: redis.url,
+        queue,
+        unreachableTimeout: 500,
+      });
+      const future = executor.submit(sleepFor, 0, 1); // no host: it stays pending in Redis
+      await until(() => future.running(), 'the call to be sent');
+      await redis.kill();
+      try {
+        expect(String(await future.exception())).toMatch(
+          /could not be reached .*unreachableTimeout/,
+        );
+      } finally {
+        await redis.restart();
+      }
+    },
+  );
+
   test('Redis unreachable from the start: pending futures fail after unreachableTimeout, with what to check', async () => {
     const executor = new QueueExecutor({
       connection: 'redis://127.0.0.1:1',
