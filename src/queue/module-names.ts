@@ -49,15 +49,19 @@ export function jobModuleName(specifier: string, root: string): string {
 
 /**
  * The host's side, for `--allow` entries: an absolute path, a `file:` URL, a path starting with
- * `./` or `../` (from the current directory, as a shell means it) or a path that exists under the
- * root is a file; anything else is a package name.
+ * `./` or `../` (from the current directory, as a shell means it, else from the root) or a path
+ * that exists under the root is a file; anything else is a package name.
  */
 export function allowedName(entry: string, root: string, cwd = process.cwd()): string {
   let path: string | undefined;
   if (entry.startsWith('file:')) path = fileURLToPath(entry);
   else if (isAbsolute(entry)) path = entry;
-  else if (entry.startsWith('./') || entry.startsWith('../')) path = resolve(cwd, entry);
-  else if (existsSync(join(root, entry))) path = join(root, entry);
+  else if (entry.startsWith('./') || entry.startsWith('../')) {
+    // From the current directory, as a shell means it; failing that, from the root (a host
+    // started elsewhere with `root` set, e.g. startQueueWorker in another directory).
+    const fromCwd = resolve(cwd, entry);
+    path = existsSync(fromCwd) || !existsSync(join(root, entry)) ? fromCwd : join(root, entry);
+  } else if (existsSync(join(root, entry))) path = join(root, entry);
   if (path === undefined) return entry;
   const name = nameOfFile(resolve(path), root);
   if (name === undefined) {
