@@ -45,6 +45,8 @@ const DEFAULT_UNREACHABLE_TIMEOUT = 30_000;
 const DEFAULT_RECONCILE_AFTER = 5000;
 /** How long finished jobs stay in Redis, so reconciliation still finds a result whose event was missed. */
 const KEEP_FINISHED_SECONDS = 3600;
+/** How long an idle executor keeps reading the events stream before closing it (see #idle). */
+const IDLE_CLOSE_MS = 1000;
 
 const KNOWN_OPTIONS = new Set([
   'connection',
@@ -109,8 +111,12 @@ export class QueueExecutor extends Executor {
   #events: QueueEvents | undefined = undefined;
   /** The events stream's own connection: BullMQ never closes a connection it is given. */
   #eventsConnection: RedisClient | undefined = undefined;
-  /** Resolves once jobs may be added (the events stream is being read from before them). */
+  /** Resolves once connected (the client and the Queue exist). */
   #ready: Promise<void> | undefined = undefined;
+  /** Resolves once the events stream is being read; undefined while it is closed for idleness. */
+  #eventsOpen: Promise<void> | undefined = undefined;
+  #eventsClosing: Promise<void> | undefined = undefined;
+  #idleTimer: NodeJS.Timeout | undefined = undefined;
   #closed = false;
 
   readonly #line = new Deque<QueueCall>();
@@ -250,7 +256,7 @@ export class QueueExecutor extends Executor {
     const future = new Future<unknown>();
     const call = new QueueCall(future, fn, args, limits, arity);
     future.setCallRecord(call);
-    this.#outstanding++;
+    if (this.#outstanding++ === 0) this.#idle(false);
     this.#line.push(call);
     if (limits?.signal !== undefined) this.#signals.watch(limits.signal, call);
     this.#schedulePump();
@@ -332,8 +338,10 @@ export class QueueExecutor extends Executor {
 
   // ── Connections and events ──────────────────────────────────────────────────────────────
 
+  /** Resolves once jobs may be added: connected, and the events stream is being read. */
   #start(): Promise<void> {
-    return (this.#ready ??= this.#connect());
+    this.#ready ??= this.#connect();
+    return this.#ready.then(() => (this.#eventsOpen ??= this.#openEvents()));
   }
 
   async #connect(): Promise<void> {
@@ -348,30 +356,79 @@ export class QueueExecutor extends Executor {
     const connection = { connection: client, prefix: this.#prefix };
     this.#queue = new bullmq.Queue(this.#queueName, connection);
     this.#queue.on('error', ignore);
+  }
+
+  async #openEvents(): Promise<void> {
+    await this.#eventsClosing; // a stream closed for idleness a moment ago
+    const client = this.#connections!.client;
     // Read the events stream from its current end, taken before any job of ours exists, so that no
     // event of ours can come before the reading starts ('$' would start wherever the first read lands).
-    const eventsKey = this.#queue.keys.events!;
+    const eventsKey = this.#queue!.keys.events!;
     const last = (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1)) as Array<
       [string, unknown]
     >;
     const lastEventId = last[0]?.[0] ?? '0';
     if (this.#closed) return;
-    this.#eventsConnection = connections.duplicate();
-    this.#eventsConnection.on('error', ignore);
-    this.#events = new bullmq.QueueEvents(this.#queueName, {
-      connection: this.#eventsConnection,
+    const eventsConnection = this.#connections!.duplicate();
+    eventsConnection.on('error', ignore);
+    const events = new bullmq.QueueEvents(this.#queueName, {
+      connection: eventsConnection,
       prefix: this.#prefix,
       lastEventId,
     });
-    this.#events.on('error', ignore);
-    this.#events.on('completed', ({ jobId, returnvalue }) =>
+    events.on('error', ignore);
+    events.on('completed', ({ jobId, returnvalue }) =>
       this.#onCompleted(jobId, returnvalue as unknown as CallJobResult),
     );
-    this.#events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
-    this.#events.on('removed', ({ jobId }) => this.#onRemoved(jobId));
+    events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+    events.on('removed', ({ jobId }) => this.#onRemoved(jobId));
+    this.#events = events;
+    this.#eventsConnection = eventsConnection;
+  }
+
+  /**
+   * An idle executor must not keep the process alive (a script that forgets shutdown() exits once
+   * its calls are done). Our command socket can be unref'd, but BullMQ races each blocking read of
+   * the events stream against a ref'd timer of its own, so the stream is closed once the executor
+   * has been idle for IDLE_CLOSE_MS (not at once: a caller that submits one call after another
+   * would pay a reconnect each time), and opened again, from the stream's end, at the next submit.
+   */
+  #idle(idle: boolean): void {
+    const connections = this.#connections;
+    const stream = connections?.owned
+      ? (connections.client as { stream?: { ref?(): void; unref?(): void } }).stream
+      : undefined;
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (!idle) {
+      stream?.ref?.();
+      return;
+    }
+    stream?.unref?.();
+    if (this.#eventsOpen === undefined || this.#closed) return;
+    this.#idleTimer = setTimeout(this.#closeEventsIfIdle, IDLE_CLOSE_MS);
+    this.#idleTimer.unref();
+  }
+
+  readonly #closeEventsIfIdle = (): void => {
+    this.#idleTimer = undefined;
+    const opening = this.#eventsOpen;
+    if (this.#outstanding > 0 || opening === undefined || this.#closed) return;
+    this.#eventsOpen = undefined;
+    this.#eventsClosing = opening.then(() => this.#closeEvents());
+  };
+
+  async #closeEvents(): Promise<void> {
+    const events = this.#events;
+    const connection = this.#eventsConnection;
+    this.#events = undefined;
+    this.#eventsConnection = undefined;
+    await events?.close().catch(ignore);
+    connection?.disconnect(); // BullMQ never closes a connection it is given
   }
 
   readonly #onReady = (): void => {
+    if (this.#outstanding === 0) this.#idle(true); // a reconnect made a new, ref'd socket
     const reconnected = this.#everConnected;
     this.#everConnected = true;
     this.#downSince = undefined;
@@ -566,6 +623,7 @@ export class QueueExecutor extends Executor {
     if (this.#line.length > 0) this.#schedulePump();
     if (this.#outstanding === 0) {
       this.#stopWatchdog();
+      this.#idle(true);
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
@@ -575,12 +633,14 @@ export class QueueExecutor extends Executor {
   async #close(): Promise<void> {
     this.#closed = true;
     this.#stopWatchdog();
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     const connections = this.#connections;
     if (connections === undefined) return;
     connections.client.off('ready', this.#onReady);
     connections.client.off('close', this.#onDown);
-    await Promise.allSettled([this.#events?.close(), this.#queue?.close()]);
-    this.#eventsConnection?.disconnect();
+    // Not waiting for a stream being opened or closed: with Redis away, that may be never. One
+    // being opened sees #closed when its read of the stream's end returns, and opens nothing.
+    await Promise.allSettled([this.#closeEvents(), this.#queue?.close()]);
     if (connections.owned) connections.client.disconnect();
   }
 }

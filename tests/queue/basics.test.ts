@@ -2,6 +2,9 @@
 // calls run on a host and their futures settle with the values, errors keep their fidelity,
 // and what may not travel is refused where the contract says.
 
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CancelledError, fromModule, wait } from 'concurrent-futures';
 import { QueueExecutor } from 'concurrent-futures/queue';
 import {
@@ -15,6 +18,7 @@ import {
   type RedisServer,
 } from './support.js';
 
+const run = promisify(execFile);
 const add = fromModule<(a: number, b: number) => number>(tasksModule, 'add');
 const echo = fromModule<(value: unknown) => unknown>(tasksModule, 'echo');
 
@@ -118,6 +122,29 @@ describeWithRedis('QueueExecutor basics', () => {
     expect(error).toBeInstanceOf(RangeError);
     expect(String(error)).toMatch(/maxResultBytes of 1000/);
     expect((await executor.submit(big, 10)).length).toBe(10);
+  });
+
+  test('a script that forgets shutdown() still gets its results, then exits by itself', async () => {
+    const script = new URL('./fixtures/forgets-shutdown.mjs', import.meta.url);
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [fileURLToPath(script), redis.url, queue],
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(stdout.split('\n').sort()).toEqual(['', 'result 5', 'result 9']);
+    expect(stderr).toBe('');
+  });
+
+  test('an executor idle long enough to close its events stream opens it again for the next call', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    expect(await executor.submit(add, 1, 2)).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await executor.submit(add, 3, 4)).toBe(7);
+    expect(await Promise.all([executor.submit(add, 5, 6), executor.submit(add, 7, 8)])).toEqual([
+      11, 15,
+    ]);
   });
 
   test('calls beyond maxPending wait in this process, where cancel() is exact', async () => {
