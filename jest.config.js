@@ -8,6 +8,7 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   moduleNameMapper: {
     '^concurrent-futures$': '<rootDir>/dist/index.js',
+    '^concurrent-futures/queue$': '<rootDir>/dist/queue/index.js',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -7,6 +7,8 @@ import {
   type ExecutorCapabilities,
   type ExecutorFactory,
 } from './executor-contract.js';
+import { queueRow } from '../queue/contract-row.js';
+import { describeWithRedis } from '../queue/support.js';
 
 const executors: Array<{
   name: string;
@@ -33,3 +35,16 @@ const executors: Array<{
 for (const { name, factory, capabilities } of executors) {
   describeExecutorContract(name, factory, capabilities);
 }
+
+// The QueueExecutor, on a real Redis with a worker host in a process of its own (skipped, with a
+// line saying how to install Redis, when there is none). Its row is in tests/queue/contract-row.ts.
+describeWithRedis('QueueExecutor on Redis', () => {
+  const row = queueRow();
+  beforeAll(() => row.start());
+  afterAll(() => row.stop());
+  describeExecutorContract('QueueExecutor', (options) => row.factory(options), {
+    sharesMemory: false,
+    initializer: false,
+    maxWorkersOption: false,
+  });
+});

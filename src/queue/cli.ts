@@ -1,0 +1,122 @@
+// `npx concurrent-futures worker ...`: a worker host from the command line. SIGTERM / SIGINT stop
+// taking jobs, let running calls finish within --close-grace-ms, hand the rest back, and exit.
+
+import { parseArgs } from 'node:util';
+import { redact } from './connection.js';
+import { startQueueWorker } from './worker-host.js';
+
+const USAGE = `Usage: concurrent-futures worker --redis URL --queue NAME --allow MODULE [MODULE...] [options]
+
+Runs the calls a QueueExecutor puts in the queue NAME on this machine.
+
+  --redis URL              redis:// or rediss:// URL (default: $REDIS_URL)
+  --queue NAME             the queue to take calls from
+  --allow MODULE...        modules whose exports this host runs: paths (from the current directory
+                           or the project root) or package names; repeat it or list several
+  --pool KIND              process (default), thread or event-loop: the local executor
+  --workers N              the local executor's maxWorkers, and jobs taken at once
+  --root DIR               project root module paths are resolved against
+                           (default: nearest directory with a package.json)
+  --prefix PREFIX          BullMQ key prefix (default: bull)
+  --end-grace-ms MS        how long an ended call may take to stop before its worker is ended
+  --close-grace-ms MS      on SIGTERM, how long running calls may take before they go back to the queue
+  --lock-duration MS       BullMQ job lock (default 30000): a host silent this long is taken for dead
+  --stalled-interval MS    BullMQ stalled-job check interval (default 30000)
+  --max-stalled-count N    how often a call may lose its host and run again before it fails (default 1)
+`;
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) {
+    throw new TypeError(`${flag} expects a number, got ${JSON.stringify(value)}.`);
+  }
+  return parsed;
+}
+
+/** Runs the command line `argv` (without node and the script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  if (command !== 'worker') {
+    process.stderr.write(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
+    return 1;
+  }
+  let host;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        redis: { type: 'string' },
+        queue: { type: 'string' },
+        allow: { type: 'string', multiple: true },
+        pool: { type: 'string' },
+        workers: { type: 'string' },
+        root: { type: 'string' },
+        prefix: { type: 'string' },
+        'end-grace-ms': { type: 'string' },
+        'close-grace-ms': { type: 'string' },
+        'lock-duration': { type: 'string' },
+        'stalled-interval': { type: 'string' },
+        'max-stalled-count': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const redis = values.redis ?? process.env.REDIS_URL;
+    if (redis === undefined) throw new TypeError('--redis URL is required (or set REDIS_URL).');
+    if (values.queue === undefined) throw new TypeError('--queue NAME is required.');
+    // `--allow a.js b.js`: the words after --allow arrive as positionals.
+    const allow = [...(values.allow ?? []), ...positionals].flatMap((entry) =>
+      entry.split(',').filter((part) => part !== ''),
+    );
+    if (allow.length === 0) {
+      throw new TypeError(
+        '--allow MODULE is required: a host runs only exports of the modules it allows.',
+      );
+    }
+    host = await startQueueWorker({
+      connection: redis,
+      queue: values.queue,
+      allow,
+      pool: values.pool as 'process' | 'thread' | 'event-loop' | undefined,
+      workers: number(values.workers, '--workers'),
+      root: values.root,
+      prefix: values.prefix,
+      endGraceMs: number(values['end-grace-ms'], '--end-grace-ms'),
+      closeGraceMs: number(values['close-grace-ms'], '--close-grace-ms'),
+      lockDuration: number(values['lock-duration'], '--lock-duration'),
+      stalledInterval: number(values['stalled-interval'], '--stalled-interval'),
+      maxStalledCount: number(values['max-stalled-count'], '--max-stalled-count'),
+    });
+    process.stdout.write(
+      `concurrent-futures worker: queue ${values.queue} on ${redact(redis)}, ${values.pool ?? 'process'} pool, ` +
+        `allowing ${allow.join(', ')}. Ready.\n`,
+    );
+  } catch (error) {
+    process.stderr.write(`concurrent-futures worker: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const started = host;
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      process.stdout.write(`concurrent-futures worker: ${signal}, closing.\n`);
+      started.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          process.stderr.write(`concurrent-futures worker: closing failed: ${String(error)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,62 @@
+// Redis connections from the `connection` option: a URL, or the user's own ioredis client (used,
+// duplicated for what needs a connection of its own, and never closed by us).
+
+import { describe } from '../validate.js';
+import { Redis, type RedisClient } from './peers.js';
+
+export interface Connections {
+  /** Commands: adding jobs, reading their state, publishing cancels. */
+  client: RedisClient;
+  /** True when we made `client` (so we close it). */
+  owned: boolean;
+  /** A new connection to the same server, for BullMQ's blocking reads or a subscriber. */
+  duplicate(): RedisClient;
+  /** Where Redis is, for messages (no password). */
+  where: string;
+}
+
+export function checkConnection(value: unknown): string | RedisClient {
+  if (typeof value === 'string') {
+    if (!/^rediss?:\/\//.test(value)) {
+      throw new TypeError(
+        `Expected \`connection\` to be a redis:// or rediss:// URL or an ioredis client, got ${JSON.stringify(redact(value))}.`,
+      );
+    }
+    return value;
+  }
+  if (value instanceof Redis) return value;
+  throw new TypeError(
+    `Expected \`connection\` to be a redis:// or rediss:// URL or an ioredis client, got ${describe(value)}.`,
+  );
+}
+
+export function openConnections(connection: string | RedisClient): Connections {
+  // maxRetriesPerRequest: null is what BullMQ asks of its connections: a command waits for a
+  // reconnect instead of failing after 20 tries; our own timer decides when Redis is gone.
+  if (typeof connection === 'string') {
+    const options = { maxRetriesPerRequest: null, lazyConnect: false };
+    return {
+      client: new Redis(connection, options),
+      owned: true,
+      duplicate: () => new Redis(connection, options),
+      where: redact(connection),
+    };
+  }
+  return {
+    client: connection,
+    owned: false,
+    duplicate: () => connection.duplicate({ maxRetriesPerRequest: null }),
+    where: `${connection.options.host ?? 'localhost'}:${connection.options.port ?? 6379}`,
+  };
+}
+
+/** A URL without its password. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,80 @@
+// How a module is named in a job, so that the same project checked out on two machines resolves it
+// on both: a file is named by its path from the project root (the nearest directory with a
+// package.json), written `./dir/file.js` with forward slashes; a package keeps its bare name.
+// The producer names modules from its own project root; a host resolves names against its own.
+
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The nearest directory, from `start` upwards, that holds a package.json (else `start` itself). */
+export function findProjectRoot(start: string): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(start);
+    dir = parent;
+  }
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** A file path inside `root` as a job names it; undefined when the file is outside the root. */
+function nameOfFile(path: string, root: string): string | undefined {
+  const rel = relative(root, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  return `./${toPosix(rel)}`;
+}
+
+/**
+ * The producer's side: the name under which a `fromModule()` module travels. Throws a TypeError
+ * for a file outside the project root, which no host could find under the same name.
+ */
+export function jobModuleName(specifier: string, root: string): string {
+  if (!specifier.startsWith('file:')) return specifier; // a package name: hosts resolve it themselves
+  const path = fileURLToPath(specifier);
+  const name = nameOfFile(path, root);
+  if (name === undefined) {
+    throw new TypeError(
+      `The module ${path} is outside the project root ${root}, so no worker host could find it under ` +
+        `the same name. Modules travel by their path from the project root (the nearest directory with ` +
+        `a package.json); move the module into the project, or set the QueueExecutor's \`projectRoot\`.`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The host's side, for `--allow` entries: an absolute path, a `file:` URL, a path starting with
+ * `./` or `../` (from the current directory, as a shell means it, else from the root) or a path
+ * that exists under the root is a file; anything else is a package name.
+ */
+export function allowedName(entry: string, root: string, cwd = process.cwd()): string {
+  let path: string | undefined;
+  if (entry.startsWith('file:')) path = fileURLToPath(entry);
+  else if (isAbsolute(entry)) path = entry;
+  else if (entry.startsWith('./') || entry.startsWith('../')) {
+    // From the current directory, as a shell means it; failing that, from the root (a host
+    // started elsewhere with `root` set, e.g. startQueueWorker in another directory).
+    const fromCwd = resolve(cwd, entry);
+    path = existsSync(fromCwd) || !existsSync(join(root, entry)) ? fromCwd : join(root, entry);
+  } else if (existsSync(join(root, entry))) path = join(root, entry);
+  if (path === undefined) return entry;
+  const name = nameOfFile(resolve(path), root);
+  if (name === undefined) {
+    throw new TypeError(
+      `--allow ${entry}: the file ${path} is outside the project root ${root}. A host runs only ` +
+        `modules of its project, named by their path from the root; pass --root to choose the root.`,
+    );
+  }
+  return name;
+}
+
+/** What a host passes to `fromModule()` for a job's module name. */
+export function resolveJobModule(name: string, root: string): string {
+  if (!name.startsWith('./')) return name;
+  return pathToFileURL(join(root, name.slice(2))).href;
+}

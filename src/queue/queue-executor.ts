@@ -1,0 +1,684 @@
+// QueueExecutor: the Future API across machines, on BullMQ and Redis.
+//
+//   submit(ref, ...args) ─▶ local line (Deque) ── cancel() here is exact
+//                               │  pump: at most maxPending calls in Redis; a call leaving the
+//                               ▼  line becomes RUNNING, its arguments are encoded (codec.ts)
+//                         Queue.addBulk(jobs) ──▶ Redis ──▶ worker hosts (worker-host.ts)
+//                                                              │ run it on a local executor
+//   future settles ◀── QueueEvents 'completed' / 'failed' ◀────┘ return { ok | err }
+//        ▲
+//        └── reconciliation: a call not heard of for `reconcileAfter` ms, and every call after a
+//            reconnect, has its job read; a job gone missing (Redis restarted without it) is
+//            added again from the arguments we still hold.
+//
+// One QueueEvents stream per executor, never Job.waitUntilFinished (it hangs on removed jobs and
+// adds a listener per job). Job ids are `<executor id>-<n>`, so events of other producers on the
+// same queue are told apart by a Map lookup.
+
+import { randomBytes } from 'node:crypto';
+import { callableName, isModuleFunction, type Callable, type ModuleFunction } from '../callable.js';
+import { Executor, type CallLimits } from '../executor.js';
+import { Future } from '../future.js';
+import { ChunkFailure } from '../map.js';
+import { Deque } from '../deque.js';
+import { SignalWatch } from '../signal-watch.js';
+import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
+import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
+import { checkConnection, openConnections, type Connections } from './connection.js';
+import {
+  JOB_NAME,
+  cancelChannel,
+  type CallJobData,
+  type CallJobResult,
+  type CancelMessage,
+} from './job-data.js';
+import { findProjectRoot, jobModuleName } from './module-names.js';
+import { QUEUE_EXECUTOR_OPTION_KEYS, type QueueExecutorOptions } from './options.js';
+import { bullmq, type RedisClient } from './peers.js';
+import type { Job, Queue, QueueEvents } from 'bullmq';
+
+export type { QueueExecutorOptions } from './options.js';
+
+const DEFAULT_MAX_PENDING = 1000;
+const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
+const DEFAULT_UNREACHABLE_TIMEOUT = 30_000;
+const DEFAULT_RECONCILE_AFTER = 5000;
+/** How long finished jobs stay in Redis, so reconciliation still finds a result whose event was missed. */
+const KEEP_FINISHED_SECONDS = 3600;
+/** How long an idle executor keeps reading the events stream before closing it (see #idle). */
+const IDLE_CLOSE_MS = 1000;
+
+/** One call (or one chunk of a map) from submit to its settling. */
+class QueueCall {
+  id: string | undefined = undefined;
+  data: CallJobData | undefined = undefined;
+  /** When we last heard of its job (sent, an event, a reconciliation). */
+  heardAt = 0;
+  constructor(
+    readonly future: Future<any>,
+    readonly fn: ModuleFunction,
+    readonly args: unknown[],
+    readonly limits: CallLimits | undefined,
+    /** For a chunk: values per argument list; undefined for a single call. */
+    readonly arity: number | undefined,
+  ) {}
+}
+
+/** What `stats()` reports. */
+export interface QueueExecutorStats {
+  calls: {
+    /** Waiting in this process (not yet in Redis). */
+    queued: number;
+    /** In Redis: waiting for a host or running on one. */
+    running: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+  };
+}
+
+/**
+ * Runs `fromModule()` calls on worker hosts (`npx concurrent-futures worker`) through a BullMQ
+ * queue on Redis, with the Future API of the local executors. Delivery is at least once: a call
+ * whose host dies runs again on another host.
+ */
+export class QueueExecutor extends Executor {
+  readonly #queueName: string;
+  readonly #prefix: string;
+  readonly #maxPending: number;
+  readonly #maxResultBytes: number;
+  readonly #unreachableTimeout: number;
+  readonly #reconcileAfter: number;
+  readonly #projectRoot: string;
+  readonly #connection: string | QueueExecutorOptions['connection'];
+  readonly #idPrefix = randomBytes(6).toString('hex');
+  #nextId = 0;
+
+  #connections: Connections | undefined = undefined;
+  #queue: Queue | undefined = undefined;
+  #events: QueueEvents | undefined = undefined;
+  /** The events stream's own connection: BullMQ never closes a connection it is given. */
+  #eventsConnection: RedisClient | undefined = undefined;
+  /** Resolves once connected (the client and the Queue exist). */
+  #ready: Promise<void> | undefined = undefined;
+  /** Resolves once the events stream is being read; undefined while it is closed for idleness. */
+  #eventsOpen: Promise<void> | undefined = undefined;
+  #eventsClosing: Promise<void> | undefined = undefined;
+  #idleTimer: NodeJS.Timeout | undefined = undefined;
+  #closed = false;
+
+  readonly #line = new Deque<QueueCall>();
+  readonly #inRedis = new Map<string, QueueCall>();
+  #pumpScheduled = false;
+  /** Calls submitted and not yet settled. */
+  #outstanding = 0;
+  #idleWaiters: Array<() => void> = [];
+  #counters = { completed: 0, failed: 0, cancelled: 0 };
+
+  /** When Redis was last lost (or, before the first connection, when we started); undefined while connected. */
+  #downSince: number | undefined = undefined;
+  #everConnected = false;
+  #watchdog: NodeJS.Timeout | undefined = undefined;
+  #reconciling = false;
+  readonly #signals = new SignalWatch<QueueCall>((call, reason) =>
+    this.endCall(call.future, reason),
+  );
+
+  constructor(options: QueueExecutorOptions) {
+    super();
+    const checked = checkOptions<QueueExecutorOptions>(
+      options,
+      'options',
+      QUEUE_EXECUTOR_OPTION_KEYS,
+      'new QueueExecutor()',
+    );
+    this.#connection = checkConnection(checked.connection);
+    this.#queueName = checkName(checked.queue, 'queue');
+    this.#prefix =
+      checked.prefix === undefined || checked.prefix === null
+        ? 'bull'
+        : checkName(checked.prefix, 'prefix');
+    this.#maxPending =
+      checkPositiveInteger(checked.maxPending, 'maxPending') ?? DEFAULT_MAX_PENDING;
+    this.#maxResultBytes =
+      checkPositiveInteger(checked.maxResultBytes, 'maxResultBytes') ?? DEFAULT_MAX_RESULT_BYTES;
+    this.#unreachableTimeout =
+      checkTimeout(checked.unreachableTimeout, 'unreachableTimeout') ?? DEFAULT_UNREACHABLE_TIMEOUT;
+    this.#reconcileAfter =
+      checkTimeout(checked.reconcileAfter, 'reconcileAfter') ?? DEFAULT_RECONCILE_AFTER;
+    checkTimeout(checked.endGraceMs, 'endGraceMs'); // the host's matter; accepted for a drop-in switch
+    if (
+      checked.projectRoot !== undefined &&
+      checked.projectRoot !== null &&
+      typeof checked.projectRoot !== 'string'
+    ) {
+      throw new TypeError(
+        `Expected \`projectRoot\` to be a directory path, got ${describe(checked.projectRoot)}.`,
+      );
+    }
+    this.#projectRoot = findProjectRoot(checked.projectRoot ?? process.cwd());
+  }
+
+  override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
+    this.checkSubmit(fn);
+    return this.#enqueue(fn as ModuleFunction, args, undefined, undefined);
+  }
+
+  /** What is queued here, what is in Redis, and how many calls ended each way. */
+  stats(): QueueExecutorStats {
+    return {
+      calls: {
+        queued: this.#outstanding - this.#inRedis.size,
+        running: this.#inRedis.size,
+        ...this.#counters,
+      },
+    };
+  }
+
+  /** Resolves once no call is queued here or pending in Redis. */
+  onIdle(): Promise<void> {
+    if (this.#outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
+    this.checkSubmit(fn);
+    return this.#enqueue(fn as ModuleFunction, args, limits, undefined);
+  }
+
+  protected override submitChunk(
+    fn: Callable,
+    arity: number,
+    flatArgs: unknown[],
+    limits: CallLimits | undefined,
+  ): Future<unknown[]> {
+    return this.#enqueue(fn as ModuleFunction, flatArgs, limits, arity);
+  }
+
+  /** Ends a call wherever it is: not sent yet, it is cancelled; in Redis, it fails at once with `reason`. */
+  protected override endCall(future: Future<any>, reason: unknown): void {
+    const call = future.callRecord as QueueCall | undefined;
+    if (call === undefined || future.done()) return;
+    if (future.cancel()) return; // still on the line: the pump skips it and counts it
+    const id = call.id;
+    if (id !== undefined && this.#inRedis.get(id) === call) {
+      this.#inRedis.delete(id);
+      this.#endRemote(id, reason);
+    }
+    this.#settle(call, () => future.setException(reason), 'failed');
+  }
+
+  protected override cancelPendingCalls(): void {
+    // Only the calls still on the line: those in Redis count as running.
+    for (const call of this.#line) call.future.cancel();
+    this.#schedulePump(); // counts them over, even while Redis is full
+  }
+
+  protected override async startShutdown(): Promise<void> {
+    await this.onIdle();
+    await this.#close();
+  }
+
+  // ── Submission ──────────────────────────────────────────────────────────────────────────
+
+  /** submit's checks, and one more: only references travel (map() makes it too, before any submit). */
+  protected override checkSubmit(fn: unknown): void {
+    super.checkSubmit(fn);
+    if (!isModuleFunction(fn)) {
+      throw new TypeError(
+        `A QueueExecutor runs only fromModule() references, got ${describe(fn)}. Redis is a network ` +
+          `service, so a queue never carries code to run: export the function from a module that the ` +
+          `worker hosts allow (--allow), and submit fromModule(new URL('./module.js', import.meta.url), 'name').`,
+      );
+    }
+  }
+
+  #enqueue(
+    fn: ModuleFunction,
+    args: unknown[],
+    limits: CallLimits | undefined,
+    arity: number | undefined,
+  ): Future<any> {
+    const future = new Future<unknown>();
+    const call = new QueueCall(future, fn, args, limits, arity);
+    future.setCallRecord(call);
+    if (this.#outstanding++ === 0) this.#idle(false);
+    this.#line.push(call);
+    if (limits?.signal !== undefined) this.#signals.watch(limits.signal, call);
+    this.#schedulePump();
+    return future;
+  }
+
+  #schedulePump(): void {
+    // In a microtask: no call starts inside submit(), and one addBulk carries a whole tick's calls.
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(this.#pump);
+  }
+
+  readonly #pump = (): void => {
+    this.#pumpScheduled = false;
+    if (this.#closed) return;
+    this.#startWatchdog();
+    const jobs: Array<{ name: string; data: CallJobData; opts: { jobId: string } }> = [];
+    const calls: QueueCall[] = [];
+    while (this.#inRedis.size < this.#maxPending) {
+      const call = this.#line.shift();
+      if (call === undefined) break;
+      if (!call.future.setRunningOrNotifyCancel()) {
+        this.#settled(call, 'cancelled');
+        continue;
+      }
+      let data: CallJobData;
+      try {
+        data = this.#jobData(call);
+      } catch (error) {
+        this.#settle(call, () => call.future.setException(error), 'failed');
+        continue;
+      }
+      call.id = `${this.#idPrefix}-${this.#nextId++}`;
+      call.data = data;
+      // In the map before the job exists: a fast host's event must find its call. From here the
+      // watchdog also covers it, should Redis never be reached.
+      call.heardAt = Date.now();
+      this.#inRedis.set(call.id, call);
+      calls.push(call);
+      jobs.push({ name: JOB_NAME, data, opts: { jobId: call.id } });
+    }
+    if (jobs.length > 0) void this.#add(jobs, calls);
+  };
+
+  #jobData(call: QueueCall): CallJobData {
+    const data: CallJobData = {
+      v: 1,
+      m: jobModuleName(call.fn.module, this.#projectRoot),
+      e: call.fn.exportName,
+      a: encodeArguments(call),
+      r: this.#maxResultBytes,
+    };
+    if (call.arity !== undefined) data.k = call.arity;
+    if (call.limits?.timeout !== undefined) data.t = call.limits.timeout;
+    return data;
+  }
+
+  async #add(
+    jobs: Array<{ name: string; data: CallJobData; opts: { jobId: string } }>,
+    calls: QueueCall[],
+  ): Promise<void> {
+    try {
+      await this.#start();
+      // Calls ended while Redis was being reached are not sent at all.
+      const live = jobs.filter((_, index) => this.#inRedis.get(calls[index]!.id!) === calls[index]);
+      if (live.length > 0) await this.#queue!.addBulk(live.map(withKeepOptions));
+    } catch (error) {
+      for (const call of calls) {
+        if (this.#inRedis.get(call.id!) !== call) continue;
+        this.#inRedis.delete(call.id!);
+        const failure = new Error(`Could not add the call to Redis: ${messageOf(error)}`, {
+          cause: error,
+        });
+        this.#settle(call, () => call.future.setException(failure), 'failed');
+      }
+    }
+  }
+
+  // ── Connections and events ──────────────────────────────────────────────────────────────
+
+  /** Resolves once jobs may be added: connected, and the events stream is being read. */
+  #start(): Promise<void> {
+    this.#ready ??= this.#connect();
+    return this.#ready.then(() => (this.#eventsOpen ??= this.#openEvents()));
+  }
+
+  async #connect(): Promise<void> {
+    const connections = openConnections(this.#connection);
+    this.#connections = connections;
+    const client = connections.client;
+    if (client.status !== 'ready') this.#downSince = Date.now();
+    else this.#everConnected = true;
+    client.on('ready', this.#onReady);
+    client.on('close', this.#onDown);
+    client.on('error', ignore); // ioredis reconnects by itself; our watchdog decides when it is gone
+    const connection = { connection: client, prefix: this.#prefix };
+    this.#queue = new bullmq.Queue(this.#queueName, connection);
+    this.#queue.on('error', ignore);
+  }
+
+  async #openEvents(): Promise<void> {
+    await this.#eventsClosing; // a stream closed for idleness a moment ago
+    const client = this.#connections!.client;
+    // Read the events stream from its current end, taken before any job of ours exists, so that no
+    // event of ours can come before the reading starts ('$' would start wherever the first read lands).
+    const eventsKey = this.#queue!.keys.events!;
+    const last = (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1)) as Array<
+      [string, unknown]
+    >;
+    const lastEventId = last[0]?.[0] ?? '0';
+    if (this.#closed) return;
+    const eventsConnection = this.#connections!.duplicate();
+    eventsConnection.on('error', ignore);
+    const events = new bullmq.QueueEvents(this.#queueName, {
+      connection: eventsConnection,
+      prefix: this.#prefix,
+      lastEventId,
+    });
+    events.on('error', ignore);
+    events.on('completed', ({ jobId, returnvalue }) =>
+      this.#onCompleted(jobId, returnvalue as unknown as CallJobResult),
+    );
+    events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+    events.on('removed', ({ jobId }) => this.#onRemoved(jobId));
+    this.#events = events;
+    this.#eventsConnection = eventsConnection;
+  }
+
+  /**
+   * An idle executor must not keep the process alive (a script that forgets shutdown() exits once
+   * its calls are done). Our command socket can be unref'd, but BullMQ races each blocking read of
+   * the events stream against a ref'd timer of its own, so the stream is closed once the executor
+   * has been idle for IDLE_CLOSE_MS (not at once: a caller that submits one call after another
+   * would pay a reconnect each time), and opened again, from the stream's end, at the next submit.
+   */
+  #idle(idle: boolean): void {
+    const connections = this.#connections;
+    const stream = connections?.owned
+      ? (connections.client as { stream?: { ref?(): void; unref?(): void } }).stream
+      : undefined;
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (!idle) {
+      stream?.ref?.();
+      return;
+    }
+    stream?.unref?.();
+    if (this.#eventsOpen === undefined || this.#closed) return;
+    this.#idleTimer = setTimeout(this.#closeEventsIfIdle, IDLE_CLOSE_MS);
+    this.#idleTimer.unref();
+  }
+
+  readonly #closeEventsIfIdle = (): void => {
+    this.#idleTimer = undefined;
+    const opening = this.#eventsOpen;
+    if (this.#outstanding > 0 || opening === undefined || this.#closed) return;
+    this.#eventsOpen = undefined;
+    this.#eventsClosing = opening.then(() => this.#closeEvents());
+  };
+
+  async #closeEvents(): Promise<void> {
+    const events = this.#events;
+    const connection = this.#eventsConnection;
+    this.#events = undefined;
+    this.#eventsConnection = undefined;
+    await events?.close().catch(ignore);
+    connection?.disconnect(); // BullMQ never closes a connection it is given
+  }
+
+  readonly #onReady = (): void => {
+    if (this.#outstanding === 0) this.#idle(true); // a reconnect made a new, ref'd socket
+    const reconnected = this.#everConnected;
+    this.#everConnected = true;
+    this.#downSince = undefined;
+    // Events may have been missed while the connection was down: read every job's state.
+    if (reconnected) void this.#reconcile([...this.#inRedis.values()]);
+  };
+
+  readonly #onDown = (): void => {
+    this.#downSince ??= Date.now();
+  };
+
+  #onCompleted(jobId: string, result: CallJobResult): void {
+    const call = this.#inRedis.get(jobId);
+    if (call === undefined) return; // another producer's job, or one already settled
+    this.#inRedis.delete(jobId);
+    this.#settleFromResult(call, result);
+  }
+
+  #onFailed(jobId: string, failedReason: string): void {
+    const call = this.#inRedis.get(jobId);
+    if (call === undefined) return;
+    this.#inRedis.delete(jobId);
+    this.#settle(call, () => call.future.setException(jobFailure(call, failedReason)), 'failed');
+  }
+
+  #onRemoved(jobId: string): void {
+    const call = this.#inRedis.get(jobId);
+    if (call === undefined) return; // we removed it ourselves (its signal), or not ours
+    this.#inRedis.delete(jobId);
+    this.#settle(
+      call,
+      () =>
+        call.future.setException(
+          new Error(
+            `The job ${jobId} of ${callableName(call.fn)} was removed from the queue by someone else before it finished.`,
+          ),
+        ),
+      'failed',
+    );
+  }
+
+  #settleFromResult(call: QueueCall, result: CallJobResult): void {
+    let outcome: { value: unknown } | { error: unknown };
+    try {
+      outcome = this.#decodeResult(call, result);
+    } catch (error) {
+      outcome = {
+        error: new Error(
+          `The result of ${callableName(call.fn)} could not be read back: ${messageOf(error)}`,
+          {
+            cause: error,
+          },
+        ),
+      };
+    }
+    if ('value' in outcome)
+      this.#settle(call, () => call.future.setResult(outcome.value), 'completed');
+    else this.#settle(call, () => call.future.setException(outcome.error), 'failed');
+  }
+
+  #decodeResult(call: QueueCall, result: CallJobResult): { value: unknown } | { error: unknown } {
+    if (result === null || typeof result !== 'object') {
+      throw new Error(`the host sent ${describe(result)}, not a result of concurrent-futures`);
+    }
+    if ('ok' in result) {
+      if (decodedLength(result.ok) > this.#maxResultBytes) {
+        return { error: tooLarge(call, decodedLength(result.ok), this.#maxResultBytes) };
+      }
+      return { value: decodeValue(result.ok) };
+    }
+    if ('chunkErr' in result) {
+      return {
+        error: new ChunkFailure(
+          decodeValue(result.done) as unknown[],
+          decodeError(result.chunkErr),
+        ),
+      };
+    }
+    if ('err' in result) return { error: decodeError(result.err) };
+    throw new Error('the host sent a result of an unknown shape');
+  }
+
+  /** Ends a call's job wherever it is: every host hears it (a running one is ended), and a waiting one is removed. */
+  #endRemote(id: string, reason: unknown): void {
+    const connections = this.#connections;
+    if (connections === undefined) return;
+    const message: CancelMessage = { id, reason: encodeError(reason) };
+    // Published first: a host that takes the job between the two hears of it when it starts it.
+    connections.client
+      .publish(cancelChannel(this.#prefix, this.#queueName), JSON.stringify(message))
+      .catch(ignore);
+    this.#queue?.remove(id).catch(ignore); // refused while a host holds its lock: the message ends it
+  }
+
+  // ── Watchdog: Redis unreachable, and reconciliation ─────────────────────────────────────────
+
+  #startWatchdog(): void {
+    if (this.#watchdog !== undefined) return;
+    const every = Math.max(
+      50,
+      Math.min(1000, this.#unreachableTimeout / 4, this.#reconcileAfter / 2),
+    );
+    this.#watchdog = setInterval(this.#watch, every);
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog === undefined) return;
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  readonly #watch = (): void => {
+    const now = Date.now();
+    if (this.#downSince !== undefined && now - this.#downSince >= this.#unreachableTimeout) {
+      this.#failEverything(now - this.#downSince);
+      return;
+    }
+    if (this.#downSince !== undefined || this.#reconciling) return;
+    const quiet: QueueCall[] = [];
+    for (const call of this.#inRedis.values()) {
+      if (now - call.heardAt >= this.#reconcileAfter) quiet.push(call);
+    }
+    if (quiet.length > 0) void this.#reconcile(quiet);
+  };
+
+  /** Reads the state of the calls' jobs, settles those that finished, and adds again those that are gone. */
+  async #reconcile(calls: QueueCall[]): Promise<void> {
+    const queue = this.#queue;
+    if (queue === undefined || this.#reconciling) return;
+    this.#reconciling = true;
+    try {
+      const missing: QueueCall[] = [];
+      for (let start = 0; start < calls.length; start += 100) {
+        const batch = calls.slice(start, start + 100);
+        const jobs = await Promise.all(batch.map((call) => bullmq.Job.fromId(queue, call.id!)));
+        const now = Date.now();
+        batch.forEach((call, index) => {
+          if (this.#inRedis.get(call.id!) !== call) return; // settled meanwhile
+          const job = jobs[index] as Job | undefined;
+          call.heardAt = now;
+          if (job === undefined) missing.push(call);
+          else if (job.finishedOn && job.failedReason) this.#onFailed(call.id!, job.failedReason);
+          else if (job.finishedOn) this.#onCompleted(call.id!, job.returnvalue as CallJobResult);
+        });
+      }
+      if (missing.length > 0) {
+        await queue.addBulk(
+          missing.map((call) =>
+            withKeepOptions({ name: JOB_NAME, data: call.data!, opts: { jobId: call.id! } }),
+          ),
+        );
+      }
+    } catch {
+      // Redis went away again: the next reconnect or the next watch tries again.
+    } finally {
+      this.#reconciling = false;
+    }
+  }
+
+  #failEverything(downFor: number): void {
+    const where = this.#connections?.where ?? String(this.#connection);
+    const error = (): Error =>
+      new Error(
+        `Redis at ${where} could not be reached for ${downFor} ms (the QueueExecutor's unreachableTimeout ` +
+          `is ${this.#unreachableTimeout} ms), so this call's outcome is unknown. Check that Redis runs and ` +
+          `that the URL is right. A call already in Redis may still run on a host.`,
+      );
+    const inRedis = [...this.#inRedis.values()];
+    this.#inRedis.clear();
+    for (const call of inRedis)
+      this.#settle(call, () => call.future.setException(error()), 'failed');
+    for (let call = this.#line.shift(); call !== undefined; call = this.#line.shift()) {
+      this.#settle(call, () => call.future.setException(error()), 'failed');
+    }
+  }
+
+  // ── Settling ─────────────────────────────────────────────────────────────────────────────
+
+  /** Settles a call's future (once: a done future is left alone) and counts it over. */
+  #settle(call: QueueCall, settle: () => void, outcome: 'completed' | 'failed'): void {
+    if (!call.future.done()) settle();
+    this.#settled(call, outcome);
+  }
+
+  #settled(call: QueueCall, outcome: 'completed' | 'failed' | 'cancelled'): void {
+    if (call.future.callRecord !== call) return; // counted already
+    call.future.setCallRecord(undefined);
+    const signal = call.limits?.signal;
+    if (signal !== undefined) this.#signals.unwatch(signal, call);
+    this.#counters[outcome]++;
+    this.#outstanding--;
+    if (this.#line.length > 0) this.#schedulePump();
+    if (this.#outstanding === 0) {
+      this.#stopWatchdog();
+      this.#idle(true);
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#stopWatchdog();
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    const connections = this.#connections;
+    if (connections === undefined) return;
+    connections.client.off('ready', this.#onReady);
+    connections.client.off('close', this.#onDown);
+    // Not waiting for a stream being opened or closed: with Redis away, that may be never. One
+    // being opened sees #closed when its read of the stream's end returns, and opens nothing.
+    await Promise.allSettled([this.#closeEvents(), this.#queue?.close()]);
+    if (connections.owned) connections.client.disconnect();
+  }
+}
+
+function encodeArguments(call: QueueCall): string {
+  try {
+    return encodeValue(call.args);
+  } catch (error) {
+    throw new TypeError(
+      `The arguments of ${callableName(call.fn)} cannot travel to a worker host: ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function withKeepOptions<T extends { opts: { jobId: string } }>(job: T): T {
+  const opts = job.opts as Record<string, unknown>;
+  opts.removeOnComplete = { age: KEEP_FINISHED_SECONDS };
+  opts.removeOnFail = { age: KEEP_FINISHED_SECONDS };
+  return job;
+}
+
+function jobFailure(call: QueueCall, failedReason: string): Error {
+  if (/stalled/i.test(failedReason)) {
+    return new Error(
+      `${callableName(call.fn)} was started on worker hosts that died (or stopped answering) more ` +
+        `often than their maxStalledCount allows, so it is given up (BullMQ: "${failedReason}"). ` +
+        `Delivery is at least once: it may have run, in part or whole, on each of those hosts.`,
+    );
+  }
+  return new Error(`The job of ${callableName(call.fn)} failed in BullMQ: ${failedReason}`);
+}
+
+function tooLarge(call: QueueCall, bytes: number, limit: number): Error {
+  return new RangeError(
+    `The result of ${callableName(call.fn)} is ${bytes} bytes serialized, over the QueueExecutor's ` +
+      `maxResultBytes of ${limit}. Return less (e.g. store large data elsewhere and return its key), ` +
+      `or raise maxResultBytes.`,
+  );
+}
+
+function checkName(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '' || value.includes(':')) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a non-empty string without ":", got ${describe(value)}.`,
+    );
+  }
+  return value;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function ignore(): void {}

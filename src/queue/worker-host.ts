@@ -1,0 +1,359 @@
+// The worker host: takes a queue's jobs from Redis (a BullMQ Worker) and runs each call on one of
+// our own local executors, so that
+//   - a host uses all its cores (process or thread pool),
+//   - a call's timeout and a producer's signal end the call for real (the local pools can end a
+//     worker), and
+//   - this process's event loop only shuttles jobs and stays free to renew BullMQ's job locks: a
+//     call that hogged it would let the lock lapse and have its job run twice.
+//
+//   BullMQ Worker ─▶ processor(job) ─▶ allow-list ─▶ decode args ─▶ local.schedule(fromModule(...),
+//                                                                     { timeout, signal })
+//   cancel channel (pub/sub) ─▶ abort that job's signal ──────────────────────────┘
+//   the processor returns { ok } / { err } / { chunkErr, done }: every outcome of the call travels
+//   as a return value, and BullMQ's own failures are left to what happens around the call.
+
+import { availableParallelism } from 'node:os';
+import { fromModule } from '../callable.js';
+import { TimeoutError } from '../errors.js';
+import { EventLoopExecutor } from '../event-loop/event-loop-executor.js';
+import type { Executor } from '../executor.js';
+import { ProcessPoolExecutor } from '../process/process-pool-executor.js';
+import { ThreadPoolExecutor } from '../thread/thread-pool-executor.js';
+import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
+import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
+import { checkConnection, openConnections } from './connection.js';
+import {
+  cancelChannel,
+  type CallJobData,
+  type CallJobResult,
+  type CancelMessage,
+} from './job-data.js';
+import { allowedName, findProjectRoot, resolveJobModule } from './module-names.js';
+import { QUEUE_WORKER_OPTION_KEYS, type QueueWorkerOptions } from './options.js';
+import { bullmq, type RedisClient } from './peers.js';
+import type { Job, Worker } from 'bullmq';
+
+export type { QueueWorkerOptions } from './options.js';
+
+/** A running worker host. */
+export interface QueueWorker {
+  /**
+   * Stops taking jobs, lets the running calls finish for `closeGraceMs`, hands the others back to
+   * the queue (another host runs them), then closes the local executor and the connections.
+   */
+  close(): Promise<void>;
+  /** How many jobs this host has run to an outcome. */
+  readonly jobsDone: number;
+}
+
+/** How long a cancel heard before its job started here is remembered. */
+const REMEMBER_CANCELS_MS = 10 * 60_000;
+
+interface RunningJob {
+  controller: AbortController;
+  /** Set when close() hands the job back to the queue instead of letting it finish. */
+  handedBack: boolean;
+}
+
+/** Starts a worker host (also `npx concurrent-futures worker`); resolves once it is connected. */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const settings = checkWorkerOptions(options);
+  const local = makeLocalExecutor(settings.pool, settings.workers, settings.endGraceMs);
+  const concurrency = settings.workers ?? defaultConcurrency(settings.pool);
+  const connections = openConnections(settings.connection);
+  connections.client.on('error', ignore);
+  const running = new Map<string, RunningJob>();
+  const cancelledEarly = new Map<string, { reason: string; at: number }>();
+  let jobsDone = 0;
+
+  const subscriber: RedisClient = connections.duplicate();
+  subscriber.on('error', ignore);
+  subscriber.on('message', (_channel: string, text: string) => {
+    let message: CancelMessage;
+    try {
+      message = JSON.parse(text) as CancelMessage;
+    } catch {
+      return;
+    }
+    const job = running.get(message.id);
+    if (job !== undefined) {
+      job.controller.abort(decodeError(message.reason));
+      return;
+    }
+    // Not running here (yet): if this host takes the job later, it must not run it.
+    const now = Date.now();
+    cancelledEarly.set(message.id, { reason: message.reason, at: now });
+    for (const [id, { at }] of cancelledEarly) {
+      if (now - at < REMEMBER_CANCELS_MS) break; // a Map keeps insertion order: the rest are newer
+      cancelledEarly.delete(id);
+    }
+  });
+  await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
+
+  const processor = async (
+    job: Job<CallJobData, CallJobResult>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<CallJobResult> => {
+    const id = job.id!;
+    const early = cancelledEarly.get(id);
+    if (early !== undefined) {
+      cancelledEarly.delete(id);
+      return { err: early.reason };
+    }
+    const entry: RunningJob = { controller: new AbortController(), handedBack: false };
+    running.set(id, entry);
+    const onBullAbort = (): void => entry.controller.abort(signal!.reason);
+    signal?.addEventListener('abort', onBullAbort, { once: true });
+    try {
+      const result = await runJob(job.data, entry.controller.signal);
+      if (entry.handedBack) {
+        await job.moveToWait(token);
+        throw new bullmq.WaitingError();
+      }
+      jobsDone++;
+      return result;
+    } finally {
+      running.delete(id);
+      signal?.removeEventListener('abort', onBullAbort);
+    }
+  };
+
+  // One reference per module and export, made once: the local executors cache what they load by
+  // reference, and a trivial call should not pay for a URL and a frozen object every time.
+  const references = new Map<string, ReturnType<typeof fromModule>>();
+  function reference(module: string, exportName: string): ReturnType<typeof fromModule> {
+    const key = `${exportName}\0${module}`;
+    let made = references.get(key);
+    if (made === undefined) {
+      made = fromModule(resolveJobModule(module, settings.root), exportName);
+      if (references.size >= 1000) references.clear(); // export names come from producers: stay bounded
+      references.set(key, made);
+    }
+    return made;
+  }
+
+  async function runJob(data: CallJobData, signal: AbortSignal): Promise<CallJobResult> {
+    try {
+      if (data === null || typeof data !== 'object' || data.v !== 1) {
+        throw new Error(
+          'This job was not made by a QueueExecutor of this version of concurrent-futures, so this host does not run it.',
+        );
+      }
+      if (!settings.allowed.has(data.m)) {
+        throw new Error(
+          `This worker host does not run the module ${data.m} (export ${data.e}): it is not on its ` +
+            `allow-list. Start the host with --allow ${data.m} (or allow: ['${data.m}']), with ` +
+            `module paths taken from the project root ${settings.root}.`,
+        );
+      }
+      const fn = reference(data.m, data.e);
+      const args = decodeValue(data.a) as unknown[];
+      if (data.k === undefined) {
+        const value = await local.schedule(fn, { args, timeout: data.t, signal });
+        return { ok: encodeResult(value, data.r) };
+      }
+      return await runChunk(fn, data.k, args, data.t, signal, data.r);
+    } catch (error) {
+      return { err: encodeError(error) };
+    }
+  }
+
+  /** A chunk runs its items one after the other; its timeout counts for the whole chunk. */
+  async function runChunk(
+    fn: ReturnType<typeof fromModule>,
+    arity: number,
+    flatArgs: unknown[],
+    timeout: number | undefined,
+    signal: AbortSignal,
+    maxBytes: number,
+  ): Promise<CallJobResult> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              controller.abort(
+                new TimeoutError(
+                  `A chunk of ${fn.exportName} from ${fn.module} ran past its timeout of ${timeout} ms and was ended.`,
+                ),
+              ),
+            timeout,
+          );
+    const results: unknown[] = [];
+    try {
+      for (let start = 0; start < flatArgs.length; start += arity) {
+        const args = flatArgs.slice(start, start + arity);
+        try {
+          results.push(await local.schedule(fn, { args, signal: controller.signal }));
+        } catch (error) {
+          if (controller.signal.aborted) throw controller.signal.reason; // the chunk fails as a whole
+          return { chunkErr: encodeError(error), done: encodeValue(results) };
+        }
+      }
+      return { ok: encodeResult(results, maxBytes) };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // BullMQ never closes a connection it is given: ours to disconnect after it closes.
+  const workerConnection = connections.duplicate();
+  workerConnection.on('error', ignore);
+  const worker: Worker = new bullmq.Worker(settings.queue, processor, {
+    connection: workerConnection,
+    prefix: settings.prefix,
+    concurrency,
+    ...(settings.lockDuration !== undefined && { lockDuration: settings.lockDuration }),
+    ...(settings.stalledInterval !== undefined && { stalledInterval: settings.stalledInterval }),
+    ...(settings.maxStalledCount !== undefined && { maxStalledCount: settings.maxStalledCount }),
+  });
+  worker.on('error', ignore); // a lost connection: BullMQ reconnects by itself
+  await worker.waitUntilReady();
+
+  let closing: Promise<void> | undefined;
+  return {
+    get jobsDone() {
+      return jobsDone;
+    },
+    close() {
+      return (closing ??= (async () => {
+        const finished = worker.close();
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace over'>((resolve) => {
+          timer = setTimeout(() => resolve('grace over'), settings.closeGraceMs);
+        });
+        if ((await Promise.race([finished, graceOver])) === 'grace over') {
+          const reason = new Error('The worker host is closing: the call goes back to the queue.');
+          for (const job of running.values()) {
+            job.handedBack = true;
+            job.controller.abort(reason);
+          }
+        }
+        await finished.catch(ignore);
+        clearTimeout(timer);
+        await local.shutdown({ cancelFutures: true });
+        subscriber.disconnect();
+        workerConnection.disconnect();
+        if (connections.owned) connections.client.disconnect();
+      })());
+    },
+  };
+}
+
+function encodeResult(value: unknown, maxBytes: number): string {
+  let encoded: string;
+  try {
+    encoded = encodeValue(value);
+  } catch (error) {
+    throw new TypeError(
+      `The call's result cannot travel back to the producer: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const bytes = decodedLength(encoded);
+  if (bytes > maxBytes) {
+    throw new RangeError(
+      `The call's result is ${bytes} bytes serialized, over the QueueExecutor's maxResultBytes of ` +
+        `${maxBytes}. Return less (e.g. store large data elsewhere and return its key), or raise maxResultBytes.`,
+    );
+  }
+  return encoded;
+}
+
+function makeLocalExecutor(
+  pool: 'process' | 'thread' | 'event-loop',
+  workers: number | undefined,
+  endGraceMs: number | undefined,
+): Executor {
+  const options = { maxWorkers: workers, endGraceMs };
+  if (pool === 'thread') return new ThreadPoolExecutor(options);
+  if (pool === 'event-loop') return new EventLoopExecutor(options);
+  return new ProcessPoolExecutor(options);
+}
+
+function defaultConcurrency(pool: 'process' | 'thread' | 'event-loop'): number {
+  if (pool === 'process') return availableParallelism();
+  return Math.min(32, availableParallelism() + 4);
+}
+
+interface WorkerSettings {
+  connection: string | RedisClient;
+  queue: string;
+  prefix: string;
+  allowed: Set<string>;
+  root: string;
+  pool: 'process' | 'thread' | 'event-loop';
+  workers: number | undefined;
+  endGraceMs: number | undefined;
+  closeGraceMs: number;
+  lockDuration: number | undefined;
+  stalledInterval: number | undefined;
+  maxStalledCount: number | undefined;
+}
+
+function checkWorkerOptions(options: QueueWorkerOptions): WorkerSettings {
+  const checked = checkOptions<QueueWorkerOptions>(
+    options,
+    'options',
+    QUEUE_WORKER_OPTION_KEYS,
+    'startQueueWorker()',
+  );
+  if (typeof checked.queue !== 'string' || checked.queue === '' || checked.queue.includes(':')) {
+    throw new TypeError(
+      `Expected \`queue\` to be a non-empty string without ":", got ${describe(checked.queue)}.`,
+    );
+  }
+  const pool = checked.pool ?? 'process';
+  if (pool !== 'process' && pool !== 'thread' && pool !== 'event-loop') {
+    throw new TypeError(
+      `Expected \`pool\` to be 'process', 'thread' or 'event-loop', got ${describe(pool)}.`,
+    );
+  }
+  if (
+    !Array.isArray(checked.allow) ||
+    checked.allow.length === 0 ||
+    !checked.allow.every((entry) => typeof entry === 'string' && entry !== '')
+  ) {
+    throw new TypeError(
+      `Expected \`allow\` to be a non-empty list of module paths or package names, got ${describe(checked.allow)}. ` +
+        'A worker host runs only exports of the modules it allows.',
+    );
+  }
+  if (checked.root !== undefined && checked.root !== null && typeof checked.root !== 'string') {
+    throw new TypeError(`Expected \`root\` to be a directory path, got ${describe(checked.root)}.`);
+  }
+  const root = findProjectRoot(checked.root ?? process.cwd());
+  const lockDuration = checkPositiveInteger(checked.lockDuration, 'lockDuration');
+  const stalledInterval = checkPositiveInteger(checked.stalledInterval, 'stalledInterval');
+  let maxStalledCount: number | undefined;
+  if (checked.maxStalledCount !== undefined && checked.maxStalledCount !== null) {
+    const value = checked.maxStalledCount;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(
+        `Expected \`maxStalledCount\` to be an integer >= 0, got ${describe(value)}.`,
+      );
+    }
+    maxStalledCount = value;
+  }
+  return {
+    connection: checkConnection(checked.connection),
+    queue: checked.queue,
+    prefix: checked.prefix ?? 'bull',
+    allowed: new Set(checked.allow.map((entry) => allowedName(entry, root))),
+    root,
+    pool,
+    workers: checkPositiveInteger(checked.workers, 'workers'),
+    endGraceMs: checkTimeout(checked.endGraceMs, 'endGraceMs'),
+    closeGraceMs: checkTimeout(checked.closeGraceMs, 'closeGraceMs') ?? 10_000,
+    lockDuration,
+    stalledInterval,
+    maxStalledCount,
+  };
+}
+
+function ignore(): void {}

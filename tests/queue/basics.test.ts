@@ -1,0 +1,173 @@
+// The QueueExecutor's plain path on a real Redis with worker hosts in processes of their own:
+// calls run on a host and their futures settle with the values, errors keep their fidelity,
+// and what may not travel is refused where the contract says.
+
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CancelledError, fromModule, wait } from 'concurrent-futures';
+import { QueueExecutor } from 'concurrent-futures/queue';
+import {
+  describeWithRedis,
+  otherModule,
+  startHost,
+  startRedis,
+  tasksModule,
+  uniqueQueue,
+  type Host,
+  type RedisServer,
+} from './support.js';
+
+const run = promisify(execFile);
+const add = fromModule<(a: number, b: number) => number>(tasksModule, 'add');
+const echo = fromModule<(value: unknown) => unknown>(tasksModule, 'echo');
+
+describeWithRedis('QueueExecutor basics', () => {
+  let redis: RedisServer;
+  let host: Host;
+  const queue = uniqueQueue('basics');
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    host = await startHost({ redis: redis.url, queue });
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await redis?.stop();
+  });
+
+  test('runs a call on a host and settles its future with the value', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const future = executor.submit(add, 2, 3);
+    expect(await future).toBe(5);
+    expect(future.done()).toBe(true);
+    expect(await executor.submit(fromModule<(name: string) => string>(tasksModule), 'you')).toBe(
+      'hello you',
+    );
+  });
+
+  test('arguments and results keep the process pool fidelity', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const value = {
+      big: 2n ** 70n,
+      map: new Map<unknown, unknown>([
+        [1, 'one'],
+        ['two', new Set([2])],
+      ]),
+      date: new Date(1_700_000_000_000),
+      bytes: new Float64Array([1.5, -0]),
+      buffer: Buffer.from('buf'),
+      regexp: /x+/gi,
+      nested: [undefined, null, NaN],
+    };
+    const back = (await executor.submit(echo, value)) as typeof value;
+    expect(back).toEqual(value);
+    // (v8.deserialize builds the values in Node's realm, not in jest's sandbox: no instanceof.)
+    expect(Object.prototype.toString.call(back.map)).toBe('[object Map]');
+    expect(back.big).toBe(2n ** 70n);
+    expect(Buffer.isBuffer(back.buffer)).toBe(true);
+  });
+
+  test('an error thrown on the host arrives with its name, message, cause and own properties', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const error = (await executor
+      .submit(fromModule<(message: string) => never>(tasksModule, 'fail'), 'broken')
+      .exception()) as Error & { code: string };
+    expect(error.name).toBe('CustomError');
+    expect(error.message).toBe('broken');
+    expect(error.code).toBe('E_CUSTOM');
+    expect(error.cause).toBeInstanceOf(RangeError);
+    expect(error.stack).toContain('tasks.mjs');
+  });
+
+  test('submit refuses a function by source with a TypeError that says why', () => {
+    const executor = new QueueExecutor({ connection: redis.url, queue });
+    expect(() => executor.submit((a: number) => a + 1, 1)).toThrow(TypeError);
+    expect(() => executor.submit((a: number) => a + 1, 1)).toThrow(/fromModule\(\)/);
+    expect(() => executor.submit((a: number) => a + 1, 1)).toThrow(/never carries code/);
+    void executor.shutdown();
+  });
+
+  test('arguments that cannot travel fail that future only', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const bad = executor.submit(echo, { fn() {} });
+    const good = executor.submit(add, 1, 1);
+    expect(await bad.exception()).toBeInstanceOf(TypeError);
+    expect(String(await bad.exception())).toMatch(/cannot travel/);
+    expect(await good).toBe(2);
+  });
+
+  test('a result that cannot travel back fails its future with a clear error', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const error = await executor.submit(fromModule(tasksModule, 'unclonableResult')).exception();
+    expect(String(error)).toMatch(/result cannot travel back/);
+  });
+
+  test('a module not on the host allow-list fails the future, naming the module and how to allow it', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const error = await executor.submit(fromModule(otherModule, 'secret')).exception();
+    expect(String(error)).toMatch(/\.\/tests\/queue\/fixtures\/other-tasks\.mjs/);
+    expect(String(error)).toMatch(/--allow/);
+  });
+
+  test('a result over maxResultBytes fails its future saying so', async () => {
+    await using executor = new QueueExecutor({
+      connection: redis.url,
+      queue,
+      maxResultBytes: 1000,
+    });
+    const big = fromModule<(bytes: number) => Uint8Array>(tasksModule, 'bigResult');
+    const error = await executor.submit(big, 5000).exception();
+    expect(error).toBeInstanceOf(RangeError);
+    expect(String(error)).toMatch(/maxResultBytes of 1000/);
+    expect((await executor.submit(big, 10)).length).toBe(10);
+  });
+
+  test('a script that forgets shutdown() still gets its results, then exits by itself', async () => {
+    const script = new URL('./fixtures/forgets-shutdown.mjs', import.meta.url);
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [fileURLToPath(script), redis.url, queue],
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(stdout.split('\n').sort()).toEqual(['', 'result 5', 'result 9']);
+    expect(stderr).toBe('');
+  });
+
+  test('an executor idle long enough to close its events stream opens it again for the next call', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    expect(await executor.submit(add, 1, 2)).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await executor.submit(add, 3, 4)).toBe(7);
+    expect(await Promise.all([executor.submit(add, 5, 6), executor.submit(add, 7, 8)])).toEqual([
+      11, 15,
+    ]);
+  });
+
+  test('calls beyond maxPending wait in this process, where cancel() is exact', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue, maxPending: 1 });
+    const sleep = fromModule<(ms: number, value: string) => string>(tasksModule, 'sleep');
+    const first = executor.submit(sleep, 300, 'first');
+    const second = executor.submit(sleep, 0, 'second');
+    const third = executor.submit(sleep, 0, 'third');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(first.running()).toBe(true); // in Redis: counts as running
+    expect(first.cancel()).toBe(false);
+    expect(second.cancel()).toBe(true);
+    expect(executor.stats().calls.running).toBe(1);
+    const { done } = await wait([first, second, third]);
+    expect(done.size).toBe(3);
+    expect(await first).toBe('first');
+    expect(await third).toBe('third');
+    await expect(second.result()).rejects.toBeInstanceOf(CancelledError);
+    expect(executor.stats().calls).toMatchObject({
+      queued: 0,
+      running: 0,
+      completed: 2,
+      cancelled: 1,
+    });
+  });
+});

@@ -1,0 +1,118 @@
+// The `concurrent-futures worker` command, and the subpath's error when bullmq and ioredis are
+// not installed (the rest of the package loads without them).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromModule } from 'concurrent-futures';
+import { QueueExecutor } from 'concurrent-futures/queue';
+import {
+  describeWithRedis,
+  projectRoot,
+  startRedis,
+  tasksModule,
+  uniqueQueue,
+  type RedisServer,
+} from './support.js';
+
+const bin = join(projectRoot, 'bin', 'concurrent-futures.js');
+
+describe('the queue subpath without its peer dependencies', () => {
+  test('the package root loads; concurrent-futures/queue throws an error saying what to install', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cf-no-peers-'));
+    try {
+      cpSync(join(projectRoot, 'dist'), join(dir, 'dist'), { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(
+        join(projectRoot, 'node_modules', 'p-queue'),
+        join(dir, 'node_modules', 'p-queue'),
+      );
+      const root = spawnSync(
+        process.execPath,
+        ['-e', "import('./dist/index.js').then((m) => console.log(typeof m.ThreadPoolExecutor))"],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      expect(root.stdout.trim()).toBe('function');
+      const queue = spawnSync(
+        process.execPath,
+        ['-e', "import('./dist/queue/index.js').catch((e) => console.log(e.message))"],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      expect(queue.stdout).toMatch(/npm install bullmq@6 ioredis/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('concurrent-futures worker: bad command lines', () => {
+  test('without --allow it refuses to start, saying why', () => {
+    const result = spawnSync(
+      process.execPath,
+      [bin, 'worker', '--redis', 'redis://127.0.0.1:1', '--queue', 'q'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/--allow MODULE is required/);
+  });
+
+  test('--help prints the usage', () => {
+    const result = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/--allow MODULE/);
+  });
+});
+
+describeWithRedis('concurrent-futures worker', () => {
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  test('runs calls on a process pool, and SIGTERM closes it with exit code 0', async () => {
+    const queue = uniqueQueue('cli');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'worker',
+        '--redis',
+        redis.url,
+        '--queue',
+        queue,
+        '--allow',
+        'tests/queue/fixtures/tasks.mjs',
+        '--pool',
+        'process',
+        '--workers',
+        '2',
+      ],
+      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Ready.')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`the worker exited (${code}): ${output}`)));
+    });
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const add = fromModule<(a: number, b: number) => number>(tasksModule, 'add');
+    expect(await Promise.all([1, 2, 3].map((i) => executor.submit(add, i, i)))).toEqual([2, 4, 6]);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,210 @@
+// Faults on real processes: a host killed with SIGKILL mid-call, too many stalls, Redis killed
+// and restarted on the same port and data, Redis unreachable from the start, a host closed with
+// calls running, and a producer's shutdown() while calls are in flight.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromModule, wait } from 'concurrent-futures';
+import { QueueExecutor } from 'concurrent-futures/queue';
+import { Redis } from 'ioredis';
+import {
+  describeWithRedis,
+  ownServer,
+  startHost,
+  startRedis,
+  tasksModule,
+  uniqueQueue,
+  until,
+  type Host,
+  type RedisServer,
+} from './support.js';
+
+const sleepFor = fromModule<(ms: number, value: number) => number>(tasksModule, 'sleep');
+const markThenAwaitGate = fromModule<(marker: string, gate: string, value: string) => string>(
+  tasksModule,
+  'markThenAwaitGate',
+);
+
+const testOwnServer = ownServer ? test : test.skip;
+
+describeWithRedis('QueueExecutor faults', () => {
+  let redis: RedisServer;
+  let dir: string;
+  const hosts: Host[] = [];
+
+  async function host(options: Parameters<typeof startHost>[0]): Promise<Host> {
+    const started = await startHost(options);
+    hosts.push(started);
+    return started;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cf-queue-faults-'));
+    redis = await startRedis();
+  });
+
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a host killed with SIGKILL mid-call: the call runs again on another host and the future settles once', async () => {
+    const queue = uniqueQueue('kill');
+    const first = await host({ redis: redis.url, queue, name: 'A', workers: 1 });
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const marker = join(dir, 'kill-marker');
+    const gate = join(dir, 'kill-gate');
+    const future = executor.submit(markThenAwaitGate, marker, gate, 'done');
+    const settled: unknown[] = [];
+    future.addDoneCallback((f) => settled.push(f.state));
+    await until(() => existsSync(marker), 'host A to start the call');
+    await host({ redis: redis.url, queue, name: 'B', workers: 1 });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    writeFileSync(gate, 'open');
+    expect(await future).toBe('done');
+    expect(readFileSync(marker, 'utf8')).toBe('AB'); // at least once: it ran (began) on both
+    expect(settled).toEqual(['FINISHED']);
+  });
+
+  test('a call whose hosts die more often than maxStalledCount allows fails saying so', async () => {
+    const queue = uniqueQueue('stalls');
+    const first = await host({
+      redis: redis.url,
+      queue,
+      name: 'A',
+      workers: 1,
+      maxStalledCount: 0,
+    });
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const marker = join(dir, 'stall-marker');
+    const future = executor.submit(markThenAwaitGate, marker, join(dir, 'never'), 'never');
+    await until(() => existsSync(marker), 'host A to start the call');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await host({ redis: redis.url, queue, name: 'B', workers: 1, maxStalledCount: 0 });
+    const error = await future.exception();
+    expect(String(error)).toMatch(/died|stopped answering/);
+    expect(String(error)).toMatch(/at least once/);
+  });
+
+  testOwnServer(
+    'Redis killed and restarted on the same port and data mid-run: every future settles',
+    async () => {
+      const queue = uniqueQueue('restart');
+      await host({ redis: redis.url, queue, name: 'A', workers: 4 });
+      await host({ redis: redis.url, queue, name: 'B', workers: 4 });
+      await using executor = new QueueExecutor({
+        connection: redis.url,
+        queue,
+        reconcileAfter: 1000,
+      });
+      const futures = Array.from({ length: 40 }, (_, i) => executor.submit(sleepFor, 100, i));
+      await until(() => futures.some((f) => f.done()), 'the first results');
+      await redis.kill();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await redis.restart();
+      const { notDone } = await wait(futures, { timeout: 30_000 });
+      expect(notDone.size).toBe(0);
+      expect(await Promise.all(futures)).toEqual(futures.map((_, i) => i));
+    },
+    40_000,
+  );
+
+  test('Redis emptied (restarted without its data): jobs found missing are added again and every future settles', async () => {
+    const queue = uniqueQueue('flushed');
+    await using executor = new QueueExecutor({ connection: redis.url, queue, reconcileAfter: 300 });
+    const futures = [1, 2, 3, 4, 5].map((i) => executor.submit(sleepFor, 10, i));
+    const client = new Redis(redis.url);
+    try {
+      // No host yet: the jobs wait in Redis until they are all there, then Redis loses them.
+      await until(() => futures.every((f) => f.running()), 'the calls to be sent');
+      const waitingKey = `bull:${queue}:wait`;
+      const countWaiting = async (): Promise<number> => client.llen(waitingKey);
+      while ((await countWaiting()) < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+    await host({ redis: redis.url, queue, workers: 4 });
+    const { notDone } = await wait(futures, { timeout: 20_000 });
+    expect(notDone.size).toBe(0);
+    expect(await Promise.all(futures)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  testOwnServer(
+    'Redis lost mid-run and not back: pending futures fail after unreachableTimeout',
+    async () => {
+      const queue = uniqueQueue('lost');
+      await using executor = new QueueExecutor({
+        connection: redis.url,
+        queue,
+        unreachableTimeout: 500,
+      });
+      const future = executor.submit(sleepFor, 0, 1); // no host: it stays pending in Redis
+      await until(() => future.running(), 'the call to be sent');
+      await redis.kill();
+      try {
+        expect(String(await future.exception())).toMatch(
+          /could not be reached .*unreachableTimeout/,
+        );
+      } finally {
+        await redis.restart();
+      }
+    },
+  );
+
+  test('Redis unreachable from the start: pending futures fail after unreachableTimeout, with what to check', async () => {
+    const executor = new QueueExecutor({
+      connection: 'redis://127.0.0.1:1',
+      queue: uniqueQueue('unreachable'),
+      unreachableTimeout: 300,
+    });
+    const futures = [executor.submit(sleepFor, 0, 1), executor.submit(sleepFor, 0, 2)];
+    const errors = await Promise.all(futures.map((f) => f.exception()));
+    for (const error of errors)
+      expect(String(error)).toMatch(/could not be reached .*unreachableTimeout/);
+    await executor.shutdown();
+  });
+
+  test("a producer's shutdown() with calls in flight: waits for them, cancels what is still here, never touches the hosts", async () => {
+    const queue = uniqueQueue('shutdown');
+    const worker = await host({ redis: redis.url, queue, workers: 2 });
+    const executor = new QueueExecutor({ connection: redis.url, queue, maxPending: 2 });
+    const futures = [0, 1, 2, 3, 4].map((i) => executor.submit(sleepFor, 200, i));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await executor.shutdown({ cancelFutures: true });
+    expect(futures.map((f) => f.state)).toEqual([
+      'FINISHED',
+      'FINISHED',
+      'CANCELLED_AND_NOTIFIED',
+      'CANCELLED_AND_NOTIFIED',
+      'CANCELLED_AND_NOTIFIED',
+    ]);
+    expect(() => executor.submit(sleepFor, 0, 0)).toThrow(/shut ?down/);
+    expect(worker.child.exitCode).toBeNull();
+    await using another = new QueueExecutor({ connection: redis.url, queue });
+    expect(await another.submit(sleepFor, 0, 7)).toBe(7);
+  });
+
+  test('a host closed (SIGTERM) with a call running past its grace hands it back to the queue', async () => {
+    const queue = uniqueQueue('handback');
+    const first = await host({ redis: redis.url, queue, name: 'A', workers: 1, closeGraceMs: 200 });
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const marker = join(dir, 'handback-marker');
+    const gate = join(dir, 'handback-gate');
+    const future = executor.submit(markThenAwaitGate, marker, gate, 'handed back');
+    await until(() => existsSync(marker), 'host A to start the call');
+    await first.stop();
+    expect(future.done()).toBe(false);
+    await host({ redis: redis.url, queue, name: 'B', workers: 1 });
+    await until(() => readFileSync(marker, 'utf8') === 'AB', 'host B to take the call');
+    writeFileSync(gate, 'open');
+    expect(await future).toBe('handed back');
+  });
+});

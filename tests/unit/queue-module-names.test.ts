@@ -1,0 +1,60 @@
+// How the QueueExecutor names modules in jobs (paths from the project root) and how a host reads
+// its --allow entries and resolves job modules against its own root.
+
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  allowedName,
+  findProjectRoot,
+  jobModuleName,
+  resolveJobModule,
+} from '../../src/queue/module-names.js';
+
+let root: string;
+let elsewhere: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'cf-names-root-'));
+  elsewhere = mkdtempSync(join(tmpdir(), 'cf-names-elsewhere-'));
+  writeFileSync(join(root, 'package.json'), '{}');
+  mkdirSync(join(root, 'dist', 'deep'), { recursive: true });
+  writeFileSync(join(root, 'dist', 'tasks.js'), '');
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(elsewhere, { recursive: true, force: true });
+});
+
+test('the project root is the nearest directory with a package.json', () => {
+  expect(findProjectRoot(join(root, 'dist', 'deep'))).toBe(root);
+});
+
+test('a producer names a file by its path from the root, and refuses a file outside it', () => {
+  expect(jobModuleName(pathToFileURL(join(root, 'dist', 'tasks.js')).href, root)).toBe(
+    './dist/tasks.js',
+  );
+  expect(jobModuleName('some-package/sub', root)).toBe('some-package/sub');
+  expect(() => jobModuleName(pathToFileURL(join(elsewhere, 'x.js')).href, root)).toThrow(
+    /outside the project root/,
+  );
+});
+
+test('a host reads --allow entries from its current directory, else from its root', () => {
+  expect(allowedName('./dist/tasks.js', root, root)).toBe('./dist/tasks.js');
+  expect(allowedName('dist/tasks.js', root, elsewhere)).toBe('./dist/tasks.js');
+  expect(allowedName('./dist/tasks.js', root, elsewhere)).toBe('./dist/tasks.js');
+  expect(allowedName(join(root, 'dist', 'tasks.js'), root, elsewhere)).toBe('./dist/tasks.js');
+  expect(allowedName('lodash', root, elsewhere)).toBe('lodash');
+  writeFileSync(join(elsewhere, 'mine.js'), '');
+  expect(() => allowedName('./mine.js', root, elsewhere)).toThrow(/outside the project root/);
+});
+
+test('a host resolves a job module against its own root', () => {
+  expect(resolveJobModule('./dist/tasks.js', '/srv/app')).toBe(
+    pathToFileURL('/srv/app/dist/tasks.js').href,
+  );
+  expect(resolveJobModule('lodash', '/srv/app')).toBe('lodash');
+});
