@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { callableName, isModuleFunction, type Callable, type ModuleFunction } from '../callable.js';
 import { Executor, type CallLimits } from '../executor.js';
-import { Future } from '../future.js';
+import { callRecordOf, Future, setCallRecord } from '../future.js';
 import { ChunkFailure } from '../map.js';
 import { Deque } from '../deque.js';
 import { SignalWatch } from '../signal-watch.js';
@@ -197,7 +197,7 @@ export class QueueExecutor extends Executor {
 
   /** Ends a call wherever it is: not sent yet, it is cancelled; in Redis, it fails at once with `reason`. */
   protected override endCall(future: Future<any>, reason: unknown): void {
-    const call = future.callRecord as QueueCall | undefined;
+    const call = callRecordOf(future) as QueueCall | undefined;
     if (call === undefined || future.done()) return;
     if (future.cancel()) return; // still on the line: the pump skips it and counts it
     const id = call.id;
@@ -241,7 +241,7 @@ export class QueueExecutor extends Executor {
   ): Future<any> {
     const future = new Future<unknown>();
     const call = new QueueCall(future, fn, args, limits, arity);
-    future.setCallRecord(call);
+    setCallRecord(future, call);
     if (this.#outstanding++ === 0) this.#idle(false);
     this.#line.push(call);
     if (limits?.signal !== undefined) this.#signals.watch(limits.signal, call);
@@ -600,8 +600,8 @@ export class QueueExecutor extends Executor {
   }
 
   #settled(call: QueueCall, outcome: 'completed' | 'failed' | 'cancelled'): void {
-    if (call.future.callRecord !== call) return; // counted already
-    call.future.setCallRecord(undefined);
+    if (callRecordOf(call.future) !== call) return; // counted already
+    setCallRecord(call.future, undefined);
     const signal = call.limits?.signal;
     if (signal !== undefined) this.#signals.unwatch(signal, call);
     this.#counters[outcome]++;
