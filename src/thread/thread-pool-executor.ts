@@ -11,6 +11,7 @@ import type { CallableDef } from '../protocol/messages.js';
 import { describe } from '../validate.js';
 import { THREAD_POOL_OPTION_KEYS, type ThreadPoolExecutorOptions } from './options.js';
 import { ThreadWorker } from './thread-worker.js';
+import { describeError } from '../describe-error.js';
 
 let poolCount = 0;
 
@@ -80,7 +81,7 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     const why =
       error === undefined
         ? `it exited with code ${exit.code}`
-        : `it exited with code ${exit.code} after an uncaught error: ${error.message ?? error}`;
+        : `it exited with code ${exit.code} after an uncaught error: ${describeError(error)}`;
     return `Worker thread ${worker.id} died while running this call: ${why}. The pool replaced it; the other calls go on.`;
   }
 }

@@ -67,10 +67,20 @@ async function applySteps(steps: LoaderStep[]): Promise<void> {
     } catch (error) {
       throw new Error(
         `This worker could not apply the TypeScript loader it inherited from its pool (${step.register ?? step.import ?? step.require}): ` +
-          `${(error as Error)?.message ?? error}. Give the pool an explicit execArgv to load it at start instead, ` +
+          `${messageOf(error)}. Give the pool an explicit execArgv to load it at start instead, ` +
           `or submit the compiled JavaScript module.`,
         { cause: error },
       );
     }
+  }
+}
+
+/** The error's message, never throwing (a loader may throw anything). Local: this file imports nothing. */
+function messageOf(error: unknown): string {
+  try {
+    const message = (error as { message?: unknown } | null | undefined)?.message;
+    return typeof message === 'string' ? message : String(error);
+  } catch {
+    return 'an error that cannot be described';
   }
 }

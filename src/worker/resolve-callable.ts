@@ -6,6 +6,7 @@ import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { applyLazyLoaders } from './loaders.js';
 import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
+import { describeError } from '../describe-error.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -133,7 +134,7 @@ export async function importExport(module: string, exportName: string): Promise<
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (error) {
     throw new Error(
-      `Could not import module ${module} for its export "${exportName}": ${(error as Error)?.message ?? error}${typeScriptHint(module, error)}`,
+      `Could not import module ${module} for its export "${exportName}": ${describeError(error)}${typeScriptHint(module, error)}`,
       {
         cause: error,
       },

@@ -16,6 +16,7 @@ import {
   type WorkerInit,
 } from '../protocol/messages.js';
 import { explainFreeVariable, resolveCallable } from './resolve-callable.js';
+import { describeError } from '../describe-error.js';
 
 export interface WorkerSide {
   /** Sends a message to the pool; throws if a value in it cannot be cloned. */
@@ -586,7 +587,7 @@ export class WorkerRuntime {
 
   /** After a send failed: each value that cannot travel becomes an error saying so, for its call alone. */
   #replaceUnclonable(results: unknown[], sendError: unknown): unknown[] {
-    const batchWhy = (sendError as Error)?.message ?? String(sendError);
+    const batchWhy = describeError(sendError);
     // Each value's own reason: the batch's error names only the first value that failed.
     const why = (value: unknown): string => whyUnclonable(value) ?? batchWhy;
     const fixed = results.slice();
