@@ -36,7 +36,7 @@ describe.each(KINDS)('%s pool', (kind) => {
     const pool = makePool(kind, { maxWorkers: 1 });
     const bad = pool.submit((value: unknown) => typeof value, {
       get y(): never {
-        throw null; // eslint-disable-line @typescript-eslint/only-throw-error
+        throw null;
       },
     });
     const after = pool.submit((n: number) => n + 1, 1);
