@@ -713,61 +713,70 @@ export function describeExecutorContract(
       });
     });
 
-    (capabilities.initializer === false ? describe.skip : describe)('initializer', () => {
-      test('runs with initargs, and is awaited, before the first call', async () => {
-        const key = uniqueKey('init');
-        const executor = make({ initializer: setGlobalSlowly, initargs: [key, 'ready', 20] });
-        try {
-          expect(await executor.submit(readGlobal, key)).toBe('ready');
-        } finally {
-          delete (globalThis as Record<string, unknown>)[key];
-        }
-      });
-
-      test('runs once for the calls of a single worker', async () => {
-        const key = uniqueKey('count');
-        const executor = make({ maxWorkers: 1, initializer: countInGlobal, initargs: [key] });
-        try {
-          const futures = [0, 1, 2, 3].map(() => executor.submit(readGlobal, key));
-          expect(await Promise.all(futures)).toEqual([1, 1, 1, 1]);
-        } finally {
-          delete (globalThis as Record<string, unknown>)[key];
-        }
-      });
-
-      test.each([
-        ['throws', failToInitialize],
-        ['rejects', rejectToInitialize],
-      ])(
-        'that %s breaks the executor: pending calls fail with BrokenExecutor and submit throws it',
-        async (_how, initializer) => {
-          const executor = make({ maxWorkers: 2, initializer, initargs: ['init failed'] });
-          const futures = [1, 2, 3].map((i) => executor.submit(add, i, i));
-          for (const future of futures) {
-            const error = await errorOf(future);
-            expect(error).toBeInstanceOf(BrokenExecutor);
-            expect((error as Error).message).toMatch(/initializer/);
-            expect((error as Error).cause).toBeInstanceOf(Error);
-            expect(((error as Error).cause as Error).message).toBe('init failed');
-          }
-          let thrown: unknown;
+    // Skipped rows say why in their titles, as every skipped test of the suite does.
+    (capabilities.initializer === false ? describe.skip : describe)(
+      capabilities.initializer === false
+        ? 'initializer (skipped: this executor takes none; its hosts own their set-up)'
+        : 'initializer',
+      () => {
+        test('runs with initargs, and is awaited, before the first call', async () => {
+          const key = uniqueKey('init');
+          const executor = make({ initializer: setGlobalSlowly, initargs: [key, 'ready', 20] });
           try {
-            executor.submit(add, 1, 1);
-          } catch (error) {
-            thrown = error;
+            expect(await executor.submit(readGlobal, key)).toBe('ready');
+          } finally {
+            delete (globalThis as Record<string, unknown>)[key];
           }
-          expect(thrown).toBeInstanceOf(BrokenExecutor);
-          expect((thrown as Error).message).toMatch(/initializer/);
-          expect(() => executor.map(add, [1], [1])).toThrow(BrokenExecutor);
-          await executor.shutdown(); // resolves, never rejects
-          expect(() => executor.submit(add, 1, 1)).toThrow(BrokenExecutor); // broken wins over shut down
-        },
-      );
-    });
+        });
+
+        test('runs once for the calls of a single worker', async () => {
+          const key = uniqueKey('count');
+          const executor = make({ maxWorkers: 1, initializer: countInGlobal, initargs: [key] });
+          try {
+            const futures = [0, 1, 2, 3].map(() => executor.submit(readGlobal, key));
+            expect(await Promise.all(futures)).toEqual([1, 1, 1, 1]);
+          } finally {
+            delete (globalThis as Record<string, unknown>)[key];
+          }
+        });
+
+        test.each([
+          ['throws', failToInitialize],
+          ['rejects', rejectToInitialize],
+        ])(
+          'that %s breaks the executor: pending calls fail with BrokenExecutor and submit throws it',
+          async (_how, initializer) => {
+            const executor = make({ maxWorkers: 2, initializer, initargs: ['init failed'] });
+            const futures = [1, 2, 3].map((i) => executor.submit(add, i, i));
+            for (const future of futures) {
+              const error = await errorOf(future);
+              expect(error).toBeInstanceOf(BrokenExecutor);
+              expect((error as Error).message).toMatch(/initializer/);
+              expect((error as Error).cause).toBeInstanceOf(Error);
+              expect(((error as Error).cause as Error).message).toBe('init failed');
+            }
+            let thrown: unknown;
+            try {
+              executor.submit(add, 1, 1);
+            } catch (error) {
+              thrown = error;
+            }
+            expect(thrown).toBeInstanceOf(BrokenExecutor);
+            expect((thrown as Error).message).toMatch(/initializer/);
+            expect(() => executor.map(add, [1], [1])).toThrow(BrokenExecutor);
+            await executor.shutdown(); // resolves, never rejects
+            expect(() => executor.submit(add, 1, 1)).toThrow(BrokenExecutor); // broken wins over shut down
+          },
+        );
+      },
+    );
 
     describe('maxWorkers', () => {
       (capabilities.maxWorkersOption === false ? test.skip : test)(
-        'must be a positive integer (RangeError) of type number (TypeError); null and undefined mean the default',
+        'must be a positive integer (RangeError) of type number (TypeError); null and undefined mean the default' +
+          (capabilities.maxWorkersOption === false
+            ? ' (skipped: this executor has no maxWorkers option of its own)'
+            : ''),
         () => {
           for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
             expect(() => make({ maxWorkers: bad })).toThrow(RangeError);
