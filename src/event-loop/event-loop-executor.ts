@@ -224,7 +224,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   #enqueue(call: PendingCall): void {
-    if ((++this.#submitted & SAMPLE_MASK) === 0) call.queuedAt = performance.now();
+    if ((++this.#submitted & SAMPLE_MASK) === 1) call.queuedAt = performance.now();
     this.#calls.push(call);
     this.#outstanding++;
     // p-queue starts a job inside add() when a slot is free, and no call may start inside submit():
@@ -577,7 +577,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 }
 
-/** The event loop times one call in SAMPLE_EVERY (a power of two: the test is a mask). */
+/** The event loop times one call in SAMPLE_EVERY, the first one included (a power of two: the test is a mask). */
 const SAMPLE_EVERY = 16;
 const SAMPLE_MASK = SAMPLE_EVERY - 1;
 
