@@ -380,7 +380,14 @@ export class Dispatcher {
     // times: a call of a batch counts as the batch's average (a slow call goes back alone).
     const perCall = message.busyMs / timedCalls;
     this.busyMs += message.busyMs;
-    this.runTimes.record(perCall, timedCalls);
+    const slowMs = message.slowMs;
+    if (slowMs === undefined || timedCalls === 1) this.runTimes.record(perCall, timedCalls);
+    else {
+      // Its last call was slow (the worker sends a batch as soon as one is): it counts as itself,
+      // the fast ones before it share the rest, so one slow call does not vanish into an average.
+      this.runTimes.record(slowMs);
+      this.runTimes.record(Math.max(0, message.busyMs - slowMs) / (timedCalls - 1), timedCalls - 1);
+    }
     this.#observe(timedId, perCall);
     if (otherIds !== undefined) for (const id of otherIds) this.#observe(id, perCall);
   }

@@ -142,6 +142,22 @@ describe.each(kinds)('%s', (_name, make) => {
   });
 });
 
+describe.each(kinds.slice(0, 2))('%s: a slow call among fast ones', (_name, make) => {
+  test('counts as itself, not as its batch average', async () => {
+    const executor = make(1);
+    // Warm up: the function is known fast, so its calls travel to the worker in large batches.
+    await Promise.all(Array.from({ length: 2000 }, () => executor.submit(spin, 0)));
+    const before = executor.stats().runTime.count;
+    const burst = Array.from({ length: 200 }, (_, i) => executor.submit(spin, i === 150 ? 60 : 0));
+    await Promise.all(burst);
+    const { runTime } = executor.stats();
+    expect(runTime.count - before).toBe(200);
+    // Averaged with its batch, a 60 ms call would show as well under a millisecond.
+    expect(runTime.max).toBeGreaterThanOrEqual(50);
+    await executor.shutdown();
+  });
+});
+
 describe('failures that never reach a call body count as failed', () => {
   test('threads: arguments that cannot travel, and a timeout', async () => {
     const executor = new ThreadPoolExecutor({ maxWorkers: 1, endGraceMs: 10 });
