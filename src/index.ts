@@ -30,6 +30,7 @@ export {
   EventLoopExecutor,
   type EventLoopExecutorOptions,
 } from './event-loop/event-loop-executor.js';
+export type { ExecutorStats, TimeStats } from './stats.js';
 export { ThreadPoolExecutor } from './thread/thread-pool-executor.js';
 export type { ThreadPoolExecutorOptions } from './thread/options.js';
 export { ProcessPoolExecutor } from './process/process-pool-executor.js';

@@ -14,6 +14,8 @@ export class PendingCall implements SignalSource {
   phase: 'queued-or-sync' | 'awaiting' | 'abandoned' = 'queued-or-sync';
   /** Calls with a timeout only, once started: their place on the executor's one timer. */
   deadline: Deadline<PendingCall> | undefined = undefined;
+  /** A sampled call only (see EventLoopExecutor's stats): when it was submitted; 0 otherwise. */
+  queuedAt = 0;
 
   constructor(
     readonly future: Future<any>,
@@ -52,6 +54,11 @@ export class CallQueue {
       this.#head = 0;
     }
     return call;
+  }
+
+  /** The calls waiting, in order (for stats()). */
+  *[Symbol.iterator](): IterableIterator<PendingCall> {
+    for (let index = this.#head; index < this.#items.length; index++) yield this.#items[index]!;
   }
 
   /** Empties the queue and returns what it held, in order. */

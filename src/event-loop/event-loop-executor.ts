@@ -33,6 +33,7 @@ import {
   describe,
 } from '../validate.js';
 import { SignalWatch } from '../signal-watch.js';
+import { LogHistogram, type ExecutorStats } from '../stats.js';
 import { CallQueue, PendingCall } from './call-queue.js';
 import { Deadlines } from './deadlines.js';
 import { loadModuleFunction } from './module-function.js';
@@ -63,6 +64,18 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   #slotsToLend = 0;
   /** Calls whose synchronous part is running now (see shutdown). */
   #callBodiesRunning = 0;
+
+  // Stats: counters always exact; times sampled, one call in SAMPLE_EVERY (the Rulings allow it
+  // here): a clock reading per call would be a real share of a trivial call's cost on this path.
+  readonly #maxWorkers: number;
+  #submitted = 0;
+  #completed = 0;
+  /** Cancelled calls taken out of the queue (those still in it are counted by looking). */
+  #cancelled = 0;
+  readonly #runTimes = new LogHistogram();
+  readonly #waitTimes = new LogHistogram();
+  readonly #createdAt = performance.now();
+  #idleWaiters: Array<() => void> = [];
 
   readonly #initializer: Callable | undefined;
   readonly #initargs: unknown[];
@@ -103,6 +116,41 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     this.#initargs = [...checkArray(checked.initargs, 'initargs')];
     this.#ready = this.#initializer === undefined;
     this.#queue = new PQueue({ concurrency: maxWorkers });
+    this.#maxWorkers = maxWorkers;
+  }
+
+  /**
+   * What the executor is doing: calls by state (exact), and run and wait times sampled from one
+   * call in 16 (approximate percentiles). `workers` are its maxWorkers slots, busy = calls running.
+   */
+  stats(): ExecutorStats {
+    let queued = 0;
+    let cancelledHeld = 0;
+    for (const call of this.#calls) {
+      if (!call.future.done()) queued++;
+      else if (call.future.cancelled()) cancelledHeld++;
+    }
+    // #outstanding: calls not over, queued or running (an ended call is over at once).
+    const running = this.#outstanding - this.#calls.size;
+    const completed = this.#completed;
+    const cancelled = this.#cancelled + cancelledHeld;
+    const failed = this.#submitted - completed - cancelled - queued - running;
+    const elapsed = performance.now() - this.#createdAt;
+    const sampledMs = this.#runTimes.count === 0 ? 0 : this.#runTimes.mean();
+    const ranMs = sampledMs * (completed + failed); // sampled mean × calls that ran
+    return {
+      workers: { alive: this.#maxWorkers, busy: running },
+      calls: { queued, running, completed, failed, cancelled },
+      utilization: elapsed > 0 ? Math.min(1, ranMs / (elapsed * this.#maxWorkers)) : 0,
+      runTime: this.#runTimes.summary(),
+      waitTime: this.#waitTimes.summary(),
+    };
+  }
+
+  /** Resolves once no call is queued or running (at once if none is), as p-queue's onIdle(). */
+  onIdle(): Promise<void> {
+    if (this.#outstanding === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
   override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
@@ -176,6 +224,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   #enqueue(call: PendingCall): void {
+    if ((++this.#submitted & SAMPLE_MASK) === 1) call.queuedAt = performance.now();
     this.#calls.push(call);
     this.#outstanding++;
     // p-queue starts a job inside add() when a slot is free, and no call may start inside submit():
@@ -206,7 +255,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   protected override cancelPendingCalls(): void {
     // Take the calls out first: cancel() runs done callbacks, which must find the queue settled.
     const calls = this.#dropPendingCalls();
-    for (const call of calls) call.future.cancel();
+    for (const call of calls) if (call.future.cancel()) this.#cancelled++;
     this.#over(calls.length);
   }
 
@@ -277,13 +326,31 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
         start = false; // someone outside ended the future already
       }
       if (start) {
+        if (call.queuedAt !== 0) return this.#startSampled(call);
         const fn = call.fn;
         if (typeof fn === 'function') return this.#run(call, fn as AnyFunction);
         return this.#runModuleFunction(call, loadModuleFunction(fn));
       }
+      if (future.cancelled()) this.#cancelled++;
       if (call.limits !== undefined) this.#forget(call);
       this.#over(1);
     }
+  }
+
+  /** A sampled call: its wait and its run are timed (one call in SAMPLE_EVERY). */
+  #startSampled(call: PendingCall): Promise<void> | undefined {
+    const started = performance.now();
+    this.#waitTimes.record(started - call.queuedAt);
+    const fn = call.fn;
+    const pending =
+      typeof fn === 'function'
+        ? this.#run(call, fn as AnyFunction)
+        : this.#runModuleFunction(call, loadModuleFunction(fn));
+    if (pending === undefined) {
+      this.#runTimes.record(performance.now() - started);
+      return undefined;
+    }
+    return pending.then(() => this.#runTimes.record(performance.now() - started));
   }
 
   #run(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
@@ -439,7 +506,10 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   #succeed(future: Future<unknown>, value: unknown): void {
-    if (!future.done()) future.setResult(value);
+    if (!future.done()) {
+      future.setResult(value);
+      this.#completed++;
+    }
     this.#over(1);
   }
 
@@ -455,6 +525,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
       const drained = this.#onDrained;
       this.#onDrained = undefined;
       drained();
+    }
+    if (this.#outstanding === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
     }
   }
 
@@ -489,6 +564,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     const calls = this.#dropPendingCalls();
     for (const { future } of calls) {
       if (future.state === 'PENDING') future.setException(this.brokenError());
+      else if (future.cancelled()) this.#cancelled++;
     }
     this.#over(calls.length);
   }
@@ -500,6 +576,10 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     return calls;
   }
 }
+
+/** The event loop times one call in SAMPLE_EVERY, the first one included (a power of two: the test is a mask). */
+const SAMPLE_EVERY = 16;
+const SAMPLE_MASK = SAMPLE_EVERY - 1;
 
 function defaultMaxWorkers(): number {
   return Math.min(32, availableParallelism() + 4);

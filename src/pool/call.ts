@@ -15,6 +15,8 @@ export class Call implements RemoteStart {
   handedBack = false;
   /** A stand-in for a call taken back from this worker (see takenBackStandIn). */
   takenBack = false;
+  /** For the stats' wait time: 0 until its first dispatch stamps it, -1 once handed to a worker. */
+  queuedAt = 0;
 
   constructor(
     readonly future: Future<any>,

@@ -28,6 +28,7 @@ import type { CallLimiter } from './call-limiter.js';
 import { takeLostCalls } from './lost-calls.js';
 import type { PoolWorker } from './pool-worker.js';
 import { describeError } from '../describe-error.js';
+import { LogHistogram } from '../stats.js';
 
 /** What dispatch asks of the pool that owns the workers. */
 export interface DispatchHost {
@@ -75,6 +76,18 @@ export class Dispatcher {
   readonly #estimates = new Map<number, Estimate>();
   readonly #runNow = (): void => this.run();
   #scheduled = false;
+  // Stats (see PoolExecutor.stats): counters, and times from the clock readings dispatch and the
+  // workers already make — one per dispatch here, one per batch in the worker — never one per call.
+  /** Futures settled with a result. */
+  completed = 0;
+  /** Cancelled futures this pool has let go (notified); those still held are counted by looking. */
+  cancelled = 0;
+  /** Milliseconds of work the workers reported. */
+  busyMs = 0;
+  readonly runTimes = new LogHistogram();
+  readonly waitTimes = new LogHistogram();
+  /** When this dispatch began: the time every call it hands over is charged its wait up to. */
+  #dispatchedAt = 0;
 
   constructor(host: DispatchHost, limits: CallLimiter) {
     this.#host = host;
@@ -101,12 +114,29 @@ export class Dispatcher {
   run(): void {
     this.#scheduled = false;
     if (this.#host.isBroken()) return;
+    this.#stampNewCalls();
     // Taking back moves calls from busy workers to idle ones; a few rounds at most settle it.
     for (let round = 0; round <= this.#host.workers.size; round++) {
       this.#fillWorkers();
       if (this.queue.length > 0 || !this.#takeBack()) break;
     }
     this.#host.afterDispatch();
+  }
+
+  /**
+   * Reads the clock once for this dispatch, and stamps with it the calls submitted since the last
+   * one (the tail of the queue: calls put back go to its head, stamped already). Every submit of a
+   * tick is dispatched in one microtask, so this is their submit time to within that tick.
+   */
+  #stampNewCalls(): void {
+    const now = performance.now();
+    this.#dispatchedAt = now;
+    const queue = this.queue;
+    for (let index = queue.length - 1; index >= 0; index--) {
+      const call = queue.at(index)!;
+      if (call.queuedAt !== 0) break;
+      call.queuedAt = now;
+    }
   }
 
   #fillWorkers(): void {
@@ -161,6 +191,7 @@ export class Dispatcher {
     ) {
       this.queue.shift();
       call.future.setRunningOrNotifyCancel();
+      this.cancelled++;
     }
   }
 
@@ -184,6 +215,7 @@ export class Dispatcher {
       if (call.future.cancelled()) {
         this.queue.shift();
         call.future.setRunningOrNotifyCancel();
+        this.cancelled++;
         continue;
       }
       if (call.def.id !== windowId) {
@@ -281,6 +313,10 @@ export class Dispatcher {
   }
 
   #handOver(worker: PoolWorker, call: Call): void {
+    if (call.queuedAt > 0) {
+      this.waitTimes.record(this.#dispatchedAt - call.queuedAt);
+      call.queuedAt = -1; // its wait is counted once, even if it is taken back and sent again
+    }
     call.worker = worker;
     call.seq = worker.nextSeq++;
     worker.inFlight.push(call);
@@ -301,8 +337,10 @@ export class Dispatcher {
     const results = message.results;
     // Results of earlier calls that never arrived (unreadable): those calls fail alone.
     if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
-      for (const call of takeLostCalls(worker, message.first))
+      for (const call of takeLostCalls(worker, message.first)) {
         if (call.limits !== undefined) this.#limits.release(worker, call);
+        if (call.future.state === 'CANCELLED_AND_NOTIFIED') this.cancelled++; // notified there
+      }
     // Which functions these calls belong to, for their estimates: nearly always one.
     let timedId = -1;
     let otherIds: Set<number> | undefined;
@@ -320,11 +358,16 @@ export class Dispatcher {
       }
       if (call.limits !== undefined) this.#limits.release(worker, call);
       if (future.done()) {
-        if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
+        if (future.state === 'CANCELLED') {
+          future.setRunningOrNotifyCancel();
+          this.cancelled++;
+        }
         continue; // cancelled before it started, or failed already by a broken pool
       }
-      if (status === Status.Returned) future.setResult(results[i + 1]);
-      else if (status === Status.Threw)
+      if (status === Status.Returned) {
+        future.setResult(results[i + 1]);
+        this.completed++;
+      } else if (status === Status.Threw)
         future.setException(decodeThrown(results[i + 1] as EncodedThrown));
       else if (status === Status.ChunkThrew) {
         const [before, error] = results[i + 1] as [unknown[], EncodedThrown];
@@ -333,8 +376,18 @@ export class Dispatcher {
     }
     if (timedCalls === 0) return;
     // The worker times a batch, not each call: a batch of several functions (rare: a worker sends
-    // a slow function's result apart) charges each the batch's average.
+    // a slow function's result apart) charges each the batch's average. So do the stats' run
+    // times: a call of a batch counts as the batch's average (a slow call goes back alone).
     const perCall = message.busyMs / timedCalls;
+    this.busyMs += message.busyMs;
+    const slowMs = message.slowMs;
+    if (slowMs === undefined || timedCalls === 1) this.runTimes.record(perCall, timedCalls);
+    else {
+      // Its last call was slow (the worker sends a batch as soon as one is): it counts as itself,
+      // the fast ones before it share the rest, so one slow call does not vanish into an average.
+      this.runTimes.record(slowMs);
+      this.runTimes.record(Math.max(0, message.busyMs - slowMs) / (timedCalls - 1), timedCalls - 1);
+    }
     this.#observe(timedId, perCall);
     if (otherIds !== undefined) for (const id of otherIds) this.#observe(id, perCall);
   }

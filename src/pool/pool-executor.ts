@@ -37,6 +37,8 @@ import { CallLimiter } from './call-limiter.js';
 import { Dispatcher } from './dispatch.js';
 import { describeError } from '../describe-error.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
+import { encodeThrown } from '../protocol/errors.js';
+import type { ExecutorStats } from '../stats.js';
 
 export interface PoolSettings {
   maxWorkers: number;
@@ -46,6 +48,10 @@ export interface PoolSettings {
   maxTasksPerWorker: number;
   /** How long an ended call may take to stop by itself before its worker is ended (Infinity: never). */
   endGraceMs: number;
+  /** Workers started at construction (startMinWorkers) and kept while idle. */
+  minWorkers: number;
+  /** Milliseconds an idle worker beyond minWorkers waits before it exits (Infinity: never). */
+  idleTimeout: number;
 }
 
 // A pool dropped without shutdown() lets its idle workers go, as Python's executors do when they are
@@ -69,10 +75,23 @@ export abstract class PoolExecutor extends Executor {
   #broken: { message: string; cause: unknown } | undefined = undefined;
   #onTerminated: (() => void) | undefined = undefined;
   #heldAtWork = false; // in poolsAtWork (see there)
+  readonly #maxWorkers: number;
+  readonly #endGraceMs: number;
+  readonly #minWorkers: number;
+  readonly #idleTimeout: number;
+  /** Calls (and map's chunks) submitted: the one stats counter on the submit path. */
+  #submitted = 0;
+  readonly #createdAt = performance.now();
+  /** onIdle()'s promises, resolved once nothing is queued or held by a worker. */
+  #idleWaiters: Array<() => void> = [];
 
   protected constructor(settings: PoolSettings) {
     super();
     this.#maxTasksPerWorker = settings.maxTasksPerWorker;
+    this.#maxWorkers = settings.maxWorkers;
+    this.#endGraceMs = settings.endGraceMs;
+    this.#minWorkers = settings.minWorkers;
+    this.#idleTimeout = settings.idleTimeout;
     this.#limits = new CallLimiter(settings.endGraceMs, (worker) =>
       this.#dispatcher.takeBackAll(worker),
     );
@@ -87,6 +106,7 @@ export abstract class PoolExecutor extends Executor {
         afterDispatch: () => {
           this.#maybeFinishShutdown();
           this.#releaseIfIdle();
+          if (this.#idleWaiters.length > 0) this.#settleIdleWaiters();
         },
       },
       this.#limits,
@@ -143,6 +163,7 @@ export abstract class PoolExecutor extends Executor {
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
     const future = new Future<Awaited<R>>();
+    this.#submitted++;
     this.#dispatcher.queue.push(
       new Call(future, this.#registry.resolve(fn), args, false, undefined),
     );
@@ -182,10 +203,81 @@ export abstract class PoolExecutor extends Executor {
 
   #enqueueLimited<T>(call: Call): Future<T> {
     if (call.limits !== undefined) this.#limits.track(call);
+    this.#submitted++;
     this.#dispatcher.queue.push(call);
     if (!this.#heldAtWork) this.#holdAtWork();
     this.#dispatcher.schedule();
     return call.future;
+  }
+
+  /**
+   * Starts `minWorkers` workers now: each subclass calls it last in its constructor (a worker
+   * needs the subclass's fields). They wait unref'd: an idle pool never keeps the process alive.
+   */
+  protected startMinWorkers(): void {
+    for (let i = 0; i < this.#minWorkers && this.#broken === undefined; i++) {
+      const worker = this.#startWorker();
+      worker?.unref();
+    }
+  }
+
+  /**
+   * What the pool is doing: its workers, its calls by state, how busy it has been, and how long
+   * calls ran and waited (approximate percentiles). A snapshot; counting it walks the queue and the
+   * calls the workers hold, so it suits polling, not a call per submit.
+   */
+  stats(): ExecutorStats {
+    const dispatcher = this.#dispatcher;
+    let queued = 0;
+    let running = 0;
+    let cancelledHeld = 0; // cancelled, not yet let go: still in the queue or a worker's hands
+    let busy = 0;
+    for (const call of dispatcher.queue) {
+      if (!call.future.done()) queued++;
+      else if (call.future.state === 'CANCELLED') cancelledHeld++;
+    }
+    for (const worker of this.#workers) {
+      let holds = false;
+      for (const call of worker.inFlight) {
+        if (call.takenBack) continue; // a stand-in: the call itself is elsewhere
+        holds = true;
+        if (!call.future.done()) running++;
+        else if (call.future.state === 'CANCELLED') cancelledHeld++;
+      }
+      if (holds) busy++;
+    }
+    const cancelled = dispatcher.cancelled + cancelledHeld;
+    const completed = dispatcher.completed;
+    // Every other settled call failed, wherever that happened (a worker, a timeout, a broken
+    // pool, arguments that could not travel): counted by difference, so no failure path is missed.
+    const failed = this.#submitted - completed - cancelled - queued - running;
+    const elapsed = performance.now() - this.#createdAt;
+    return {
+      workers: { alive: this.#workers.size, busy },
+      calls: { queued, running, completed, failed, cancelled },
+      utilization: elapsed > 0 ? Math.min(1, dispatcher.busyMs / (elapsed * this.#maxWorkers)) : 0,
+      runTime: dispatcher.runTimes.summary(),
+      waitTime: dispatcher.waitTimes.summary(),
+    };
+  }
+
+  /** Resolves once no call is queued or held by a worker (at once if none is), as p-queue's onIdle(). */
+  onIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isIdle(): boolean {
+    if (this.#dispatcher.queue.length > 0) return false;
+    for (const worker of this.#workers) if (worker.inFlight.length > 0) return false;
+    return true;
+  }
+
+  #settleIdleWaiters(): void {
+    if (!this.#isIdle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The ids (threadId or pid) of the workers alive now. */
@@ -212,6 +304,39 @@ export abstract class PoolExecutor extends Executor {
     // A thread worker has not started every call it holds: those can still be cancelled exactly.
     for (const worker of this.#workers) for (const call of worker.inFlight) call.future.cancel();
     this.#dispatcher.schedule();
+  }
+
+  /**
+   * Ends every worker after a grace: calls not started are cancelled, running ones fail now with
+   * `why` and their currentSignal() aborts; a worker still running one after endGraceMs is ended.
+   */
+  protected endAllWorkersAfterGrace(why: string): Promise<void> {
+    const terminated = this.shutdown({ wait: true, cancelFutures: true });
+    const ending = [...this.#workers];
+    for (const worker of ending) {
+      for (const call of worker.inFlight) {
+        if (call.future.done()) continue;
+        const error = this.newBrokenError(why, undefined);
+        call.future.setException(error);
+        try {
+          worker.post({ t: 'abort', seq: call.seq, reason: encodeThrown(error, () => false) });
+        } catch {
+          // Its channel is gone: the exit follows.
+        }
+      }
+      worker.ref(); // its exit must be seen, or the promise never resolves
+    }
+    if (this.#endGraceMs !== Infinity) {
+      const timer = setTimeout(() => {
+        for (const worker of ending) {
+          if (worker.life === 'exited') continue;
+          worker.advance('ending');
+          worker.end();
+        }
+      }, this.#endGraceMs);
+      void terminated.then(() => clearTimeout(timer));
+    }
+    return terminated;
   }
 
   /** Ends every worker at once with `signal`: calls not started are cancelled, running ones fail. */
@@ -260,6 +385,34 @@ export abstract class PoolExecutor extends Executor {
     return worker;
   }
 
+  /**
+   * `worker` fell idle: beyond minWorkers, it exits if no call comes within idleTimeout. The clock
+   * is read once per idle spell (not per call), and only with an idleTimeout set.
+   */
+  #armIdleTimeout(worker: PoolWorker): void {
+    worker.idleSince = performance.now();
+    if (worker.idleTimer !== undefined) return; // armed already: it checks idleSince when it fires
+    const check = (): void => {
+      worker.idleTimer = undefined;
+      if (worker.life !== 'working' || worker.inFlight.length > 0) return; // armed again when idle
+      const left = worker.idleSince + this.#idleTimeout - performance.now();
+      if (left > 0) {
+        worker.idleTimer = setTimeout(check, left);
+        worker.idleTimer.unref();
+      } else if (this.#workingCount() > this.#minWorkers) {
+        worker.stop();
+      }
+    };
+    worker.idleTimer = setTimeout(check, this.#idleTimeout);
+    worker.idleTimer.unref(); // an idle pool never keeps the process alive
+  }
+
+  #workingCount(): number {
+    let count = 0;
+    for (const worker of this.#workers) if (worker.life === 'working') count++;
+    return count;
+  }
+
   // ── Messages ─────────────────────────────────────────────────────────────────────────────
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
@@ -267,7 +420,10 @@ export abstract class PoolExecutor extends Executor {
       this.#limits.armDeadline(worker, message.seq);
     } else if (message.t === 'done') {
       this.#dispatcher.complete(worker, message);
-      if (worker.inFlight.length === 0 && worker.life === 'working') worker.unref();
+      if (worker.inFlight.length === 0 && worker.life === 'working') {
+        worker.unref();
+        if (this.#idleTimeout !== Infinity) this.#armIdleTimeout(worker);
+      }
       this.#dispatcher.run();
     } else if (message.t === 'handBack') {
       this.#dispatcher.takeHandedBack(worker, message.from, message.count);
@@ -288,6 +444,7 @@ export abstract class PoolExecutor extends Executor {
     const lifeBefore = worker.life;
     worker.advance('exited');
     clearTimeout(worker.timer);
+    clearTimeout(worker.idleTimer);
     // Its limited call already failed (timeout or signal) but has not reported back: the worker is
     // being ended, and may exit by itself during the grace (a call that exits on abort). That is no
     // death: it must not break a process pool.
@@ -323,8 +480,20 @@ export abstract class PoolExecutor extends Executor {
       );
     }
     if (this.#dispatcher.queue.length > 0) this.#dispatcher.schedule();
+    this.#keepMinWorkers();
     this.#maybeFinishShutdown();
     this.#releaseIfIdle();
+    if (this.#idleWaiters.length > 0) this.#settleIdleWaiters();
+  }
+
+  /** A worker left (a death, maxTasksPerChild): warm workers below minWorkers are replaced. */
+  #keepMinWorkers(): void {
+    if (this.isShutdown || this.#broken !== undefined) return;
+    for (let count = this.#workingCount(); count < this.#minWorkers; count++) {
+      const worker = this.#startWorker();
+      if (worker === undefined) return;
+      if (worker.inFlight.length === 0) worker.unref();
+    }
   }
 
   /** Calls a gone worker held: those it never started go back to the queue, in order; the one it ran fails. */
@@ -333,7 +502,10 @@ export abstract class PoolExecutor extends Executor {
     for (const call of lost) {
       const future = call.future;
       if (future.done()) {
-        if (future.state === 'CANCELLED') future.setRunningOrNotifyCancel();
+        if (future.state === 'CANCELLED') {
+          future.setRunningOrNotifyCancel();
+          this.#dispatcher.cancelled++;
+        }
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
         setRemoteStart(future, undefined);
         again.push(call);
@@ -348,8 +520,10 @@ export abstract class PoolExecutor extends Executor {
     if (this.#broken !== undefined) return;
     this.#broken = { message, cause };
     for (const call of this.#dispatcher.queue.drain()) {
-      if (call.future.cancelled()) call.future.setRunningOrNotifyCancel();
-      else call.future.setException(this.newBrokenError(message, cause));
+      if (call.future.cancelled()) {
+        if (call.future.state === 'CANCELLED') this.#dispatcher.cancelled++;
+        call.future.setRunningOrNotifyCancel();
+      } else call.future.setException(this.newBrokenError(message, cause));
     }
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)

@@ -50,6 +50,9 @@ export abstract class PoolWorker {
   exclusive: Call | undefined = undefined;
   /** The one timer of this worker: the exclusive call's deadline, then its grace before the worker is ended. */
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** With an idleTimeout: when it last fell idle, and the timer that stops it (see PoolExecutor). */
+  idleSince = 0;
+  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   /** threadId or pid: what a user can see of this worker. */
   abstract readonly id: number;

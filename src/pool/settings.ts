@@ -6,6 +6,7 @@ import {
   checkOptions,
   checkPositiveInteger,
   checkTimeout,
+  describe,
   type OptionKeys,
 } from '../validate.js';
 
@@ -15,6 +16,8 @@ export interface CommonPoolOptions<I extends any[] = any[]> {
   initializer?: Callable<I> | null;
   initargs?: NoInfer<I> | null;
   endGraceMs?: number | null;
+  minWorkers?: number | null;
+  idleTimeout?: number | null;
 }
 
 /** How long an ended call may take to stop by itself before its worker is ended, by default. */
@@ -31,6 +34,8 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   initializer: Callable | undefined;
   initargs: unknown[];
   endGraceMs: number;
+  minWorkers: number;
+  idleTimeout: number;
 } {
   const checked = checkOptions<T>(options, 'options', known, where);
   const maxWorkers = checkPositiveInteger(checked.maxWorkers, 'maxWorkers') ?? defaultMaxWorkers;
@@ -47,7 +52,34 @@ export function checkCommonPoolOptions<T extends CommonPoolOptions>(
   }
   const initargs = checkArray(checked.initargs, 'initargs');
   const endGraceMs = checkTimeout(checked.endGraceMs, 'endGraceMs') ?? DEFAULT_END_GRACE_MS;
-  return { options: checked, maxWorkers, initializer, initargs, endGraceMs };
+  const minWorkers = checkMinWorkers(checked.minWorkers, maxWorkers);
+  const idleTimeout = checkTimeout(checked.idleTimeout, 'idleTimeout') ?? Infinity;
+  return {
+    options: checked,
+    maxWorkers,
+    initializer,
+    initargs,
+    endGraceMs,
+    minWorkers,
+    idleTimeout,
+  };
+}
+
+/** `minWorkers`: an integer from 0 to maxWorkers; default 0 (workers start only when calls come). */
+function checkMinWorkers(value: unknown, maxWorkers: number): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected \`minWorkers\` to be an integer >= 0, got ${describe(value)}.`);
+  }
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`Expected \`minWorkers\` to be an integer >= 0, got ${value}.`);
+  }
+  if (value > maxWorkers) {
+    throw new RangeError(
+      `Expected \`minWorkers\` (${value}) to be at most \`maxWorkers\` (${maxWorkers}): raise maxWorkers or lower minWorkers.`,
+    );
+  }
+  return value;
 }
 
 /**

@@ -14,6 +14,16 @@ export interface ProcessPoolExecutorOptions<I extends any[] = any[]> extends Com
    * (through currentSignal()) before its child is ended (SIGTERM, then SIGKILL after as long again). Default 1000; Infinity: never.
    */
   endGraceMs?: number | null;
+  /**
+   * Workers started at construction and kept while idle (beyond Python). Default 0: workers start
+   * only when calls come, as in Python. At most `maxWorkers`.
+   */
+  minWorkers?: number | null;
+  /**
+   * Milliseconds an idle worker beyond `minWorkers` waits for a call before it exits (beyond
+   * Python). Default: never (Infinity).
+   */
+  idleTimeout?: number | null;
   /** Calls a child runs before it exits and a fresh one takes its place. Default: no limit. */
   maxTasksPerChild?: number | null;
   /**
@@ -36,4 +46,6 @@ export const PROCESS_POOL_OPTION_KEYS: OptionKeys<ProcessPoolExecutorOptions> = 
   maxTasksPerChild: true,
   execArgv: true,
   env: true,
+  minWorkers: true,
+  idleTimeout: true,
 };

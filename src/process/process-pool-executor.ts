@@ -48,6 +48,7 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     checkInitargsTravel(common.initargs, (value) => deserialize(serialize(value)));
     super({ ...common, maxTasksPerWorker: maxTasksPerChild });
     this.#childOptions = childStartup(execArgv ?? undefined, env ?? undefined);
+    this.startMinWorkers();
   }
 
   /** Shuts the pool down and ends every child with SIGTERM; calls not started are cancelled, running ones fail. */

@@ -117,6 +117,8 @@ export interface DoneMessage {
   end?: true;
   /** Milliseconds the worker spent running these calls: the pool sizes its hand-ahead window by it. */
   busyMs: number;
+  /** How long the last call took, if it was slow (>= 1 ms): for stats, which otherwise see averages. */
+  slowMs?: number;
 }
 
 export interface ReadyMessage {

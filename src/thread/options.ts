@@ -17,6 +17,16 @@ export interface ThreadPoolExecutorOptions<I extends any[] = any[]> extends Comm
    * (through currentSignal()) before its worker thread is ended (terminate()). Default 1000; Infinity: never.
    */
   endGraceMs?: number | null;
+  /**
+   * Workers started at construction and kept while idle (beyond Python). Default 0: workers start
+   * only when calls come, as in Python. At most `maxWorkers`.
+   */
+  minWorkers?: number | null;
+  /**
+   * Milliseconds an idle worker beyond `minWorkers` waits for a call before it exits (beyond
+   * Python). Default: never (Infinity).
+   */
+  idleTimeout?: number | null;
   /** Node's `Worker` resource limits, given to every thread. Default: none. */
   resourceLimits?: ResourceLimits | null;
 }
@@ -29,4 +39,6 @@ export const THREAD_POOL_OPTION_KEYS: OptionKeys<ThreadPoolExecutorOptions> = {
   initargs: true,
   endGraceMs: true,
   resourceLimits: true,
+  minWorkers: true,
+  idleTimeout: true,
 };

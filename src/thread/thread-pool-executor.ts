@@ -53,6 +53,26 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
     this.#resourceLimits = resourceLimits ?? undefined;
+    this.startMinWorkers();
+  }
+
+  /**
+   * Shuts the pool down and ends every thread: calls not started are cancelled; running ones fail
+   * at once with BrokenThreadPool and their currentSignal() aborts, and a thread still running one
+   * after `endGraceMs` is terminated. The way out of a call stuck in synchronous code.
+   */
+  terminateWorkers(): Promise<void> {
+    return this.endAllWorkersAfterGrace(
+      'terminateWorkers() ended the worker thread running this call.',
+    );
+  }
+
+  /** Shuts the pool down and terminates every thread at once; calls not started are cancelled, running ones fail. */
+  killWorkers(): Promise<void> {
+    return this.endAllWorkers(
+      undefined,
+      'killWorkers() ended the worker thread running this call.',
+    );
   }
 
   protected createWorker(

@@ -336,6 +336,7 @@ export class WorkerRuntime {
             if (this.#handsBack && this.#head < this.#queue.length) this.#maybeHandBack(id, took);
             this.#fastDefs.delete(id);
             this.#slowMs.set(id, took);
+            this.#lastSlowMs = took; // a flush follows: its batch ends with this call
           }
         }
         if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
@@ -555,6 +556,9 @@ export class WorkerRuntime {
     }
   }
 
+  /** The time of a slow call whose result is not sent yet (0: none), for the pool's stats. */
+  #lastSlowMs = 0;
+
   #flush(): void {
     if (this.#results.length === 0) return;
     const now = performance.now();
@@ -564,6 +568,10 @@ export class WorkerRuntime {
       results: this.#results,
       busyMs: now - this.#busySince,
     };
+    if (this.#lastSlowMs > 0) {
+      message.slowMs = this.#lastSlowMs;
+      this.#lastSlowMs = 0;
+    }
     this.#sent += this.#results.length / 2;
     this.#results = [];
     this.#busySince = now;

@@ -16,6 +16,8 @@ import {
   ThreadPoolExecutor,
   wait,
   type Executor,
+  type ExecutorStats,
+  type TimeStats,
 } from 'concurrent-futures';
 
 /** True when X and Y are the same type (not merely assignable either way). */
@@ -124,4 +126,28 @@ export async function disposal(): Promise<void> {
   await using executor = new ThreadPoolExecutor();
   const future = executor.submit((x: number) => x + 1, 1);
   expectTrue<Equal<typeof future, Future<number>>>();
+}
+
+export async function statsOnEveryLocalExecutor(
+  thread: ThreadPoolExecutor,
+  process: ProcessPoolExecutor,
+  loop: EventLoopExecutor,
+): Promise<void> {
+  for (const executor of [thread, process, loop]) {
+    expectTrue<Equal<ReturnType<typeof executor.stats>, ExecutorStats>>();
+    expectTrue<Equal<ExecutorStats['runTime'], TimeStats>>();
+    const idle: Promise<void> = executor.onIdle();
+    await idle;
+    const failed: number = executor.stats().calls.failed;
+    void failed;
+  }
+  // Ending a pool's workers: both pools; not the event loop, which has none.
+  const ended: Promise<void>[] = [thread.terminateWorkers(), process.killWorkers()];
+  void ended;
+  // @ts-expect-error the event loop has no workers to end
+  void loop.terminateWorkers();
+  new ThreadPoolExecutor({ minWorkers: 1, idleTimeout: 1000 });
+  new ProcessPoolExecutor({ minWorkers: null, idleTimeout: Infinity });
+  // @ts-expect-error minWorkers is a number
+  new ThreadPoolExecutor({ minWorkers: '1' });
 }
