@@ -92,6 +92,7 @@ export class QueueExecutor extends Executor {
   readonly #projectRoot: string;
   readonly #connection: string | QueueExecutorOptions['connection'];
   readonly #idPrefix = randomBytes(6).toString('hex');
+  readonly #moduleNames = new Map<string, string>();
   #nextId = 0;
 
   #connections: Connections | undefined = undefined;
@@ -288,10 +289,24 @@ export class QueueExecutor extends Executor {
     if (jobs.length > 0) void this.#add(jobs, calls);
   };
 
+  /**
+   * A module's name in jobs, worked out once per module: a path from the project root costs a
+   * URL parse and a path.relative(), a few microseconds that a trivial call should not pay each time.
+   */
+  #moduleName(specifier: string): string {
+    let name = this.#moduleNames.get(specifier);
+    if (name === undefined) {
+      name = jobModuleName(specifier, this.#projectRoot); // throws for a module outside the root: not kept
+      if (this.#moduleNames.size >= 1000) this.#moduleNames.clear(); // stay bounded
+      this.#moduleNames.set(specifier, name);
+    }
+    return name;
+  }
+
   #jobData(call: QueueCall): CallJobData {
     const data: CallJobData = {
       v: 1,
-      m: jobModuleName(call.fn.module, this.#projectRoot),
+      m: this.#moduleName(call.fn.module),
       e: call.fn.exportName,
       a: encodeArguments(call),
       r: this.#maxResultBytes,
