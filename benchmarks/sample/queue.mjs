@@ -125,7 +125,8 @@ async function rawCalls(concurrency) {
   const worker = await startChild([RAW_WORKER, url, name, String(concurrency)]);
   const { Queue, QueueEvents } = await import('bullmq');
   const queue = new Queue(name, { connection: { url } });
-  const events = new QueueEvents(name, { connection: { url } });
+  // From the stream's start (a fresh queue's stream is empty): an event can come before the first read.
+  const events = new QueueEvents(name, { connection: { url }, lastEventId: '0-0' });
   await events.waitUntilReady();
   let batch = 0;
   const burst = async (from, n) => {
