@@ -7,9 +7,9 @@
 //                                                              │ run it on a local executor
 //   future settles ◀── QueueEvents 'completed' / 'failed' ◀────┘ return { ok | err }
 //        ▲
-//        └── reconciliation: a call not heard of for `reconcileAfter` ms, and every call after a
-//            reconnect, has its job read; a job gone missing (Redis restarted without it) is
-//            added again from the arguments we still hold.
+//        └── reconciliation (watchdog.ts): a call not heard of for `reconcileAfter` ms, and every
+//            call after a reconnect, has its job read; a job gone missing (Redis restarted without
+//            it) is added again from the arguments we still hold.
 //
 // One QueueEvents stream per executor, never Job.waitUntilFinished (it hangs on removed jobs and
 // adds a listener per job). Job ids are `<executor id>-<n>`, so events of other producers on the
@@ -23,7 +23,7 @@ import { ChunkFailure } from '../map.js';
 import { Deque } from '../deque.js';
 import { SignalWatch } from '../signal-watch.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
-import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
+import { decodeError, decodeValue, decodedLength, encodeError } from './codec.js';
 import { checkConnection, openConnections, type Connections } from './connection.js';
 import {
   JOB_NAME,
@@ -33,9 +33,19 @@ import {
   type CancelMessage,
 } from './job-data.js';
 import { findProjectRoot, jobModuleName } from './module-names.js';
+import {
+  QueueCall,
+  encodeArguments,
+  ignore,
+  jobFailure,
+  messageOf,
+  tooLarge,
+  withKeepOptions,
+} from './queue-call.js';
+import { Watchdog } from './watchdog.js';
 import { QUEUE_EXECUTOR_OPTION_KEYS, type QueueExecutorOptions } from './options.js';
 import { bullmq, type RedisClient } from './peers.js';
-import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 
 export type { QueueExecutorOptions } from './options.js';
 
@@ -43,26 +53,8 @@ const DEFAULT_MAX_PENDING = 1000;
 const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 const DEFAULT_UNREACHABLE_TIMEOUT = 30_000;
 const DEFAULT_RECONCILE_AFTER = 5000;
-/** How long finished jobs stay in Redis, so reconciliation still finds a result whose event was missed. */
-const KEEP_FINISHED_SECONDS = 3600;
 /** How long an idle executor keeps reading the events stream before closing it (see #idle). */
 const IDLE_CLOSE_MS = 1000;
-
-/** One call (or one chunk of a map) from submit to its settling. */
-class QueueCall {
-  id: string | undefined = undefined;
-  data: CallJobData | undefined = undefined;
-  /** When we last heard of its job (sent, an event, a reconciliation). */
-  heardAt = 0;
-  constructor(
-    readonly future: Future<any>,
-    readonly fn: ModuleFunction,
-    readonly args: unknown[],
-    readonly limits: CallLimits | undefined,
-    /** For a chunk: values per argument list; undefined for a single call. */
-    readonly arity: number | undefined,
-  ) {}
-}
 
 /** What `stats()` reports. */
 export interface QueueExecutorStats {
@@ -119,8 +111,7 @@ export class QueueExecutor extends Executor {
   /** When Redis was last lost (or, before the first connection, when we started); undefined while connected. */
   #downSince: number | undefined = undefined;
   #everConnected = false;
-  #watchdog: NodeJS.Timeout | undefined = undefined;
-  #reconciling = false;
+  readonly #watchdog: Watchdog;
   readonly #signals = new SignalWatch<QueueCall>((call, reason) =>
     this.endCall(call.future, reason),
   );
@@ -158,6 +149,18 @@ export class QueueExecutor extends Executor {
       );
     }
     this.#projectRoot = findProjectRoot(checked.projectRoot ?? process.cwd());
+    this.#watchdog = new Watchdog(
+      {
+        inRedis: this.#inRedis,
+        queue: () => this.#queue,
+        downSince: () => this.#downSince,
+        completed: (jobId, result) => this.#onCompleted(jobId, result),
+        failed: (jobId, failedReason) => this.#onFailed(jobId, failedReason),
+        unreachable: (downFor) => this.#failEverything(downFor),
+      },
+      this.#unreachableTimeout,
+      this.#reconcileAfter,
+    );
   }
 
   override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
@@ -260,7 +263,7 @@ export class QueueExecutor extends Executor {
   readonly #pump = (): void => {
     this.#pumpScheduled = false;
     if (this.#closed) return;
-    this.#startWatchdog();
+    this.#watchdog.start();
     const jobs: Array<{ name: string; data: CallJobData; opts: { jobId: string } }> = [];
     const calls: QueueCall[] = [];
     while (this.#inRedis.size < this.#maxPending) {
@@ -434,7 +437,7 @@ export class QueueExecutor extends Executor {
     this.#everConnected = true;
     this.#downSince = undefined;
     // Events may have been missed while the connection was down: read every job's state.
-    if (reconnected) void this.#reconcile([...this.#inRedis.values()]);
+    if (reconnected) void this.#watchdog.reconcile([...this.#inRedis.values()]);
   };
 
   readonly #onDown = (): void => {
@@ -524,71 +527,7 @@ export class QueueExecutor extends Executor {
     this.#queue?.remove(id).catch(ignore); // refused while a host holds its lock: the message ends it
   }
 
-  // ── Watchdog: Redis unreachable, and reconciliation ─────────────────────────────────────────
-
-  #startWatchdog(): void {
-    if (this.#watchdog !== undefined) return;
-    const every = Math.max(
-      50,
-      Math.min(1000, this.#unreachableTimeout / 4, this.#reconcileAfter / 2),
-    );
-    this.#watchdog = setInterval(this.#watch, every);
-  }
-
-  #stopWatchdog(): void {
-    if (this.#watchdog === undefined) return;
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
-  }
-
-  readonly #watch = (): void => {
-    const now = Date.now();
-    if (this.#downSince !== undefined && now - this.#downSince >= this.#unreachableTimeout) {
-      this.#failEverything(now - this.#downSince);
-      return;
-    }
-    if (this.#downSince !== undefined || this.#reconciling) return;
-    const quiet: QueueCall[] = [];
-    for (const call of this.#inRedis.values()) {
-      if (now - call.heardAt >= this.#reconcileAfter) quiet.push(call);
-    }
-    if (quiet.length > 0) void this.#reconcile(quiet);
-  };
-
-  /** Reads the state of the calls' jobs, settles those that finished, and adds again those that are gone. */
-  async #reconcile(calls: QueueCall[]): Promise<void> {
-    const queue = this.#queue;
-    if (queue === undefined || this.#reconciling) return;
-    this.#reconciling = true;
-    try {
-      const missing: QueueCall[] = [];
-      for (let start = 0; start < calls.length; start += 100) {
-        const batch = calls.slice(start, start + 100);
-        const jobs = await Promise.all(batch.map((call) => bullmq.Job.fromId(queue, call.id!)));
-        const now = Date.now();
-        batch.forEach((call, index) => {
-          if (this.#inRedis.get(call.id!) !== call) return; // settled meanwhile
-          const job = jobs[index] as Job | undefined;
-          call.heardAt = now;
-          if (job === undefined) missing.push(call);
-          else if (job.finishedOn && job.failedReason) this.#onFailed(call.id!, job.failedReason);
-          else if (job.finishedOn) this.#onCompleted(call.id!, job.returnvalue as CallJobResult);
-        });
-      }
-      if (missing.length > 0) {
-        await queue.addBulk(
-          missing.map((call) =>
-            withKeepOptions({ name: JOB_NAME, data: call.data!, opts: { jobId: call.id! } }),
-          ),
-        );
-      }
-    } catch {
-      // Redis went away again: the next reconnect or the next watch tries again.
-    } finally {
-      this.#reconciling = false;
-    }
-  }
-
+  /** Redis unreachable for longer than unreachableTimeout: every pending call fails (the watchdog's call). */
   #failEverything(downFor: number): void {
     const where = this.#connections?.where ?? String(this.#connection);
     const error = (): Error =>
@@ -623,7 +562,7 @@ export class QueueExecutor extends Executor {
     this.#outstanding--;
     if (this.#line.length > 0) this.#schedulePump();
     if (this.#outstanding === 0) {
-      this.#stopWatchdog();
+      this.#watchdog.stop();
       this.#idle(true);
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
@@ -633,7 +572,7 @@ export class QueueExecutor extends Executor {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    this.#stopWatchdog();
+    this.#watchdog.stop();
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     const connections = this.#connections;
     if (connections === undefined) return;
@@ -646,43 +585,6 @@ export class QueueExecutor extends Executor {
   }
 }
 
-function encodeArguments(call: QueueCall): string {
-  try {
-    return encodeValue(call.args);
-  } catch (error) {
-    throw new TypeError(
-      `The arguments of ${callableName(call.fn)} cannot travel to a worker host: ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
-}
-
-function withKeepOptions<T extends { opts: { jobId: string } }>(job: T): T {
-  const opts = job.opts as Record<string, unknown>;
-  opts.removeOnComplete = { age: KEEP_FINISHED_SECONDS };
-  opts.removeOnFail = { age: KEEP_FINISHED_SECONDS };
-  return job;
-}
-
-function jobFailure(call: QueueCall, failedReason: string): Error {
-  if (/stalled/i.test(failedReason)) {
-    return new Error(
-      `${callableName(call.fn)} was started on worker hosts that died (or stopped answering) more ` +
-        `often than their maxStalledCount allows, so it is given up (BullMQ: "${failedReason}"). ` +
-        `Delivery is at least once: it may have run, in part or whole, on each of those hosts.`,
-    );
-  }
-  return new Error(`The job of ${callableName(call.fn)} failed in BullMQ: ${failedReason}`);
-}
-
-function tooLarge(call: QueueCall, bytes: number, limit: number): Error {
-  return new RangeError(
-    `The result of ${callableName(call.fn)} is ${bytes} bytes serialized, over the QueueExecutor's ` +
-      `maxResultBytes of ${limit}. Return less (e.g. store large data elsewhere and return its key), ` +
-      `or raise maxResultBytes.`,
-  );
-}
-
 function checkName(value: unknown, name: string): string {
   if (typeof value !== 'string' || value === '' || value.includes(':')) {
     throw new TypeError(
@@ -691,9 +593,3 @@ function checkName(value: unknown, name: string): string {
   }
   return value;
 }
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function ignore(): void {}
