@@ -7,6 +7,7 @@
 //   4. The prime job on 2 hosts (process pools of 1) against serial. Target: >= 1.7x serial.
 //
 //   npm run bench:queue                        (node --import tsx benchmarks/queue.ts)
+//   The same figures are section 10 of `npm run bench` (`--only queue`), side by side in rounds.
 //   npm run bench:queue -- --quick             fewer calls, to check that it works
 //
 // It starts its own redis-server (REDIS_URL: use that server) and its hosts as separate processes.

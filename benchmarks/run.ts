@@ -26,6 +26,7 @@ import {
 } from './runner/results.js';
 import { pythonVersion, takeSample, type SampleResult } from './runner/sample.js';
 import { evaluateTargets } from './runner/targets.js';
+import { HOW_TO_GET_REDIS, startRedis, type Redis } from '../examples/cluster-launch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -155,6 +156,50 @@ async function main(): Promise<void> {
   };
   if (!python) console.error('python3 not found: the Python rows are skipped.');
 
+  // The queue section's redis-server: one for the whole run (REDIS_URL's, or one on a free port
+  // in a temporary directory), its URL handed to the samples; without one the section is skipped.
+  let redis: Redis | undefined;
+  if (groups.some((g) => g.libraries.some((lib) => LIBRARIES[lib]!.redis))) {
+    redis = await startRedis();
+    if (redis) process.env.BENCH_REDIS_URL = redis.url;
+    else console.error(`The queue section is skipped: ${HOW_TO_GET_REDIS}`);
+  }
+  try {
+    await takeSamples(groups, options, python, results);
+  } finally {
+    await redis?.stop();
+  }
+
+  results.machine.loadAverageAtEnd = loadavg();
+  results.durationSeconds = (performance.now() - started) / 1000;
+  const view = new ResultsView(results);
+  const targets = evaluateTargets(view);
+  results.targets = targets;
+  const report = renderReport(view, targets);
+  process.stdout.write(`\n${report}`);
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const full = !options.quick && !options.only;
+  const name = full
+    ? 'latest.json'
+    : options.quick && !options.only
+      ? 'quick.tmp.json'
+      : `only-${options.only!.join('-')}${options.quick ? '-quick' : ''}.tmp.json`;
+  writeFileSync(`${RESULTS_DIR}${name}`, `${JSON.stringify(results, null, 2)}\n`);
+  console.error(`\nFigures written to benchmarks/results/${name}.`);
+  if (full) {
+    await updateReadme(report);
+    console.error('The table in benchmarks/README.md is updated.');
+  }
+}
+
+/** Every group's samples, library by library in turns, round after round, into `results`. */
+async function takeSamples(
+  groups: Group[],
+  options: Options,
+  python: string | undefined,
+  results: RunResults,
+): Promise<void> {
   const total = groups.reduce((sum, g) => sum + g.libraries.length * options.rounds, 0);
   let done = 0;
   for (const group of groups) {
@@ -185,6 +230,10 @@ async function main(): Promise<void> {
           result.skip = 'python3 not found';
           continue;
         }
+        if (library.redis && process.env.BENCH_REDIS_URL === undefined) {
+          result.skip = 'no redis-server (install redis-server or set REDIS_URL)';
+          continue;
+        }
         const sampleStarted = performance.now();
         const sample = await takeSample(
           group.workload,
@@ -209,28 +258,6 @@ async function main(): Promise<void> {
         }
       }
     }
-  }
-
-  results.machine.loadAverageAtEnd = loadavg();
-  results.durationSeconds = (performance.now() - started) / 1000;
-  const view = new ResultsView(results);
-  const targets = evaluateTargets(view);
-  results.targets = targets;
-  const report = renderReport(view, targets);
-  process.stdout.write(`\n${report}`);
-
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const full = !options.quick && !options.only;
-  const name = full
-    ? 'latest.json'
-    : options.quick && !options.only
-      ? 'quick.tmp.json'
-      : `only-${options.only!.join('-')}${options.quick ? '-quick' : ''}.tmp.json`;
-  writeFileSync(`${RESULTS_DIR}${name}`, `${JSON.stringify(results, null, 2)}\n`);
-  console.error(`\nFigures written to benchmarks/results/${name}.`);
-  if (full) {
-    await updateReadme(report);
-    console.error('The table in benchmarks/README.md is updated.');
   }
 }
 

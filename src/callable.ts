@@ -21,7 +21,15 @@ export interface ModuleFunction<F extends (...args: any[]) => any = (...args: an
 export type Callable<A extends unknown[] = any[], R = unknown> =
   ((...args: A) => R) | ModuleFunction<(...args: A) => R>;
 
-const moduleFunctions = new WeakSet<object>();
+// One set per process, not per copy of this module: the CommonJS build bundles each entry (the
+// package root and concurrent-futures/queue) with a copy of this file of its own, and a reference
+// made by `require('concurrent-futures').fromModule` must be one that the QueueExecutor of
+// `require('concurrent-futures/queue')` (and the ESM build) recognizes. Kept under a registered
+// symbol, as Future's brand is.
+const MODULE_FUNCTIONS = Symbol.for('concurrent-futures.moduleFunctions');
+const moduleFunctions: WeakSet<object> = ((globalThis as Record<symbol, unknown>)[
+  MODULE_FUNCTIONS
+] ??= new WeakSet<object>()) as WeakSet<object>;
 
 /**
  * Names the function `exportName` exported by `module` so that a worker imports it by reference.

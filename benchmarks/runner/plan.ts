@@ -2,7 +2,7 @@
 // A group is one workload at one worker count over a list of libraries; the runner takes the
 // group's samples round by round (A B C …, A B C …), each in a fresh process, and keeps medians.
 
-export type Kind = 'threads' | 'processes' | 'eventloop' | 'serial';
+export type Kind = 'threads' | 'processes' | 'eventloop' | 'queue' | 'serial';
 
 export interface Library {
   id: string;
@@ -15,6 +15,8 @@ export interface Library {
   python?: boolean;
   /** Counts as a peer for the targets (the issue's "best peer" columns name the Node peers only). */
   targetPeer?: boolean;
+  /** Needs the redis-server the runner starts for the queue section (skipped when there is none). */
+  redis?: boolean;
 }
 
 const L = (lib: Library): [string, Library] => [lib.id, lib];
@@ -95,6 +97,22 @@ export const LIBRARIES: Record<string, Library> = Object.fromEntries([
   L({ id: 'python-serial', label: 'serial (Python)', kind: 'serial', python: true }),
   L({ id: 'p-queue', label: 'p-queue', pkg: 'p-queue', kind: 'eventloop', targetPeer: true }),
   L({ id: 'p-limit', label: 'p-limit', pkg: 'p-limit', kind: 'eventloop', targetPeer: true }),
+  L({
+    id: 'ours-queue',
+    label: 'QueueExecutor',
+    pkg: 'concurrent-futures',
+    kind: 'queue',
+    ours: true,
+    redis: true,
+  }),
+  L({
+    id: 'bullmq',
+    label: 'raw BullMQ (addBulk + Worker + QueueEvents)',
+    pkg: 'bullmq',
+    kind: 'queue',
+    targetPeer: true,
+    redis: true,
+  }),
 ]);
 
 const THREAD_POOLS = [
@@ -133,6 +151,7 @@ export const SECTIONS = [
   'eventloop',
   'timeouts',
   'loaders',
+  'queue',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -163,6 +182,9 @@ const group = (
   libraries,
   ...extra,
 });
+
+/** The worker-host counts of the queue's sleep-bound scaling. */
+export const QUEUE_HOSTS = [1, 2, 4];
 
 export const GROUPS: Group[] = [
   group('calls', 'calls', 2, ALL_POOLS),
@@ -197,6 +219,12 @@ export const GROUPS: Group[] = [
     id: 'firstResults-tsx@2',
     nodeArgs: ['--import', 'tsx'],
   }),
+  // Issue 19: the QueueExecutor on BullMQ and a redis-server of the runner's own. `workers` is the
+  // host's concurrency (calls, latency) or the number of hosts (sleeps, primes).
+  group('queue', 'queueCalls', 16, ['ours-queue', 'bullmq']),
+  group('queue', 'queueLatency', 1, ['ours-queue']),
+  ...QUEUE_HOSTS.map((hosts) => group('queue', 'queueSleeps', hosts, ['ours-queue'])),
+  group('queue', 'queuePrimes', 2, ['serial', 'ours-queue']),
 ];
 
 /** Where the scaling section finds the 2-worker figures and the serial time. */

@@ -3,7 +3,7 @@
 // The same text goes to the terminal and into benchmarks/README.md.
 
 import { createRequire } from 'node:module';
-import { LIBRARIES, SCALING_WORKERS, type Kind } from './plan.js';
+import { LIBRARIES, QUEUE_HOSTS, SCALING_WORKERS, type Kind } from './plan.js';
 import {
   KIND_LABEL,
   median,
@@ -34,7 +34,7 @@ const fmt = {
   efficiency: (v: number) => v.toFixed(3),
 } satisfies Record<string, Format>;
 
-const KIND_ORDER: Kind[] = ['serial', 'threads', 'processes', 'eventloop'];
+const KIND_ORDER: Kind[] = ['serial', 'threads', 'processes', 'eventloop', 'queue'];
 
 function libraryName(view: ResultsView, lib: string): string {
   const library = LIBRARIES[lib]!;
@@ -327,6 +327,44 @@ function loadersSection(view: ResultsView, targets: TargetResult[]): string {
   );
 }
 
+const QUEUE_GROUPS = [
+  'queueCalls@16',
+  'queueLatency@1',
+  ...QUEUE_HOSTS.map((hosts) => `queueSleeps@${hosts}`),
+  'queuePrimes@2',
+];
+
+function queueSection(view: ResultsView, targets: TargetResult[]): string {
+  const oneHost = view.median(`queueSleeps@${QUEUE_HOSTS[0]}`, 'ours-queue');
+  const sleeps = QUEUE_HOSTS.map((hosts) => {
+    const groupId = `queueSleeps@${hosts}`;
+    const result = view.lib(groupId, 'ours-queue');
+    const rate = view.median(groupId, 'ours-queue');
+    const scaling =
+      rate === undefined || oneHost === undefined || hosts === QUEUE_HOSTS[0]
+        ? ''
+        : fmt.ratio(rate / (oneHost * hosts));
+    return [
+      String(hosts),
+      valueCell(result, fmt.rate),
+      spreadCell(result, fmt.rate),
+      String(result?.samples.length ?? 0),
+      scaling,
+      targetCell(targets, groupId, 'ours-queue'),
+    ];
+  });
+  return [
+    `a)\n\n${standardSection(view, targets, 'queueCalls@16', fmt.rate)}`,
+    `b)\n\n${standardSection(view, targets, 'queueLatency@1', fmt.ms)}`,
+    `c)\n\n${table(['hosts', 'calls/s', 'min – max', 'n', 'scaling', 'target'], sleeps)}` +
+      notes(
+        view,
+        QUEUE_HOSTS.map((hosts) => `queueSleeps@${hosts}`),
+      ),
+    `d)\n\n${standardSection(view, targets, 'queuePrimes@2', fmt.seconds)}`,
+  ].join('\n\n');
+}
+
 export function machineLine(view: ResultsView): string {
   const { machine, commit, dirty, date, options, durationSeconds } = view.results;
   const load = (l: number[] | undefined) => (l ? l.map((x) => x.toFixed(1)).join(' / ') : '?');
@@ -418,6 +456,17 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
       '9. TypeScript loaders — two first results of calls sent by source on a fresh 2-worker pool, under plain node and under `node --import tsx`',
       'Milliseconds from the constructor to both results (lower is better). The workers apply the loader only before they first import a module (issue 17): these calls need none.',
       loadersSection(view, targets),
+    );
+
+  if (QUEUE_GROUPS.some(has))
+    section(
+      '10. QueueExecutor (issue 19) — on BullMQ and a redis-server of the run’s own, worker hosts as processes of their own',
+      'a) 10,000 trivial calls at once through one host of concurrency 16, against raw BullMQ doing the same work ' +
+        '(`addBulk`, a `Worker` of concurrency 16 in a process of its own, results from `QueueEvents`): calls per second (higher is better). ' +
+        'b) One call on an idle system: the median of 200 calls each awaited before the next, in milliseconds. ' +
+        'c) 160 calls of a 50 ms sleep on 1, 2 and 4 hosts taking 4 calls each: calls per second, and the scaling against 1 host × hosts (1 is linear). ' +
+        'd) The prime job (24 calls, through `map`) on 2 hosts of one process each, in seconds, against the same job serially on one thread.',
+      queueSection(view, targets),
     );
 
   const measured = targets.filter((t) => view.group(t.group));

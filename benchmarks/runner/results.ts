@@ -104,5 +104,6 @@ export const KIND_LABEL: Record<Kind, string> = {
   threads: 'threads',
   processes: 'processes',
   eventloop: 'event loop',
+  queue: 'queue',
   serial: 'serial',
 };

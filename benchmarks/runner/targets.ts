@@ -2,7 +2,7 @@
 // "The best peer" means the best Node peer of the same runtime, as in the issue's table; Python's
 // figures are shown beside them for information, except where a target names Python.
 
-import { LIBRARIES, type Kind } from './plan.js';
+import { LIBRARIES, QUEUE_HOSTS, type Kind } from './plan.js';
 import type { ResultsView } from './results.js';
 
 export interface TargetResult {
@@ -234,6 +234,68 @@ export function evaluateTargets(view: ResultsView): TargetResult[] {
       'ours-processes',
       'higher',
       1.3,
+    ),
+  );
+  targets.push(...queueTargets(view));
+  return targets;
+}
+
+/** Issue 19: the QueueExecutor against raw BullMQ, across hosts, and on the prime job. */
+function queueTargets(view: ResultsView): TargetResult[] {
+  const measured = (
+    id: string,
+    text: string,
+    group: string,
+    row: string,
+    ratio: number | undefined,
+    bound: number,
+    against: string,
+  ): TargetResult => ({
+    id,
+    text,
+    group,
+    row,
+    figure: ratio === undefined ? 'not measured' : `${ratioText(ratio, bound)} ${against}`,
+    met: ratio === undefined ? undefined : ratio >= bound,
+  });
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : a / b;
+  const targets = [
+    measured(
+      'queue-calls',
+      '10,000 trivial calls through the QueueExecutor ≥ 0.8× raw BullMQ',
+      'queueCalls@16',
+      'bullmq',
+      ratio(view.median('queueCalls@16', 'ours-queue'), view.median('queueCalls@16', 'bullmq')),
+      0.8,
+      'raw BullMQ',
+    ),
+  ];
+  const oneHost = view.median(`queueSleeps@${QUEUE_HOSTS[0]}`, 'ours-queue');
+  for (const hosts of QUEUE_HOSTS.slice(1)) {
+    const group = `queueSleeps@${hosts}`;
+    const rate = view.median(group, 'ours-queue');
+    targets.push(
+      measured(
+        `queue-sleeps-${hosts}`,
+        `sleep-bound calls on ${hosts} hosts ≥ 0.9× linear`,
+        group,
+        'ours-queue',
+        ratio(rate, oneHost === undefined ? undefined : oneHost * hosts),
+        0.9,
+        'linear',
+      ),
+    );
+  }
+  targets.push(
+    measured(
+      'queue-primes',
+      'the prime job on 2 hosts ≥ 1.7× serial',
+      'queuePrimes@2',
+      'ours-queue',
+      ratio(view.median('queuePrimes@2', 'serial'), view.median('queuePrimes@2', 'ours-queue')),
+      1.7,
+      'serial',
     ),
   );
   return targets;

@@ -52,6 +52,10 @@ function ourPool(executor) {
 }
 
 export const LIBRARIES = {
+  // The queue section's two sides (sample/queue.mjs drives them itself: a queue needs Redis and
+  // hosts, not a pool made here).
+  'ours-queue': { kind: 'queue', queue: 'ours' },
+  bullmq: { kind: 'queue', queue: 'raw' },
   'ours-threads': {
     kind: 'threads',
     load: loadOurs,

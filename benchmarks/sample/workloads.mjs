@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Skip, tasks } from './libraries.mjs';
+import { QUEUE_WORKLOADS } from './queue.mjs';
 import { descendants, hasProc, rssKiB, threadCount } from './rss.mjs';
 
 // The sizes, shared with the runner's report and kept equal to python_bench.py's.
@@ -79,6 +80,13 @@ async function using(adapter, workers, body) {
 }
 
 export const WORKLOADS = {
+  // (10) The QueueExecutor (issue 19): queue.mjs. The prime job gets the same numbers and check.
+  queueCalls: QUEUE_WORKLOADS.queueCalls,
+  queueLatency: QUEUE_WORKLOADS.queueLatency,
+  queueSleeps: QUEUE_WORKLOADS.queueSleeps,
+  queuePrimes: (adapter, workers) =>
+    QUEUE_WORKLOADS.queuePrimes(adapter, workers, PRIMES, checkPrimes),
+
   /** (1, 6) Per-call throughput: CALLS trivial calls submitted at once, all awaited. */
   calls: (adapter, workers) =>
     using(adapter, workers, async (pool) => {

@@ -6,10 +6,11 @@
 //                         Queue.addBulk(jobs) ──▶ Redis ──▶ worker hosts (worker-host.ts)
 //                                                              │ run it on a local executor
 //   future settles ◀── QueueEvents 'completed' / 'failed' ◀────┘ return { ok | err }
+//                      (redis-link.ts: connections, the events stream, idle handling)
 //        ▲
-//        └── reconciliation: a call not heard of for `reconcileAfter` ms, and every call after a
-//            reconnect, has its job read; a job gone missing (Redis restarted without it) is
-//            added again from the arguments we still hold.
+//        └── reconciliation (watchdog.ts): a call not heard of for `reconcileAfter` ms, and every
+//            call after a reconnect, has its job read; a job gone missing (Redis restarted without
+//            it) is added again from the arguments we still hold.
 //
 // One QueueEvents stream per executor, never Job.waitUntilFinished (it hangs on removed jobs and
 // adds a listener per job). Job ids are `<executor id>-<n>`, so events of other producers on the
@@ -23,8 +24,8 @@ import { ChunkFailure } from '../map.js';
 import { Deque } from '../deque.js';
 import { SignalWatch } from '../signal-watch.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
-import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
-import { checkConnection, openConnections, type Connections } from './connection.js';
+import { decodeError, decodeValue, decodedLength, encodeError } from './codec.js';
+import { checkConnection } from './connection.js';
 import {
   JOB_NAME,
   cancelChannel,
@@ -33,9 +34,18 @@ import {
   type CancelMessage,
 } from './job-data.js';
 import { findProjectRoot, jobModuleName } from './module-names.js';
+import {
+  QueueCall,
+  encodeArguments,
+  ignore,
+  jobFailure,
+  messageOf,
+  tooLarge,
+  withKeepOptions,
+} from './queue-call.js';
+import { RedisLink } from './redis-link.js';
+import { Watchdog } from './watchdog.js';
 import { QUEUE_EXECUTOR_OPTION_KEYS, type QueueExecutorOptions } from './options.js';
-import { bullmq, type RedisClient } from './peers.js';
-import type { Job, Queue, QueueEvents } from 'bullmq';
 
 export type { QueueExecutorOptions } from './options.js';
 
@@ -43,26 +53,6 @@ const DEFAULT_MAX_PENDING = 1000;
 const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 const DEFAULT_UNREACHABLE_TIMEOUT = 30_000;
 const DEFAULT_RECONCILE_AFTER = 5000;
-/** How long finished jobs stay in Redis, so reconciliation still finds a result whose event was missed. */
-const KEEP_FINISHED_SECONDS = 3600;
-/** How long an idle executor keeps reading the events stream before closing it (see #idle). */
-const IDLE_CLOSE_MS = 1000;
-
-/** One call (or one chunk of a map) from submit to its settling. */
-class QueueCall {
-  id: string | undefined = undefined;
-  data: CallJobData | undefined = undefined;
-  /** When we last heard of its job (sent, an event, a reconciliation). */
-  heardAt = 0;
-  constructor(
-    readonly future: Future<any>,
-    readonly fn: ModuleFunction,
-    readonly args: unknown[],
-    readonly limits: CallLimits | undefined,
-    /** For a chunk: values per argument list; undefined for a single call. */
-    readonly arity: number | undefined,
-  ) {}
-}
 
 /** What `stats()` reports. */
 export interface QueueExecutorStats {
@@ -92,20 +82,10 @@ export class QueueExecutor extends Executor {
   readonly #projectRoot: string;
   readonly #connection: string | QueueExecutorOptions['connection'];
   readonly #idPrefix = randomBytes(6).toString('hex');
+  readonly #moduleNames = new Map<string, string>();
   #nextId = 0;
 
-  #connections: Connections | undefined = undefined;
-  #queue: Queue | undefined = undefined;
-  #events: QueueEvents | undefined = undefined;
-  /** The events stream's own connection: BullMQ never closes a connection it is given. */
-  #eventsConnection: RedisClient | undefined = undefined;
-  /** Resolves once connected (the client and the Queue exist). */
-  #ready: Promise<void> | undefined = undefined;
-  /** Resolves once the events stream is being read; undefined while it is closed for idleness. */
-  #eventsOpen: Promise<void> | undefined = undefined;
-  #eventsClosing: Promise<void> | undefined = undefined;
-  #idleTimer: NodeJS.Timeout | undefined = undefined;
-  #closed = false;
+  readonly #link: RedisLink;
 
   readonly #line = new Deque<QueueCall>();
   readonly #inRedis = new Map<string, QueueCall>();
@@ -115,11 +95,7 @@ export class QueueExecutor extends Executor {
   #idleWaiters: Array<() => void> = [];
   #counters = { completed: 0, failed: 0, cancelled: 0 };
 
-  /** When Redis was last lost (or, before the first connection, when we started); undefined while connected. */
-  #downSince: number | undefined = undefined;
-  #everConnected = false;
-  #watchdog: NodeJS.Timeout | undefined = undefined;
-  #reconciling = false;
+  readonly #watchdog: Watchdog;
   readonly #signals = new SignalWatch<QueueCall>((call, reason) =>
     this.endCall(call.future, reason),
   );
@@ -157,6 +133,25 @@ export class QueueExecutor extends Executor {
       );
     }
     this.#projectRoot = findProjectRoot(checked.projectRoot ?? process.cwd());
+    this.#link = new RedisLink(this.#connection, this.#queueName, this.#prefix, {
+      outstanding: () => this.#outstanding,
+      completed: (jobId, result) => this.#onCompleted(jobId, result),
+      failed: (jobId, failedReason) => this.#onFailed(jobId, failedReason),
+      removed: (jobId) => this.#onRemoved(jobId),
+      reconnected: () => void this.#watchdog.reconcile([...this.#inRedis.values()]),
+    });
+    this.#watchdog = new Watchdog(
+      {
+        inRedis: this.#inRedis,
+        queue: () => this.#link.queue,
+        downSince: () => this.#link.downSince,
+        completed: (jobId, result) => this.#onCompleted(jobId, result),
+        failed: (jobId, failedReason) => this.#onFailed(jobId, failedReason),
+        unreachable: (downFor) => this.#failEverything(downFor),
+      },
+      this.#unreachableTimeout,
+      this.#reconcileAfter,
+    );
   }
 
   override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
@@ -242,7 +237,7 @@ export class QueueExecutor extends Executor {
     const future = new Future<unknown>();
     const call = new QueueCall(future, fn, args, limits, arity);
     setCallRecord(future, call);
-    if (this.#outstanding++ === 0) this.#idle(false);
+    if (this.#outstanding++ === 0) this.#link.idle(false);
     this.#line.push(call);
     if (limits?.signal !== undefined) this.#signals.watch(limits.signal, call);
     this.#schedulePump();
@@ -258,8 +253,8 @@ export class QueueExecutor extends Executor {
 
   readonly #pump = (): void => {
     this.#pumpScheduled = false;
-    if (this.#closed) return;
-    this.#startWatchdog();
+    if (this.#link.closed) return;
+    this.#watchdog.start();
     const jobs: Array<{ name: string; data: CallJobData; opts: { jobId: string } }> = [];
     const calls: QueueCall[] = [];
     while (this.#inRedis.size < this.#maxPending) {
@@ -288,10 +283,24 @@ export class QueueExecutor extends Executor {
     if (jobs.length > 0) void this.#add(jobs, calls);
   };
 
+  /**
+   * A module's name in jobs, worked out once per module: a path from the project root costs a
+   * URL parse and a path.relative(), a few microseconds that a trivial call should not pay each time.
+   */
+  #moduleName(specifier: string): string {
+    let name = this.#moduleNames.get(specifier);
+    if (name === undefined) {
+      name = jobModuleName(specifier, this.#projectRoot); // throws for a module outside the root: not kept
+      if (this.#moduleNames.size >= 1000) this.#moduleNames.clear(); // stay bounded
+      this.#moduleNames.set(specifier, name);
+    }
+    return name;
+  }
+
   #jobData(call: QueueCall): CallJobData {
     const data: CallJobData = {
       v: 1,
-      m: jobModuleName(call.fn.module, this.#projectRoot),
+      m: this.#moduleName(call.fn.module),
       e: call.fn.exportName,
       a: encodeArguments(call),
       r: this.#maxResultBytes,
@@ -306,10 +315,10 @@ export class QueueExecutor extends Executor {
     calls: QueueCall[],
   ): Promise<void> {
     try {
-      await this.#start();
+      await this.#link.start();
       // Calls ended while Redis was being reached are not sent at all.
       const live = jobs.filter((_, index) => this.#inRedis.get(calls[index]!.id!) === calls[index]);
-      if (live.length > 0) await this.#queue!.addBulk(live.map(withKeepOptions));
+      if (live.length > 0) await this.#link.queue!.addBulk(live.map(withKeepOptions));
     } catch (error) {
       for (const call of calls) {
         if (this.#inRedis.get(call.id!) !== call) continue;
@@ -322,109 +331,7 @@ export class QueueExecutor extends Executor {
     }
   }
 
-  // ── Connections and events ──────────────────────────────────────────────────────────────
-
-  /** Resolves once jobs may be added: connected, and the events stream is being read. */
-  #start(): Promise<void> {
-    this.#ready ??= this.#connect();
-    return this.#ready.then(() => (this.#eventsOpen ??= this.#openEvents()));
-  }
-
-  async #connect(): Promise<void> {
-    const connections = openConnections(this.#connection);
-    this.#connections = connections;
-    const client = connections.client;
-    if (client.status !== 'ready') this.#downSince = Date.now();
-    else this.#everConnected = true;
-    client.on('ready', this.#onReady);
-    client.on('close', this.#onDown);
-    client.on('error', ignore); // ioredis reconnects by itself; our watchdog decides when it is gone
-    const connection = { connection: client, prefix: this.#prefix };
-    this.#queue = new bullmq.Queue(this.#queueName, connection);
-    this.#queue.on('error', ignore);
-  }
-
-  async #openEvents(): Promise<void> {
-    await this.#eventsClosing; // a stream closed for idleness a moment ago
-    const client = this.#connections!.client;
-    // Read the events stream from its current end, taken before any job of ours exists, so that no
-    // event of ours can come before the reading starts ('$' would start wherever the first read lands).
-    const eventsKey = this.#queue!.keys.events!;
-    const last = (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1)) as Array<
-      [string, unknown]
-    >;
-    const lastEventId = last[0]?.[0] ?? '0';
-    if (this.#closed) return;
-    const eventsConnection = this.#connections!.duplicate();
-    eventsConnection.on('error', ignore);
-    const events = new bullmq.QueueEvents(this.#queueName, {
-      connection: eventsConnection,
-      prefix: this.#prefix,
-      lastEventId,
-    });
-    events.on('error', ignore);
-    events.on('completed', ({ jobId, returnvalue }) =>
-      this.#onCompleted(jobId, returnvalue as unknown as CallJobResult),
-    );
-    events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
-    events.on('removed', ({ jobId }) => this.#onRemoved(jobId));
-    this.#events = events;
-    this.#eventsConnection = eventsConnection;
-  }
-
-  /**
-   * An idle executor must not keep the process alive (a script that forgets shutdown() exits once
-   * its calls are done). Our command socket can be unref'd, but BullMQ races each blocking read of
-   * the events stream against a ref'd timer of its own, so the stream is closed once the executor
-   * has been idle for IDLE_CLOSE_MS (not at once: a caller that submits one call after another
-   * would pay a reconnect each time), and opened again, from the stream's end, at the next submit.
-   */
-  #idle(idle: boolean): void {
-    const connections = this.#connections;
-    const stream = connections?.owned
-      ? (connections.client as { stream?: { ref?(): void; unref?(): void } }).stream
-      : undefined;
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-    if (!idle) {
-      stream?.ref?.();
-      return;
-    }
-    stream?.unref?.();
-    if (this.#eventsOpen === undefined || this.#closed) return;
-    this.#idleTimer = setTimeout(this.#closeEventsIfIdle, IDLE_CLOSE_MS);
-    this.#idleTimer.unref();
-  }
-
-  readonly #closeEventsIfIdle = (): void => {
-    this.#idleTimer = undefined;
-    const opening = this.#eventsOpen;
-    if (this.#outstanding > 0 || opening === undefined || this.#closed) return;
-    this.#eventsOpen = undefined;
-    this.#eventsClosing = opening.then(() => this.#closeEvents());
-  };
-
-  async #closeEvents(): Promise<void> {
-    const events = this.#events;
-    const connection = this.#eventsConnection;
-    this.#events = undefined;
-    this.#eventsConnection = undefined;
-    await events?.close().catch(ignore);
-    connection?.disconnect(); // BullMQ never closes a connection it is given
-  }
-
-  readonly #onReady = (): void => {
-    if (this.#outstanding === 0) this.#idle(true); // a reconnect made a new, ref'd socket
-    const reconnected = this.#everConnected;
-    this.#everConnected = true;
-    this.#downSince = undefined;
-    // Events may have been missed while the connection was down: read every job's state.
-    if (reconnected) void this.#reconcile([...this.#inRedis.values()]);
-  };
-
-  readonly #onDown = (): void => {
-    this.#downSince ??= Date.now();
-  };
+  // ── Events ──────────────────────────────────────────────────────────────────────────────
 
   #onCompleted(jobId: string, result: CallJobResult): void {
     const call = this.#inRedis.get(jobId);
@@ -499,83 +406,19 @@ export class QueueExecutor extends Executor {
 
   /** Ends a call's job wherever it is: every host hears it (a running one is ended), and a waiting one is removed. */
   #endRemote(id: string, reason: unknown): void {
-    const connections = this.#connections;
+    const connections = this.#link.connections;
     if (connections === undefined) return;
     const message: CancelMessage = { id, reason: encodeError(reason) };
     // Published first: a host that takes the job between the two hears of it when it starts it.
     connections.client
       .publish(cancelChannel(this.#prefix, this.#queueName), JSON.stringify(message))
       .catch(ignore);
-    this.#queue?.remove(id).catch(ignore); // refused while a host holds its lock: the message ends it
+    this.#link.queue?.remove(id).catch(ignore); // refused while a host holds its lock: the message ends it
   }
 
-  // ── Watchdog: Redis unreachable, and reconciliation ─────────────────────────────────────────
-
-  #startWatchdog(): void {
-    if (this.#watchdog !== undefined) return;
-    const every = Math.max(
-      50,
-      Math.min(1000, this.#unreachableTimeout / 4, this.#reconcileAfter / 2),
-    );
-    this.#watchdog = setInterval(this.#watch, every);
-  }
-
-  #stopWatchdog(): void {
-    if (this.#watchdog === undefined) return;
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
-  }
-
-  readonly #watch = (): void => {
-    const now = Date.now();
-    if (this.#downSince !== undefined && now - this.#downSince >= this.#unreachableTimeout) {
-      this.#failEverything(now - this.#downSince);
-      return;
-    }
-    if (this.#downSince !== undefined || this.#reconciling) return;
-    const quiet: QueueCall[] = [];
-    for (const call of this.#inRedis.values()) {
-      if (now - call.heardAt >= this.#reconcileAfter) quiet.push(call);
-    }
-    if (quiet.length > 0) void this.#reconcile(quiet);
-  };
-
-  /** Reads the state of the calls' jobs, settles those that finished, and adds again those that are gone. */
-  async #reconcile(calls: QueueCall[]): Promise<void> {
-    const queue = this.#queue;
-    if (queue === undefined || this.#reconciling) return;
-    this.#reconciling = true;
-    try {
-      const missing: QueueCall[] = [];
-      for (let start = 0; start < calls.length; start += 100) {
-        const batch = calls.slice(start, start + 100);
-        const jobs = await Promise.all(batch.map((call) => bullmq.Job.fromId(queue, call.id!)));
-        const now = Date.now();
-        batch.forEach((call, index) => {
-          if (this.#inRedis.get(call.id!) !== call) return; // settled meanwhile
-          const job = jobs[index] as Job | undefined;
-          call.heardAt = now;
-          if (job === undefined) missing.push(call);
-          else if (job.finishedOn && job.failedReason) this.#onFailed(call.id!, job.failedReason);
-          else if (job.finishedOn) this.#onCompleted(call.id!, job.returnvalue as CallJobResult);
-        });
-      }
-      if (missing.length > 0) {
-        await queue.addBulk(
-          missing.map((call) =>
-            withKeepOptions({ name: JOB_NAME, data: call.data!, opts: { jobId: call.id! } }),
-          ),
-        );
-      }
-    } catch {
-      // Redis went away again: the next reconnect or the next watch tries again.
-    } finally {
-      this.#reconciling = false;
-    }
-  }
-
+  /** Redis unreachable for longer than unreachableTimeout: every pending call fails (the watchdog's call). */
   #failEverything(downFor: number): void {
-    const where = this.#connections?.where ?? String(this.#connection);
+    const where = this.#link.connections?.where ?? String(this.#connection);
     const error = (): Error =>
       new Error(
         `Redis at ${where} could not be reached for ${downFor} ms (the QueueExecutor's unreachableTimeout ` +
@@ -608,8 +451,8 @@ export class QueueExecutor extends Executor {
     this.#outstanding--;
     if (this.#line.length > 0) this.#schedulePump();
     if (this.#outstanding === 0) {
-      this.#stopWatchdog();
-      this.#idle(true);
+      this.#watchdog.stop();
+      this.#link.idle(true);
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
@@ -617,55 +460,9 @@ export class QueueExecutor extends Executor {
   }
 
   async #close(): Promise<void> {
-    this.#closed = true;
-    this.#stopWatchdog();
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    const connections = this.#connections;
-    if (connections === undefined) return;
-    connections.client.off('ready', this.#onReady);
-    connections.client.off('close', this.#onDown);
-    // Not waiting for a stream being opened or closed: with Redis away, that may be never. One
-    // being opened sees #closed when its read of the stream's end returns, and opens nothing.
-    await Promise.allSettled([this.#closeEvents(), this.#queue?.close()]);
-    if (connections.owned) connections.client.disconnect();
+    this.#watchdog.stop();
+    await this.#link.close();
   }
-}
-
-function encodeArguments(call: QueueCall): string {
-  try {
-    return encodeValue(call.args);
-  } catch (error) {
-    throw new TypeError(
-      `The arguments of ${callableName(call.fn)} cannot travel to a worker host: ${messageOf(error)}`,
-      { cause: error },
-    );
-  }
-}
-
-function withKeepOptions<T extends { opts: { jobId: string } }>(job: T): T {
-  const opts = job.opts as Record<string, unknown>;
-  opts.removeOnComplete = { age: KEEP_FINISHED_SECONDS };
-  opts.removeOnFail = { age: KEEP_FINISHED_SECONDS };
-  return job;
-}
-
-function jobFailure(call: QueueCall, failedReason: string): Error {
-  if (/stalled/i.test(failedReason)) {
-    return new Error(
-      `${callableName(call.fn)} was started on worker hosts that died (or stopped answering) more ` +
-        `often than their maxStalledCount allows, so it is given up (BullMQ: "${failedReason}"). ` +
-        `Delivery is at least once: it may have run, in part or whole, on each of those hosts.`,
-    );
-  }
-  return new Error(`The job of ${callableName(call.fn)} failed in BullMQ: ${failedReason}`);
-}
-
-function tooLarge(call: QueueCall, bytes: number, limit: number): Error {
-  return new RangeError(
-    `The result of ${callableName(call.fn)} is ${bytes} bytes serialized, over the QueueExecutor's ` +
-      `maxResultBytes of ${limit}. Return less (e.g. store large data elsewhere and return its key), ` +
-      `or raise maxResultBytes.`,
-  );
 }
 
 function checkName(value: unknown, name: string): string {
@@ -676,9 +473,3 @@ function checkName(value: unknown, name: string): string {
   }
   return value;
 }
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function ignore(): void {}

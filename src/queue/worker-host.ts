@@ -90,10 +90,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   });
   await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
 
+  // Two parameters, not three: BullMQ makes an AbortController for every job of a processor that
+  // takes its third (the signal), and aborts it only from Worker.cancelJob(), which no one calls on
+  // this host's Worker: cancels reach a host through our own channel above. A controller and two
+  // listeners less per job are a good part of what a trivial call costs here.
   const processor = async (
     job: Job<CallJobData, CallJobResult>,
     token?: string,
-    signal?: AbortSignal,
   ): Promise<CallJobResult> => {
     const id = job.id!;
     const early = cancelledEarly.get(id);
@@ -103,8 +106,6 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
     const entry: RunningJob = { controller: new AbortController(), handedBack: false };
     running.set(id, entry);
-    const onBullAbort = (): void => entry.controller.abort(signal!.reason);
-    signal?.addEventListener('abort', onBullAbort, { once: true });
     try {
       const result = await runJob(job.data, entry.controller.signal);
       if (entry.handedBack) {
@@ -115,7 +116,6 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       return result;
     } finally {
       running.delete(id);
-      signal?.removeEventListener('abort', onBullAbort);
     }
   };
 

@@ -3,6 +3,9 @@
 // (import) and from CommonJS (require: the CommonJS build), run one call on every executor from
 // each, mix futures of both builds, and compile the type tests against the installed types with
 // TypeScript 5.4, 5.9 and 7, module nodenext and node16, from an ES module and a CommonJS module.
+// The queue's side: the `concurrent-futures/queue` subpath from ESM and from CommonJS once the
+// optional peers (bullmq 6, ioredis) are installed beside the package, the `concurrent-futures`
+// bin through npx, and, in the project without the peers, the error that says what to install.
 //
 // Runs from npm's cache (see support.ts).
 
@@ -22,6 +25,8 @@ import {
 
 let workspace: string;
 let app: string;
+/** A second project: the tarball plus the queue's optional peers. */
+let queueApp: string;
 let packed: Packed;
 
 let scripts = 0;
@@ -30,10 +35,14 @@ let scripts = 0;
  * Runs `script` as a file of the installed project (not `node -e`: worker threads inherit the
  * parent's execArgv, and `--input-type` makes a worker fail) and parses the last line it prints.
  */
-async function nodeEval(script: string, inputType: 'module' | 'commonjs'): Promise<unknown> {
-  const file = join(app, `script-${++scripts}.${inputType === 'module' ? 'mjs' : 'cjs'}`);
-  write(app, { [file.slice(app.length + 1)]: script });
-  const { code, stdout, stderr } = await run(process.execPath, [file], app);
+async function nodeEval(
+  script: string,
+  inputType: 'module' | 'commonjs',
+  dir: string = app,
+): Promise<unknown> {
+  const file = join(dir, `script-${++scripts}.${inputType === 'module' ? 'mjs' : 'cjs'}`);
+  write(dir, { [file.slice(dir.length + 1)]: script });
+  const { code, stdout, stderr } = await run(process.execPath, [file], dir);
   if (code !== 0) throw new Error(`node exited with ${code}:\n${stderr}`);
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
@@ -54,7 +63,21 @@ exports.signalState = () => currentSignal().aborted;`,
 export const triple = (x) => x * 3;
 export const signalState = () => currentSignal().aborted;`,
   });
-}, 180_000);
+  // The peers at the versions this repository's devDependencies installed, so npm's cache has
+  // them (and everything they depend on) from `npm ci`.
+  queueApp = join(workspace, 'queue-app');
+  const peerVersion = (name: string): string =>
+    (
+      JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  write(queueApp, { 'tasks.cjs': 'exports.triple = (x) => x * 3;' });
+  installProject(queueApp, packed.tarball, { type: 'module' }, [
+    `bullmq@${peerVersion('bullmq')}`,
+    `ioredis@${peerVersion('ioredis')}`,
+  ]);
+}, 240_000);
 
 afterAll(() => removeWorkspace(workspace));
 
@@ -69,6 +92,12 @@ test('prepack built both builds into the tarball, worker entries and types inclu
       'dist/cjs/package.json',
       'dist/cjs/index.js',
       'dist/cjs/index.d.ts',
+      'dist/queue/index.js',
+      'dist/queue/index.d.ts',
+      'dist/queue/cli.js',
+      'dist/cjs/queue/index.js',
+      'dist/cjs/queue/index.d.ts',
+      'bin/concurrent-futures.js',
     ]),
   );
   expect(
@@ -161,6 +190,93 @@ test('futures of the ESM and the CommonJS builds are one kind: wait, asCompleted
     instanceof: [true, true, true, false],
   });
 });
+
+// ── The queue subpath and the CLI ─────────────────────────────────────────────────────────────
+
+const queueExports = ['QueueExecutor', 'startQueueWorker'];
+
+test('queue: import of concurrent-futures/queue (ESM build) with the peers installed', async () => {
+  const imported = (await nodeEval(
+    `const queue = await import('concurrent-futures/queue');
+     const { fileURLToPath } = await import('node:url');
+     console.log(JSON.stringify({
+       keys: Object.keys(queue).sort(),
+       types: [typeof queue.QueueExecutor, typeof queue.startQueueWorker],
+       file: fileURLToPath(import.meta.resolve('concurrent-futures/queue')),
+     }));`,
+    'module',
+    queueApp,
+  )) as { keys: string[]; types: string[]; file: string };
+  expect(imported.keys).toEqual(expect.arrayContaining(queueExports));
+  expect(imported.types).toEqual(['function', 'function']);
+  expect(imported.file).toMatch(/dist[\\/]queue[\\/]index\.js$/);
+}, 60_000);
+
+test('queue: require of concurrent-futures/queue (CommonJS build) with the peers installed', async () => {
+  const required = (await nodeEval(
+    `const queue = require('concurrent-futures/queue');
+     const cf = require('concurrent-futures');
+     // No server is needed: a QueueExecutor refuses a function by source at once, and hands back
+     // a pending future for a module reference before it reaches Redis (ended by exit below).
+     const executor = new queue.QueueExecutor({ connection: 'redis://127.0.0.1:1', queue: 'pack-test', unreachableTimeout: 60000 });
+     let refused = '';
+     try { executor.submit((x) => x, 1); } catch (error) { refused = error.constructor.name; }
+     const future = executor.submit(cf.fromModule(require('node:url').pathToFileURL(require('node:path').resolve('tasks.cjs')), 'triple'), 1);
+     console.log(JSON.stringify({
+       keys: Object.keys(queue).sort(),
+       file: require.resolve('concurrent-futures/queue'),
+       refused,
+       future: [future instanceof cf.Future, future.running() || !future.done()],
+     }));
+     process.exit(0);`,
+    'commonjs',
+    queueApp,
+  )) as { keys: string[]; file: string; refused: string; future: boolean[] };
+  expect(required.keys).toEqual(expect.arrayContaining(queueExports));
+  expect(required.file).toMatch(/dist[\\/]cjs[\\/]queue[\\/]index\.js$/);
+  expect(required.refused).toBe('TypeError');
+  expect(required.future).toEqual([true, true]);
+}, 60_000);
+
+test('queue: npx concurrent-futures --help and worker --help print the usage', async () => {
+  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+  for (const args of [['--help'], ['worker', '--help']]) {
+    const { code, stdout, stderr } = await run(
+      npx,
+      ['--offline', '--no-install', 'concurrent-futures', ...args],
+      queueApp,
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/Usage: concurrent-futures worker --redis URL --queue NAME --allow/);
+  }
+}, 60_000);
+
+test('queue: without the peers, the subpath and the CLI say what to install', async () => {
+  const message = /needs the optional peer dependencies bullmq.*npm install bullmq@6 ioredis/s;
+  const imported = (await nodeEval(
+    `try { await import('concurrent-futures/queue'); console.log(JSON.stringify('loaded')); }
+     catch (error) { console.log(JSON.stringify(error.message)); }`,
+    'module',
+  )) as string;
+  expect(imported).toMatch(message);
+  const required = (await nodeEval(
+    `try { require('concurrent-futures/queue'); console.log(JSON.stringify('loaded')); }
+     catch (error) { console.log(JSON.stringify(error.message)); }`,
+    'commonjs',
+  )) as string;
+  expect(required).toMatch(message);
+  // The package root still loads without them.
+  expect(
+    await nodeEval(
+      `const cf = require('concurrent-futures'); console.log(JSON.stringify(typeof cf.Future));`,
+      'commonjs',
+    ),
+  ).toBe('function');
+  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+  const cli = await run(npx, ['--offline', '--no-install', 'concurrent-futures', '--help'], app);
+  expect(cli.code).toBe(1);
+  expect(cli.stderr).toMatch(message);
+}, 60_000);
 
 // ── Types ───────────────────────────────────────────────────────────────────────────────────
 

@@ -110,11 +110,15 @@ export function pack(workspace: string, fromCleanCopy: boolean): Packed {
   };
 }
 
-/** A fresh project in `dir` that installed the tarball (and with it p-queue), as `npm i` would. */
+/**
+ * A fresh project in `dir` that installed the tarball (and with it p-queue), as `npm i` would,
+ * and `extra` packages beside it (specifiers npm's cache must already hold).
+ */
 export function installProject(
   dir: string,
   tarball: string,
   packageJson: Record<string, unknown>,
+  extra: string[] = [],
 ): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -122,7 +126,15 @@ export function installProject(
     JSON.stringify({ name: 'user-project', private: true, version: '1.0.0', ...packageJson }),
   );
   runNpm(
-    ['install', tarball, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'],
+    [
+      'install',
+      tarball,
+      ...extra,
+      '--prefer-offline',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+    ],
     dir,
   );
 }

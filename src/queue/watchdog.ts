@@ -1,0 +1,103 @@
+// The QueueExecutor's watchdog: one timer, running while calls are outstanding, that
+//   - fails every pending call once Redis has been unreachable for `unreachableTimeout`, and
+//   - reconciles: a call in Redis not heard of for `reconcileAfter` (its event may have been
+//     missed: the stream is trimmed, a connection drops), and every call after a reconnect, has its
+//     job read; a finished job settles its call, and a job gone missing (Redis restarted without
+//     it) is added again from the data the call still holds.
+
+import type { Job, Queue } from 'bullmq';
+import { JOB_NAME, type CallJobResult } from './job-data.js';
+import { bullmq } from './peers.js';
+import { withKeepOptions, type QueueCall } from './queue-call.js';
+
+/** What the watchdog reads of its executor, and how it settles calls there. */
+export interface WatchedExecutor {
+  /** The calls whose jobs are in Redis, by job id. */
+  readonly inRedis: ReadonlyMap<string, QueueCall>;
+  /** The BullMQ queue, once connected. */
+  queue(): Queue | undefined;
+  /** When Redis was lost (or, before the first connection, when the executor started); undefined while connected. */
+  downSince(): number | undefined;
+  completed(jobId: string, result: CallJobResult): void;
+  failed(jobId: string, failedReason: string): void;
+  /** Redis has been unreachable for `downFor` ms: fail every pending call. */
+  unreachable(downFor: number): void;
+}
+
+export class Watchdog {
+  #timer: NodeJS.Timeout | undefined = undefined;
+  #reconciling = false;
+
+  constructor(
+    private readonly executor: WatchedExecutor,
+    private readonly unreachableTimeout: number,
+    private readonly reconcileAfter: number,
+  ) {}
+
+  start(): void {
+    if (this.#timer !== undefined) return;
+    const every = Math.max(
+      50,
+      Math.min(1000, this.unreachableTimeout / 4, this.reconcileAfter / 2),
+    );
+    this.#timer = setInterval(this.#watch, every);
+  }
+
+  stop(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  readonly #watch = (): void => {
+    const now = Date.now();
+    const downSince = this.executor.downSince();
+    if (downSince !== undefined && now - downSince >= this.unreachableTimeout) {
+      this.executor.unreachable(now - downSince);
+      return;
+    }
+    if (downSince !== undefined || this.#reconciling) return;
+    const quiet: QueueCall[] = [];
+    for (const call of this.executor.inRedis.values()) {
+      if (now - call.heardAt >= this.reconcileAfter) quiet.push(call);
+    }
+    if (quiet.length > 0) void this.reconcile(quiet);
+  };
+
+  /** Reads the state of the calls' jobs, settles those that finished, and adds again those that are gone. */
+  async reconcile(calls: QueueCall[]): Promise<void> {
+    const queue = this.executor.queue();
+    if (queue === undefined || this.#reconciling) return;
+    this.#reconciling = true;
+    const inRedis = this.executor.inRedis;
+    try {
+      const missing: QueueCall[] = [];
+      for (let start = 0; start < calls.length; start += 100) {
+        const batch = calls.slice(start, start + 100);
+        const jobs = await Promise.all(batch.map((call) => bullmq.Job.fromId(queue, call.id!)));
+        const now = Date.now();
+        batch.forEach((call, index) => {
+          if (inRedis.get(call.id!) !== call) return; // settled meanwhile
+          const job = jobs[index] as Job | undefined;
+          call.heardAt = now;
+          if (job === undefined) missing.push(call);
+          else if (job.finishedOn && job.failedReason)
+            this.executor.failed(call.id!, job.failedReason);
+          else if (job.finishedOn)
+            this.executor.completed(call.id!, job.returnvalue as CallJobResult);
+        });
+      }
+      if (missing.length > 0) {
+        await queue.addBulk(
+          missing.map((call) =>
+            withKeepOptions({ name: JOB_NAME, data: call.data!, opts: { jobId: call.id! } }),
+          ),
+        );
+      }
+    } catch {
+      // Redis went away again: the next reconnect or the next watch tries again.
+    } finally {
+      this.#reconciling = false;
+    }
+  }
+}
