@@ -4,6 +4,7 @@ import type { CallLimits } from '../executor.js';
 import { Future, type RemoteStart } from '../future.js';
 import type { CallableDef } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-worker.js';
+import type { TransferItem } from '../transfer.js';
 
 export class Call implements RemoteStart {
   /** The worker it was handed to, and its sequence number there. */
@@ -15,6 +16,8 @@ export class Call implements RemoteStart {
   handedBack = false;
   /** A stand-in for a call taken back from this worker (see takenBackStandIn). */
   takenBack = false;
+  /** Moved, not copied, to its worker (threads): it goes only to a free worker (see dispatch). */
+  transfer: readonly TransferItem[] | undefined = undefined;
 
   constructor(
     readonly future: Future<any>,

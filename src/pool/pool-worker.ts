@@ -5,6 +5,7 @@
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from './call.js';
 import { Deque } from '../deque.js';
+import type { TransferItem } from '../transfer.js';
 
 export interface WorkerExit {
   code: number | null;
@@ -59,7 +60,8 @@ export abstract class PoolWorker {
    * stack overflow), and only then: once the channel is gone it sends nothing, and the exit event
    * accounts for the calls. A 'run' message is stamped with `first` = `nextSeq`.
    */
-  abstract post(message: ToWorker): void;
+  // `transfer`: moved, not copied, by a thread; a process copies (its channel is a byte stream).
+  abstract post(message: ToWorker, transfer?: readonly TransferItem[]): void;
 
   /** Readies the start flag of call `seq` before it is sent. */
   abstract prepareStart(seq: number): void;

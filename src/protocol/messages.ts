@@ -48,6 +48,8 @@ export interface RunMessage {
    * and names only ids that no call sent to this worker and not yet answered still needs.
    */
   forget?: number[];
+  /** Threads: where Buffers are among the arguments, to be made Buffers again (see buffers.ts). */
+  buffers?: number[];
 }
 
 /** End the running call `seq` cooperatively: abort its currentSignal() with `reason`. */
@@ -117,6 +119,8 @@ export interface DoneMessage {
   end?: true;
   /** Milliseconds the worker spent running these calls: the pool sizes its hand-ahead window by it. */
   busyMs: number;
+  /** Threads: which results are Buffers, to be made Buffers again (see buffers.ts). */
+  buffers?: number[];
 }
 
 export interface ReadyMessage {
