@@ -92,7 +92,11 @@ export class ThreadWorker extends PoolWorker {
 
   post(message: ToWorker, transfer?: readonly TransferItem[]): void {
     this.stampAck(message);
-    if (message.t === 'run') message.buffers = findBufferArgs(message.calls);
+    if (message.t === 'run') {
+      // Set only when there are Buffers: an undefined key would still be cloned with every message.
+      const buffers = findBufferArgs(message.calls);
+      if (buffers !== undefined) message.buffers = buffers;
+    }
     if (transfer === undefined) this.#port.postMessage(message);
     else this.#port.postMessage(message, transfer as TransferItem[]);
   }

@@ -28,7 +28,8 @@ const runtime = new WorkerRuntime(
   {
     send: (message) => {
       if (message.t !== 'done') return port.postMessage(message);
-      message.buffers = findBufferResults(message.results);
+      const buffers = findBufferResults(message.results);
+      if (buffers !== undefined) message.buffers = buffers; // an undefined key would be cloned too
       const transfer = transfersPending() ? resultTransfers(message.results) : undefined;
       if (transfer === undefined) port.postMessage(message);
       else port.postMessage(message, transfer);
