@@ -133,6 +133,7 @@ export const SECTIONS = [
   'eventloop',
   'timeouts',
   'loaders',
+  'transfers',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -197,6 +198,8 @@ export const GROUPS: Group[] = [
     id: 'firstResults-tsx@2',
     nodeArgs: ['--import', 'tsx'],
   }),
+  // Issue 18: a 50 MB buffer round trip copied, and moved with `transfer` both ways.
+  group('transfers', 'transfer', 2, ['ours-threads', 'ours-processes']),
 ];
 
 /** Where the scaling section finds the 2-worker figures and the serial time. */

@@ -18,6 +18,7 @@ type Format = (value: number) => string;
 interface Sizes {
   calls: number;
   mapItems: number;
+  transferMB: number;
   chunksize: number;
   eventLoopCalls: number;
   timeoutCalls: number;
@@ -305,6 +306,31 @@ function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
   return table(header, rows) + notes(view, ['timeouts@2']);
 }
 
+/** Section 10: a large buffer's round trip, copied and moved with `transfer`. */
+function transfersSection(view: ResultsView): string {
+  const group = view.group('transfer@2');
+  if (!group) return '_not run_';
+  const rows = Object.keys(group.libraries).map((lib) => {
+    const result = group.libraries[lib]!;
+    const detail = (key: string, format: Format) => {
+      const values = result.details
+        .map((d) => d[key])
+        .filter((v): v is number => typeof v === 'number');
+      return values.length ? format(median(values)!) : '';
+    };
+    return [
+      LIBRARIES[lib]!.label,
+      detail('copiedMs', fmt.ms),
+      valueCell(result, fmt.ms),
+      detail('ratio', fmt.ratio),
+    ];
+  });
+  return (
+    table(['pool', 'copied', 'with `transfer`', 'copied ÷ transfer'], rows) +
+    notes(view, ['transfer@2'])
+  );
+}
+
 /** Section 9: two first results of by-source calls under `node --import tsx` against plain node. */
 function loadersSection(view: ResultsView, targets: TargetResult[]): string {
   const plain = view.group('firstResults@2');
@@ -418,6 +444,13 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
       '9. TypeScript loaders — two first results of calls sent by source on a fresh 2-worker pool, under plain node and under `node --import tsx`',
       'Milliseconds from the constructor to both results (lower is better). The workers apply the loader only before they first import a module (issue 17): these calls need none.',
       loadersSection(view, targets),
+    );
+
+  if (has('transfer@2'))
+    section(
+      `10. Large data (issue 18) — a ${sizes.transferMB} MB Buffer to a worker and back, 2 workers`,
+      'Milliseconds per round trip (lower is better), medians of 6 in turns: copied (`submit`), and moved both ways (`schedule(fn, { args: [b], transfer: [b.buffer] })`, the function returning `transfer(b, [b.buffer])`). A process pool accepts `transfer` and copies: both of its figures are copies.',
+      transfersSection(view),
     );
 
   const measured = targets.filter((t) => view.group(t.group));
