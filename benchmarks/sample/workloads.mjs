@@ -1,4 +1,4 @@
-/* global AbortController */
+/* global AbortController, Buffer */
 // The workloads, each measured once per sample on one library. A workload returns
 // { value, unit, ...details }; `value` is what the runner takes the median of.
 // Every result is checked, so a library that returns wrong answers fails instead of winning.
