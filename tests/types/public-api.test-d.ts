@@ -14,6 +14,7 @@ import {
   Future,
   ProcessPoolExecutor,
   ThreadPoolExecutor,
+  transfer,
   wait,
   type Executor,
 } from 'concurrent-futures';
@@ -124,4 +125,19 @@ export async function disposal(): Promise<void> {
   await using executor = new ThreadPoolExecutor();
   const future = executor.submit((x: number) => x + 1, 1);
   expectTrue<Equal<typeof future, Future<number>>>();
+}
+
+export function transferKeepsTheTypes(executor: ThreadPoolExecutor): void {
+  const memory = new ArrayBuffer(8);
+  const moved = executor.schedule((m: ArrayBuffer) => m.byteLength, {
+    args: [memory],
+    transfer: [memory],
+  });
+  expectTrue<Equal<typeof moved, Future<number>>>();
+  const bytes = new Uint8Array(memory);
+  // transfer() returns the value itself: a function's result type is unchanged.
+  expectTrue<Equal<ReturnType<typeof transfer<Uint8Array>>, Uint8Array>>();
+  void transfer(bytes, [bytes.buffer as ArrayBuffer]);
+  // @ts-expect-error a typed array is not transferable: its .buffer is
+  void executor.schedule(() => 1, { transfer: [bytes] });
 }
