@@ -4,6 +4,7 @@
 
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from './call.js';
+import { defName } from './callable-registry.js';
 import { Deque } from '../deque.js';
 import type { TransferItem } from '../transfer.js';
 
@@ -154,11 +155,22 @@ export abstract class PoolWorker {
     // definition that later calls need with it.
     this.#postQuietly({ t: 'run', first: from, defs: [...defs.values()], calls: [], resent: true });
     for (const call of again) {
+      // A call whose transfer list moved with the lost message cannot be sent again (its buffers
+      // are detached here): it fails now, and goes as a stand-in that the worker skips (its start
+      // flag is reclaimed), keeping its place in the sequence.
+      const unsendable = call.transfer !== undefined && this.preventStart(call.seq, true);
+      if (unsendable && !call.future.done()) {
+        call.future.setException(
+          new TypeError(
+            `The arguments of ${defName(call.def)} could not be read back in the worker, and its transfer list moved with them, so it cannot be sent again. Pass only values the structured clone algorithm supports.`,
+          ),
+        );
+      }
       this.#postQuietly({
         t: 'run',
         first: call.seq,
         defs: undefined,
-        calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload],
+        calls: [call.chunk ? -call.def.id - 1 : call.def.id, unsendable ? [] : call.payload],
         resent: true,
       });
     }

@@ -260,3 +260,20 @@ describe('a call with a transfer list goes only to a free worker', () => {
     }
   });
 });
+
+describe('a transfer call whose arguments cannot be read back in the worker', () => {
+  test('fails alone, with an error that says so, and the pool goes on', async () => {
+    const unreadable = new Error('loop');
+    (unreadable as Error & { cause?: unknown }).cause = unreadable; // serialises, cannot be read back
+    const memory = new ArrayBuffer(8);
+    await expect(
+      executor.schedule((_e: unknown, m: ArrayBuffer) => m.byteLength, {
+        args: [unreadable, memory],
+        transfer: [memory],
+      }),
+    ).rejects.toThrow(
+      /could not be read back in the worker, and its transfer list moved with them/,
+    );
+    expect(await executor.submit((x: number) => x * 2, 21)).toBe(42);
+  });
+});
