@@ -138,6 +138,6 @@ export function transferKeepsTheTypes(executor: ThreadPoolExecutor): void {
   // transfer() returns the value itself: a function's result type is unchanged.
   expectTrue<Equal<ReturnType<typeof transfer<Uint8Array>>, Uint8Array>>();
   void transfer(bytes, [bytes.buffer as ArrayBuffer]);
-  // @ts-expect-error a typed array is not transferable: its .buffer is
-  void executor.schedule(() => 1, { transfer: [bytes] });
+  // (A typed array in `transfer` is refused at run time: before TypeScript 5.7 a Uint8Array is
+  // structurally an ArrayBuffer, so the type cannot refuse it in every version this file compiles with.)
 }
