@@ -4,6 +4,7 @@
 import { checkCallable, type Callable } from './callable.js';
 import { Future } from './future.js';
 import { MapRun } from './map.js';
+import { checkTransferList, type TransferItem } from './transfer.js';
 import {
   checkAbortSignal,
   checkArray,
@@ -36,6 +37,11 @@ export interface ScheduleOptions<A extends unknown[] = unknown[]> {
   timeout?: number | null;
   /** Aborting it cancels the call if it has not started, or ends it if it runs. */
   signal?: AbortSignal | null;
+  /**
+   * `ArrayBuffer`s and `MessagePort`s moved to a worker thread instead of copied: detached here once
+   * the call is handed to a worker. A process pool copies them; the event loop passes them as they are.
+   */
+  transfer?: readonly TransferItem[] | null;
 }
 
 /** What limits one call (for executors): undefined fields are no limit. */
@@ -64,6 +70,7 @@ const SCHEDULE_OPTION_KEYS: OptionKeys<ScheduleOptions> = {
   args: true,
   timeout: true,
   signal: true,
+  transfer: true,
 };
 const SHUTDOWN_OPTION_KEYS: OptionKeys<ShutdownOptions> = { wait: true, cancelFutures: true };
 
@@ -157,13 +164,20 @@ export abstract class Executor {
     const args = checkArray(checked.args, 'args') as A;
     const timeout = noLimit(checkTimeout(checked.timeout, 'timeout'));
     const signal = checkAbortSignal(checked.signal, 'signal');
-    if (timeout === undefined && signal === undefined) return this.submit(fn, ...args);
+    const transfer =
+      checked.transfer === undefined || checked.transfer === null
+        ? undefined
+        : checkTransferList(checked.transfer, '`transfer`');
     if (signal?.aborted) {
       const cancelled = new Future<Awaited<R>>();
       cancelled.cancel();
       return cancelled;
     }
-    return this.submitLimited(fn, args, { timeout, signal });
+    const limits = timeout === undefined && signal === undefined ? undefined : { timeout, signal };
+    if (transfer !== undefined && transfer.length > 0)
+      return this.submitTransferring(fn, args, limits, transfer);
+    if (limits === undefined) return this.submit(fn, ...args);
+    return this.submitLimited(fn, args, limits);
   }
 
   /**
@@ -239,6 +253,20 @@ export abstract class Executor {
    * to a busy worker, so its start is known and ending it ends no other call.
    */
   protected abstract submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any>;
+
+  /**
+   * For executors: submits a call whose `transfer` list moves to the worker (see `schedule`). Such
+   * a call goes only to a free worker, never handed ahead and never taken back: what it moved
+   * cannot be sent again. The base (nothing travels) ignores the list.
+   */
+  protected submitTransferring(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits | undefined,
+    _transfer: readonly TransferItem[],
+  ): Future<any> {
+    return limits === undefined ? this.submit(fn, ...args) : this.submitLimited(fn, args, limits);
+  }
 
   /** For executors: ends a running call at once as if its signal aborted with `reason` (map's signal). */
   protected abstract endCall(future: Future<any>, reason: unknown): void;

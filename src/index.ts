@@ -25,6 +25,7 @@ export {
   type IterablesOf,
 } from './executor.js';
 export { currentSignal } from './current-signal.js';
+export { transfer, type TransferItem } from './transfer.js';
 export { fromModule, type ModuleFunction, type Callable } from './callable.js';
 export {
   EventLoopExecutor,

@@ -152,6 +152,7 @@ export const SECTIONS = [
   'timeouts',
   'loaders',
   'queue',
+  'transfers',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -225,6 +226,8 @@ export const GROUPS: Group[] = [
   group('queue', 'queueLatency', 1, ['ours-queue']),
   ...QUEUE_HOSTS.map((hosts) => group('queue', 'queueSleeps', hosts, ['ours-queue'])),
   group('queue', 'queuePrimes', 2, ['serial', 'ours-queue']),
+  // Issue 18: a 50 MB buffer round trip copied, and moved with `transfer` both ways.
+  group('transfers', 'transfer', 2, ['ours-threads', 'ours-processes']),
 ];
 
 /** Where the scaling section finds the 2-worker figures and the serial time. */

@@ -18,6 +18,7 @@ type Format = (value: number) => string;
 interface Sizes {
   calls: number;
   mapItems: number;
+  transferMB: number;
   chunksize: number;
   eventLoopCalls: number;
   timeoutCalls: number;
@@ -305,6 +306,31 @@ function timeoutsSection(view: ResultsView, targets: TargetResult[]): string {
   return table(header, rows) + notes(view, ['timeouts@2']);
 }
 
+/** Section 12: a large buffer's round trip, copied and moved with `transfer`. */
+function transfersSection(view: ResultsView): string {
+  const group = view.group('transfer@2');
+  if (!group) return '_not run_';
+  const rows = Object.keys(group.libraries).map((lib) => {
+    const result = group.libraries[lib]!;
+    const detail = (key: string, format: Format) => {
+      const values = result.details
+        .map((d) => d[key])
+        .filter((v): v is number => typeof v === 'number');
+      return values.length ? format(median(values)!) : '';
+    };
+    return [
+      LIBRARIES[lib]!.label,
+      detail('copiedMs', fmt.ms),
+      valueCell(result, fmt.ms),
+      detail('ratio', fmt.ratio),
+    ];
+  });
+  return (
+    table(['pool', 'copied', 'with `transfer`', 'copied ÷ transfer'], rows) +
+    notes(view, ['transfer@2'])
+  );
+}
+
 /** Section 9: two first results of by-source calls under `node --import tsx` against plain node. */
 function loadersSection(view: ResultsView, targets: TargetResult[]): string {
   const plain = view.group('firstResults@2');
@@ -453,20 +479,27 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
 
   if (has('firstResults@2') || has('firstResults-tsx@2'))
     section(
-      '9. TypeScript loaders — two first results of calls sent by source on a fresh 2-worker pool, under plain node and under `node --import tsx`',
+      '10. TypeScript loaders — two first results of calls sent by source on a fresh 2-worker pool, under plain node and under `node --import tsx`',
       'Milliseconds from the constructor to both results (lower is better). The workers apply the loader only before they first import a module (issue 17): these calls need none.',
       loadersSection(view, targets),
     );
 
   if (QUEUE_GROUPS.some(has))
     section(
-      '10. QueueExecutor (issue 19) — on BullMQ and a redis-server of the run’s own, worker hosts as processes of their own',
+      '11. QueueExecutor (issue 19) — on BullMQ and a redis-server of the run’s own, worker hosts as processes of their own',
       'a) 10,000 trivial calls at once through one host of concurrency 16, against raw BullMQ doing the same work ' +
         '(`addBulk`, a `Worker` of concurrency 16 in a process of its own, results from `QueueEvents`): calls per second (higher is better). ' +
         'b) One call on an idle system: the median of 200 calls each awaited before the next, in milliseconds. ' +
         'c) 160 calls of a 50 ms sleep on 1, 2 and 4 hosts taking 4 calls each: calls per second, and the scaling against 1 host × hosts (1 is linear). ' +
         'd) The prime job (24 calls, through `map`) on 2 hosts of one process each, in seconds, against the same job serially on one thread.',
       queueSection(view, targets),
+    );
+
+  if (has('transfer@2'))
+    section(
+      `12. Large data (issue 18) — a ${sizes.transferMB} MB Buffer to a worker and back, 2 workers`,
+      'Milliseconds per round trip (lower is better), medians of 6 in turns: copied (`submit`), and moved both ways (`schedule(fn, { args: [b], transfer: [b.buffer] })`, the function returning `transfer(b, [b.buffer])`). A process pool accepts `transfer` and copies: both of its figures are copies.',
+      transfersSection(view),
     );
 
   const measured = targets.filter((t) => view.group(t.group));

@@ -1,4 +1,4 @@
-/* global AbortController */
+/* global AbortController, Buffer */
 // The workloads, each measured once per sample on one library. A workload returns
 // { value, unit, ...details }; `value` is what the runner takes the median of.
 // Every result is checked, so a library that returns wrong answers fails instead of winning.
@@ -18,6 +18,7 @@ export const {
   chunksize: CHUNKSIZE,
   eventLoopCalls: EVENT_LOOP_CALLS,
   timeoutCalls: TIMEOUT_CALLS,
+  transferMB: TRANSFER_MB,
 } = sizes;
 const CLOSE_LIMIT_MS = 10_000;
 /** The six numbers of the ProcessPoolExecutor example in Python's docs, four times over. */
@@ -247,6 +248,50 @@ export const WORKLOADS = {
         sequentialScheduleMs: sequential.bMs,
         signalRatio: signalOnly.ratio,
       };
+    }),
+
+  /**
+   * (issue 18) A TRANSFER_MB Buffer to a worker and back: copied (submit), and moved both ways
+   * (schedule with `transfer`, the function returning transfer(b, [b.buffer])), in turns. The value
+   * is the moved round trip; a process pool accepts `transfer` and copies, so both are copies there.
+   * The buffers are filled before the clock starts.
+   */
+  transfer: (adapter, workers) =>
+    using(adapter, workers, async (pool) => {
+      const { executor } = pool;
+      if (typeof executor?.schedule !== 'function') throw new Skip('ours only');
+      const bytes = TRANSFER_MB * 1024 * 1024;
+      const echo = (b) => b;
+      const moveBack = async (b) => {
+        const { transfer } = await import('concurrent-futures');
+        return transfer(b, [b.buffer]);
+      };
+      const check = (out) => {
+        if (!Buffer.isBuffer(out) || out.length !== bytes || out[bytes - 1] !== 7)
+          throw new Error('the buffer did not come back whole, as a Buffer');
+      };
+      const copied = async () => {
+        const b = Buffer.alloc(bytes, 7);
+        const started = performance.now();
+        check(await executor.submit(echo, b));
+        return performance.now() - started;
+      };
+      const moved = async () => {
+        const b = Buffer.alloc(bytes, 7);
+        const started = performance.now();
+        check(await executor.schedule(moveBack, { args: [b], transfer: [b.buffer] }));
+        return performance.now() - started;
+      };
+      await copied(); // starts a worker, compiles both functions
+      await moved();
+      const times = { copied: [], moved: [] };
+      for (let turn = 0; turn < 6; turn++) {
+        for (const key of turn % 2 ? ['copied', 'moved'] : ['moved', 'copied'])
+          times[key].push(await (key === 'copied' ? copied : moved)());
+      }
+      const movedMs = median(times.moved);
+      const copiedMs = median(times.copied);
+      return { value: movedMs, unit: 'ms', copiedMs, ratio: copiedMs / movedMs };
     }),
 };
 

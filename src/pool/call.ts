@@ -4,6 +4,7 @@ import type { CallLimits } from '../executor.js';
 import { Future, type RemoteStart } from '../future.js';
 import type { CallableDef } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-worker.js';
+import type { TransferItem } from '../transfer.js';
 
 export class Call implements RemoteStart {
   /** The worker it was handed to, and its sequence number there. */
@@ -17,6 +18,8 @@ export class Call implements RemoteStart {
   takenBack = false;
   /** For the stats' wait time: 0 until its first dispatch stamps it, -1 once handed to a worker. */
   queuedAt = 0;
+  /** Moved, not copied, to its worker (threads): it goes only to a free worker (see dispatch). */
+  transfer: readonly TransferItem[] | undefined = undefined;
 
   constructor(
     readonly future: Future<any>,

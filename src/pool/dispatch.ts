@@ -144,7 +144,9 @@ export class Dispatcher {
       this.dropCancelledHead();
       const head = this.queue.peek();
       if (head === undefined) break;
-      const alone = head.limits !== undefined && !this.#host.handsLimitedCallsAhead();
+      const alone =
+        head.transfer !== undefined ||
+        (head.limits !== undefined && !this.#host.handsLimitedCallsAhead());
       const worker = this.#pickWorker(alone, this.#windowOf(head.def.id));
       if (worker === undefined) break;
       this.#sendBatch(worker);
@@ -209,6 +211,7 @@ export class Dispatcher {
     const flat: unknown[] = [];
     let defs: CallableDef[] | undefined;
     let limited = false;
+    let transfer: Call['transfer'];
     while (calls.length < room) {
       const call = this.queue.peek();
       if (call === undefined) break;
@@ -223,6 +226,14 @@ export class Dispatcher {
         window = spare ? 1 : this.#windowOf(windowId);
       }
       if (held + calls.length >= window) break;
+      if (call.transfer !== undefined) {
+        // What it moves cannot be sent again: it goes alone to a free worker, which takes nothing
+        // else until it is done, so it is never handed ahead nor taken back (see the Rulings).
+        if (calls.length > 0 || held > 0) break;
+        worker.exclusive = call;
+        transfer = call.transfer;
+        room = 1;
+      }
       if (call.limits !== undefined) {
         // A limited call travels first in a message of its own (so the worker can report its
         // start); a process's, alone on a free worker, which then takes nothing else meanwhile.
@@ -261,6 +272,7 @@ export class Dispatcher {
           : forget !== undefined
             ? { t: 'run', defs, calls: flat, forget }
             : { t: 'run', defs, calls: flat },
+        transfer,
       );
     } catch (error) {
       this.#sendOneByOne(worker, defs, calls, error, limited, timed);
@@ -280,7 +292,13 @@ export class Dispatcher {
     limited: boolean,
     timed: true | undefined,
   ): void {
-    if (limited && !this.#host.handsLimitedCallsAhead()) worker.exclusive = undefined; // set again below if it travels
+    // A call alone on its worker (limited, on a process; or moving a transfer list) holds it
+    // exclusively only once it travels: set again below.
+    const exclusive =
+      worker.exclusive !== undefined && calls.includes(worker.exclusive)
+        ? worker.exclusive
+        : undefined;
+    if (exclusive !== undefined) worker.exclusive = undefined;
     // Whatever post() threw is about the values (a DataCloneError, a throwing getter, a stack
     // overflow): a PoolWorker whose channel is gone sends nothing and throws nothing.
     void batchError;
@@ -293,8 +311,9 @@ export class Dispatcher {
           timed
             ? { t: 'run', defs: undefined, calls: single, timed }
             : { t: 'run', defs: undefined, calls: single },
+          call.transfer,
         );
-        if (limited && !this.#host.handsLimitedCallsAhead()) worker.exclusive = call;
+        if (call === exclusive) worker.exclusive = call;
       } catch (error) {
         call.future.setException(
           new TypeError(
@@ -338,7 +357,8 @@ export class Dispatcher {
     // Results of earlier calls that never arrived (unreadable): those calls fail alone.
     if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
       for (const call of takeLostCalls(worker, message.first)) {
-        if (call.limits !== undefined) this.#limits.release(worker, call);
+        if (call.limits !== undefined || call.transfer !== undefined)
+          this.#limits.release(worker, call); // frees the worker it held alone
         if (call.future.state === 'CANCELLED_AND_NOTIFIED') this.cancelled++; // notified there
       }
     // Which functions these calls belong to, for their estimates: nearly always one.
@@ -356,7 +376,8 @@ export class Dispatcher {
         if (timedId === -1) timedId = id;
         else if (id !== timedId) (otherIds ??= new Set()).add(id);
       }
-      if (call.limits !== undefined) this.#limits.release(worker, call);
+      if (call.limits !== undefined || call.transfer !== undefined)
+        this.#limits.release(worker, call); // frees the worker it held alone
       if (future.done()) {
         if (future.state === 'CANCELLED') {
           future.setRunningOrNotifyCancel();

@@ -36,6 +36,7 @@ import { CallableRegistry } from './callable-registry.js';
 import { CallLimiter } from './call-limiter.js';
 import { Dispatcher } from './dispatch.js';
 import { describeError } from '../describe-error.js';
+import type { TransferItem } from '../transfer.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 import { encodeThrown } from '../protocol/errors.js';
 import type { ExecutorStats } from '../stats.js';
@@ -195,6 +196,18 @@ export abstract class PoolExecutor extends Executor {
     return this.#enqueueLimited(
       new Call(new Future(), this.#registry.resolve(fn), args, false, limits),
     );
+  }
+
+  protected override submitTransferring(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits | undefined,
+    transfer: readonly TransferItem[],
+  ): Future<any> {
+    this.checkSubmit(fn);
+    const call = new Call(new Future(), this.#registry.resolve(fn), args, false, limits);
+    call.transfer = transfer;
+    return this.#enqueueLimited(call);
   }
 
   protected override endCall(future: Future<any>, reason: unknown): void {

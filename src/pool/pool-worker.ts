@@ -4,7 +4,9 @@
 
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from './call.js';
+import { defName } from './callable-registry.js';
 import { Deque } from '../deque.js';
+import type { TransferItem } from '../transfer.js';
 
 export interface WorkerExit {
   code: number | null;
@@ -62,7 +64,8 @@ export abstract class PoolWorker {
    * stack overflow), and only then: once the channel is gone it sends nothing, and the exit event
    * accounts for the calls. A 'run' message is stamped with `first` = `nextSeq`.
    */
-  abstract post(message: ToWorker): void;
+  // `transfer`: moved, not copied, by a thread; a process copies (its channel is a byte stream).
+  abstract post(message: ToWorker, transfer?: readonly TransferItem[]): void;
 
   /** Readies the start flag of call `seq` before it is sent. */
   abstract prepareStart(seq: number): void;
@@ -155,11 +158,22 @@ export abstract class PoolWorker {
     // definition that later calls need with it.
     this.#postQuietly({ t: 'run', first: from, defs: [...defs.values()], calls: [], resent: true });
     for (const call of again) {
+      // A call whose transfer list moved with the lost message cannot be sent again (its buffers
+      // are detached here): it fails now, and goes as a stand-in that the worker skips (its start
+      // flag is reclaimed), keeping its place in the sequence.
+      const unsendable = call.transfer !== undefined && this.preventStart(call.seq, true);
+      if (unsendable && !call.future.done()) {
+        call.future.setException(
+          new TypeError(
+            `The arguments of ${defName(call.def)} could not be read back in the worker, and its transfer list moved with them, so it cannot be sent again. Pass only values the structured clone algorithm supports.`,
+          ),
+        );
+      }
       this.#postQuietly({
         t: 'run',
         first: call.seq,
         defs: undefined,
-        calls: [call.chunk ? -call.def.id - 1 : call.def.id, call.payload],
+        calls: [call.chunk ? -call.def.id - 1 : call.def.id, unsendable ? [] : call.payload],
         resent: true,
       });
     }

@@ -48,6 +48,8 @@ export interface RunMessage {
    * and names only ids that no call sent to this worker and not yet answered still needs.
    */
   forget?: number[];
+  /** Threads: where Buffers are among the arguments, to be made Buffers again (see buffers.ts). */
+  buffers?: number[];
 }
 
 /** End the running call `seq` cooperatively: abort its currentSignal() with `reason`. */
@@ -119,6 +121,8 @@ export interface DoneMessage {
   busyMs: number;
   /** How long the last call took, if it was slow (>= 1 ms): for stats, which otherwise see averages. */
   slowMs?: number;
+  /** Threads: which results are Buffers, to be made Buffers again (see buffers.ts). */
+  buffers?: number[];
 }
 
 export interface ReadyMessage {

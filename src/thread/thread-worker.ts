@@ -11,6 +11,8 @@ import { START_FLAG_SLOTS, StartFlag } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { setRemoteStart } from '../future.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
+import { findBufferArgs, restoreBufferResults } from '../protocol/buffers.js';
+import type { TransferItem } from '../transfer.js';
 import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
 
 const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
@@ -58,7 +60,11 @@ export class ThreadWorker extends PoolWorker {
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.id = this.#worker.threadId;
-    port1.on('message', (message: FromWorker) => this.deliver(events, message));
+    port1.on('message', (message: FromWorker) => {
+      if (message.t === 'done' && message.buffers !== undefined)
+        restoreBufferResults(message.results, message.buffers);
+      this.deliver(events, message);
+    });
     // A result that cannot be read back here: only its own calls fail (see resync()).
     port1.on('messageerror', () => this.resend());
     this.#worker.on('error', (error) => {
@@ -84,9 +90,15 @@ export class ThreadWorker extends PoolWorker {
     });
   }
 
-  post(message: ToWorker): void {
+  post(message: ToWorker, transfer?: readonly TransferItem[]): void {
     this.stampAck(message);
-    this.#port.postMessage(message);
+    if (message.t === 'run') {
+      // Set only when there are Buffers: an undefined key would still be cloned with every message.
+      const buffers = findBufferArgs(message.calls);
+      if (buffers !== undefined) message.buffers = buffers;
+    }
+    if (transfer === undefined) this.#port.postMessage(message);
+    else this.#port.postMessage(message, transfer as TransferItem[]);
   }
 
   prepareStart(seq: number): void {

@@ -13,6 +13,9 @@ import {
   type WorkerInit,
 } from '../protocol/messages.js';
 import { WorkerRuntime } from './runtime.js';
+import { findBufferResults, restoreBufferArgs } from '../protocol/buffers.js';
+import { Status } from '../protocol/messages.js';
+import { takeTransferList, transfersPending, type TransferItem } from '../transfer.js';
 
 const data = workerData as { init: WorkerInit; port?: MessagePort };
 const init = data.init;
@@ -23,7 +26,14 @@ const slotMask = START_FLAG_SLOTS - 1;
 
 const runtime = new WorkerRuntime(
   {
-    send: (message) => port.postMessage(message),
+    send: (message) => {
+      if (message.t !== 'done') return port.postMessage(message);
+      const buffers = findBufferResults(message.results);
+      if (buffers !== undefined) message.buffers = buffers; // an undefined key would be cloned too
+      const transfer = transfersPending() ? resultTransfers(message.results) : undefined;
+      if (transfer === undefined) port.postMessage(message);
+      else port.postMessage(message, transfer);
+    },
     clonable: (value) => {
       try {
         structuredClone(value);
@@ -41,7 +51,11 @@ const runtime = new WorkerRuntime(
   init,
 );
 
-port.on('message', (message: ToWorker) => runtime.receive(message));
+port.on('message', (message: ToWorker) => {
+  if (message.t === 'run' && message.buffers !== undefined)
+    restoreBufferArgs(message.calls, message.buffers);
+  runtime.receive(message);
+});
 // A message from the pool that cannot be read back here (an argument that serialises but cannot be
 // deserialised): the runtime asks the pool which calls it missed, and fails them alone.
 port.on('messageerror', () => runtime.lost());
@@ -56,3 +70,14 @@ process.on('exit', () => {
     // The port is closing: nothing more can be sent.
   }
 });
+
+/** The transfer lists of the results a call marked with transfer() (see transfer.ts), merged. */
+function resultTransfers(results: unknown[]): TransferItem[] | undefined {
+  let transfer: Set<TransferItem> | undefined;
+  for (let i = 0; i < results.length; i += 2) {
+    if (results[i] !== Status.Returned) continue;
+    const list = takeTransferList(results[i + 1]);
+    if (list !== undefined) for (const item of list) (transfer ??= new Set()).add(item);
+  }
+  return transfer === undefined ? undefined : [...transfer];
+}

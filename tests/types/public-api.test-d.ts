@@ -14,6 +14,7 @@ import {
   Future,
   ProcessPoolExecutor,
   ThreadPoolExecutor,
+  transfer,
   wait,
   type Executor,
   type ExecutorStats,
@@ -150,4 +151,19 @@ export async function statsOnEveryLocalExecutor(
   new ProcessPoolExecutor({ minWorkers: null, idleTimeout: Infinity });
   // @ts-expect-error minWorkers is a number
   new ThreadPoolExecutor({ minWorkers: '1' });
+}
+
+export function transferKeepsTheTypes(executor: ThreadPoolExecutor): void {
+  const memory = new ArrayBuffer(8);
+  const moved = executor.schedule((m: ArrayBuffer) => m.byteLength, {
+    args: [memory],
+    transfer: [memory],
+  });
+  expectTrue<Equal<typeof moved, Future<number>>>();
+  const bytes = new Uint8Array(memory);
+  // transfer() returns the value itself: a function's result type is unchanged.
+  expectTrue<Equal<ReturnType<typeof transfer<Uint8Array>>, Uint8Array>>();
+  void transfer(bytes, [bytes.buffer as ArrayBuffer]);
+  // (A typed array in `transfer` is refused at run time: before TypeScript 5.7 a Uint8Array is
+  // structurally an ArrayBuffer, so the type cannot refuse it in every version this file compiles with.)
 }
