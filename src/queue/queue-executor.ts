@@ -46,6 +46,7 @@ import {
 import { RedisLink } from './redis-link.js';
 import { Watchdog } from './watchdog.js';
 import { QUEUE_EXECUTOR_OPTION_KEYS, type QueueExecutorOptions } from './options.js';
+import type { ExecutorStats } from '../stats.js';
 
 export type { QueueExecutorOptions } from './options.js';
 
@@ -54,17 +55,13 @@ const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 const DEFAULT_UNREACHABLE_TIMEOUT = 30_000;
 const DEFAULT_RECONCILE_AFTER = 5000;
 
-/** What `stats()` reports. */
+/**
+ * What `stats()` reports: the calls' counters of every executor's stats (one type, so the two
+ * cannot drift). Here `queued` counts calls still in this process (not yet in Redis) and `running`
+ * calls in Redis, waiting for a host or running on one.
+ */
 export interface QueueExecutorStats {
-  calls: {
-    /** Waiting in this process (not yet in Redis). */
-    queued: number;
-    /** In Redis: waiting for a host or running on one. */
-    running: number;
-    completed: number;
-    failed: number;
-    cancelled: number;
-  };
+  calls: ExecutorStats['calls'];
 }
 
 /**
