@@ -36,6 +36,7 @@ import { SignalWatch } from '../signal-watch.js';
 import { LogHistogram, type ExecutorStats } from '../stats.js';
 import { CallQueue, PendingCall } from './call-queue.js';
 import { Deadlines } from './deadlines.js';
+import { ShutdownWaits } from './stuck-shutdowns.js';
 import { loadModuleFunction } from './module-function.js';
 import { EVENT_LOOP_OPTION_KEYS, type EventLoopExecutorOptions } from './options.js';
 
@@ -64,6 +65,8 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   #slotsToLend = 0;
   /** Calls whose synchronous part is running now (see shutdown). */
   #callBodiesRunning = 0;
+  /** shutdown() waits that end with an error if the process runs out of work first (see shutdown). */
+  #shutdownWaits: ShutdownWaits | undefined = undefined;
 
   // Stats: counters always exact; times sampled, one call in SAMPLE_EVERY (the Rulings allow it
   // here): a clock reading per call would be a real share of a trivial call's cost on this path.
@@ -439,21 +442,29 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
 
   /**
    * As the base, but a call of this executor that asks to wait for its shutdown would wait for
-   * itself forever (Python raises in the same case): it shuts the executor down, and the promise
-   * rejects at once with an error that says so. Seen only in the call's synchronous part, up to its
-   * first await; code after an await cannot be told apart from code outside the executor.
+   * itself forever (Python raises in the same case). In the call's synchronous part this is seen at
+   * once: the executor shuts down, and the promise rejects with an error that says so. After the
+   * call's first await it cannot be told from code outside the executor (see stuck-shutdowns.ts):
+   * if the process then runs out of work while the shutdown still waits, the wait rejects.
    */
   override shutdown(options?: ShutdownOptions): Promise<void> {
     const terminated = super.shutdown(options);
-    if (this.#callBodiesRunning === 0 || options?.wait === false || !this.isShutdown)
-      return terminated;
-    return Promise.reject(
-      new Error(
-        'shutdown() was called with wait: true from inside a call of this same EventLoopExecutor: it would wait for ' +
-          'that very call to finish, forever. The executor is shutting down; to wait for the other calls, call ' +
-          'shutdown({ wait: false }) here and await shutdown() from outside the executor.',
-      ),
-    );
+    if (options?.wait === false || !this.isShutdown) return terminated;
+    if (this.#callBodiesRunning !== 0) {
+      return Promise.reject(
+        new Error(
+          'shutdown() was called with wait: true from inside a call of this same EventLoopExecutor: it would wait for ' +
+            'that very call to finish, forever. The executor is shutting down; to wait for the other calls, call ' +
+            'shutdown({ wait: false }) here and await shutdown() from outside the executor.',
+        ),
+      );
+    }
+    if (this.#outstanding === 0) return terminated;
+    this.#shutdownWaits ??= new ShutdownWaits(() => {
+      const calls = this.#outstanding;
+      return calls === 1 ? '1 call' : `${calls} calls`;
+    });
+    return this.#shutdownWaits.wait(terminated);
   }
 
   #timedOut(call: PendingCall): void {

@@ -1,0 +1,94 @@
+// shutdown() waits that can never end, ended with an error instead of a silent exit.
+//
+// A call of an EventLoopExecutor that awaits its own executor's shutdown() waits for itself: the
+// shutdown waits for the call, the call for the shutdown (Python raises in the same case, when a
+// worker thread joins itself). The executor sees it at once in the call's synchronous part. After the
+// call's first await, code inside the call cannot be told from code outside it without running every
+// call in an AsyncLocalStorage, whose promise hooks slow every await in the process ~2.5x on Node 20
+// (the Rulings refuse that tax for currentSignal() too). What can be seen is the outcome: the process
+// runs out of work ('beforeExit') while a shutdown() still waits for running calls. Nothing can
+// settle those calls any more (no timer, no I/O is left), so without this the process would exit
+// with the call and the shutdown both pending and nothing said. Then the newest waiting shutdown()
+// rejects with an error that says what happened: in the deadlock above that is the call's own
+// await, which frees it. One wait per 'beforeExit', so that a call freed this way can still finish
+// and let the older waits resolve normally.
+//
+// A server whose event loop never runs out of work never emits 'beforeExit': there the deadlock
+// after an await stays a hang (docs/api.md says so).
+
+/** The shutdown() waits of one executor that are still pending. */
+export class ShutdownWaits {
+  readonly #pending: Array<(error: Error) => void> = [];
+  readonly #describe: () => string;
+
+  /** `describe()` names what the waits are for, for the error (e.g. "3 running calls"). */
+  constructor(describe: () => string) {
+    this.#describe = describe;
+  }
+
+  /**
+   * A promise that settles as `terminated` does, or rejects if the process runs out of work first.
+   * A rejection nobody awaits is not reported as unhandled: a shutdown() called without await had
+   * nothing to be told.
+   */
+  wait(terminated: Promise<void>): Promise<void> {
+    const waiting = new Promise<void>((resolve, reject) => {
+      const end = (error: Error): void => reject(error);
+      this.#pending.push(end);
+      watch(this);
+      const settle = (): void => {
+        this.#forget(end);
+        resolve();
+      };
+      terminated.then(settle, (error: unknown) => {
+        this.#forget(end);
+        reject(error);
+      });
+    });
+    waiting.catch(ignore);
+    return waiting;
+  }
+
+  /** The process ran out of work: the newest wait rejects. Returns whether there was one. */
+  endNewest(): boolean {
+    const end = this.#pending.pop();
+    if (end === undefined) return false;
+    if (this.#pending.length === 0) unwatch(this);
+    end(
+      new Error(
+        `shutdown() was waiting for ${this.#describe()} of this EventLoopExecutor that can never finish: ` +
+          'the process has nothing else left to do. Most likely a call awaits shutdown() of its own ' +
+          'executor, which waits for that very call: inside a call, use shutdown({ wait: false }) and ' +
+          'await shutdown() from outside the executor. Otherwise a running call awaits a promise that ' +
+          'nothing will settle.',
+      ),
+    );
+    return true;
+  }
+
+  #forget(end: (error: Error) => void): void {
+    const at = this.#pending.indexOf(end);
+    if (at < 0) return;
+    this.#pending.splice(at, 1);
+    if (this.#pending.length === 0) unwatch(this);
+  }
+}
+
+// Executors with pending waits, and the one 'beforeExit' listener, there only while some wait is.
+const watched = new Set<ShutdownWaits>();
+
+function watch(waits: ShutdownWaits): void {
+  if (watched.size === 0) process.on('beforeExit', onOutOfWork);
+  watched.add(waits);
+}
+
+function unwatch(waits: ShutdownWaits): void {
+  if (watched.delete(waits) && watched.size === 0) process.off('beforeExit', onOutOfWork);
+}
+
+function onOutOfWork(): void {
+  // Only one: what it frees may let the others resolve by themselves.
+  for (const waits of [...watched].reverse()) if (waits.endNewest()) return;
+}
+
+function ignore(): void {}

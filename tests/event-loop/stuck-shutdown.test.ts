@@ -1,0 +1,25 @@
+// A shutdown() that waits for calls that can never finish (issue 15 row 8 after the call's first
+// await): when the process runs out of work, the wait rejects with an error that says why. Each
+// case runs in a fresh process, since running out of work is what it is about.
+
+import { describe, expect, test } from '@jest/globals';
+import { runScript } from './support.js';
+
+describe('EventLoopExecutor: a shutdown() that can never end', () => {
+  test("a call awaiting its own executor's shutdown() after an await is freed with an error", async () => {
+    const { code, stdout, stderr } = await runScript('self-shutdown-after-await.mjs');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const [outcome, innocent, last] = stdout.trim().split('\n');
+    expect(outcome).toMatch(/^failed: shutdown\(\) was waiting for .* that can never finish/);
+    expect(outcome).toMatch(/shutdown\(\{ wait: false \}\)/);
+    expect([innocent, last]).toEqual(['innocent', 'shut down']);
+  });
+
+  test('an awaited shutdown() of a call that never settles rejects; an unawaited one stays quiet', async () => {
+    const { code, stdout, stderr } = await runScript('stuck-call-shutdown.mjs');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(
+      /^rejected: shutdown\(\) was waiting for 1 call of this EventLoopExecutor that can never finish/,
+    );
+  });
+});
