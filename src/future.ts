@@ -287,11 +287,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #runCallback(fn: (future: Future<T>) => void): void {
     try {
       // A done callback is outside any call, even when the call that settled this future ran it.
-      outsideCalls(fn, this);
+      const returned: unknown = outsideCalls(fn, this);
+      // An async callback fails later, by rejecting: logged the same way, never an unhandled
+      // rejection that would end the process.
+      if (returned instanceof Promise)
+        returned.then(undefined, (error) => this.#logCallbackError(error));
     } catch (error) {
-      // As Python logs it: the executor must not be disturbed by a user's callback.
-      console.error(`exception calling callback for ${this}:`, error);
+      this.#logCallbackError(error);
     }
+  }
+
+  /** As Python logs it: the executor must not be disturbed by a user's callback. */
+  #logCallbackError(error: unknown): void {
+    console.error(`exception calling callback for ${this}:`, error);
   }
 
   #outcome(timeout: unknown, method: string, asException: boolean): Promise<unknown> {

@@ -200,16 +200,27 @@ function collectFutures<F extends Future<any>>(fs: Iterable<F>, name: string): S
   ) {
     throw new TypeError(`Expected \`${name}\` to be an iterable of futures, got ${describe(fs)}.`);
   }
+  if (fs instanceof Map) throw new TypeError(mapGiven(name));
   const futures = new Set<F>();
   for (const future of fs) {
     if (!(future instanceof Future)) {
       throw new TypeError(
-        `Expected every element of \`${name}\` to be a Future, got ${describe(future)}.`,
+        Array.isArray(future) && future[0] instanceof Future
+          ? mapGiven(name)
+          : `Expected every element of \`${name}\` to be a Future, got ${describe(future)}.`,
       );
     }
     futures.add(future);
   }
   return futures;
+}
+
+/** Python's `as_completed(future_to_url)` iterates the dict's keys; a Map iterates [key, value] pairs. */
+function mapGiven(name: string): string {
+  return (
+    `Expected \`${name}\` to be an iterable of futures, got a Map (or its entries): iterating a Map gives ` +
+    `[key, value] pairs, not its keys as a Python dict does. Pass map.keys().`
+  );
 }
 
 function partition<F extends Future<any>>(futures: Set<F>): { done: Set<F>; notDone: Set<F> } {

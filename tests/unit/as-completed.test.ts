@@ -275,6 +275,15 @@ describe('bad arguments throw at the call, synchronously', () => {
     expect(() => asCompleted([running()], { timeout: timeout as number })).toThrow(/`timeout`/);
   });
 
+  test("a Map of futures (Python's future_to_url dict): TypeError that says to pass map.keys()", () => {
+    const futureToUrl = new Map([[finished(1), 'https://example.com']]);
+    expect(() => asCompleted(futureToUrl as unknown as Iterable<Future>)).toThrow(/map\.keys\(\)/);
+    expect(() => asCompleted([...futureToUrl] as unknown as Iterable<Future>)).toThrow(
+      /map\.keys\(\)/,
+    );
+    expect(asCompleted(futureToUrl.keys())).toBeDefined();
+  });
+
   test('options that are not an object: TypeError', () => {
     expect(() => asCompleted([running()], 'fast' as unknown as object)).toThrow(TypeError);
   });

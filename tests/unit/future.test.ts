@@ -279,6 +279,30 @@ describe('done callbacks', () => {
     }
   });
 
+  test('an async callback that rejects is written to stderr, not left as an unhandled rejection', async () => {
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const future = new Future<number>();
+      const error = new Error('async callback failed');
+      future.addDoneCallback(async () => {
+        await Promise.resolve();
+        throw error;
+      });
+      future.setResult(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(String(spy.mock.calls[0]![0])).toContain(String(future));
+      expect(spy.mock.calls[0]).toContain(error);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      spy.mockRestore();
+    }
+  });
+
   test('a throwing callback inside cancel() still lets cancel() return true', () => {
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
