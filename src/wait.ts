@@ -200,12 +200,12 @@ function collectFutures<F extends Future<any>>(fs: Iterable<F>, name: string): S
   ) {
     throw new TypeError(`Expected \`${name}\` to be an iterable of futures, got ${describe(fs)}.`);
   }
-  if (fs instanceof Map) throw new TypeError(mapGiven(name));
+  if ((fs as unknown) instanceof Map) throw new TypeError(mapGiven(name));
   const futures = new Set<F>();
   for (const future of fs) {
     if (!(future instanceof Future)) {
       throw new TypeError(
-        Array.isArray(future) && future[0] instanceof Future
+        Array.isArray(future) && (future as unknown[])[0] instanceof Future
           ? mapGiven(name)
           : `Expected every element of \`${name}\` to be a Future, got ${describe(future)}.`,
       );
