@@ -42,3 +42,32 @@ export interface CancelMessage {
   id: string;
   reason: string;
 }
+
+/**
+ * The job's data as a host may trust it, or an Error that says what is wrong. Anyone who can write
+ * to the queue can add a job, and a malformed one must fail alone: a chunk arity of 0 once made a
+ * host loop forever on one job, and a missing size limit let any result through.
+ */
+export function checkCallJobData(data: unknown): CallJobData {
+  if (data === null || typeof data !== 'object' || (data as { v?: unknown }).v !== 1) {
+    throw new Error(
+      'This job was not made by a QueueExecutor of this version of concurrent-futures, so this host does not run it.',
+    );
+  }
+  const { m, e, a, k, t, r } = data as Record<string, unknown>;
+  const wrong = (what: string, value: unknown): Error =>
+    new Error(
+      `This job's data is malformed (${what}, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value)}), ` +
+        'so this host does not run it. Add calls through a QueueExecutor, not by hand.',
+    );
+  if (typeof m !== 'string' || m === '') throw wrong('its module must be a non-empty string', m);
+  if (typeof e !== 'string' || e === '') throw wrong('its export must be a non-empty string', e);
+  if (typeof a !== 'string') throw wrong('its arguments must be a base64 string', a);
+  if (k !== undefined && !(Number.isSafeInteger(k) && (k as number) >= 1))
+    throw wrong("a chunk's arity must be an integer >= 1", k);
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= Number.MAX_SAFE_INTEGER))
+    throw wrong('its timeout must be a number of milliseconds >= 0', t);
+  if (!(Number.isSafeInteger(r) && (r as number) >= 1))
+    throw wrong('its result size limit must be an integer >= 1', r);
+  return data as CallJobData;
+}

@@ -24,6 +24,7 @@ import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } fro
 import { checkConnection, openConnections } from './connection.js';
 import {
   cancelChannel,
+  checkCallJobData,
   type CallJobData,
   type CallJobResult,
   type CancelMessage,
@@ -135,11 +136,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   async function runJob(data: CallJobData, signal: AbortSignal): Promise<CallJobResult> {
     try {
-      if (data === null || typeof data !== 'object' || data.v !== 1) {
-        throw new Error(
-          'This job was not made by a QueueExecutor of this version of concurrent-futures, so this host does not run it.',
-        );
-      }
+      checkCallJobData(data);
       if (!settings.allowed.has(data.m)) {
         throw new Error(
           `This worker host does not run the module ${data.m} (export ${data.e}): it is not on its ` +
@@ -148,7 +145,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         );
       }
       const fn = reference(data.m, data.e);
-      const args = decodeValue(data.a) as unknown[];
+      const args = decodeValue(data.a);
+      if (!Array.isArray(args) || (data.k !== undefined && args.length % data.k !== 0)) {
+        throw new Error(
+          "This job's arguments are malformed (not a list of arguments, or not whole chunks of the chunk's arity), " +
+            'so this host does not run it. Add calls through a QueueExecutor, not by hand.',
+        );
+      }
       if (data.k === undefined) {
         const value = await local.schedule(fn, { args, timeout: data.t, signal });
         return { ok: encodeResult(value, data.r) };
