@@ -397,7 +397,8 @@ export function machineLine(view: ResultsView): string {
   return [
     `Taken ${date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.python ?? 'no python3'}.`,
     `Commit ${commit.slice(0, 10)}${dirty ? ' plus uncommitted changes in the working tree' : ''}; ${options.rounds} round${options.rounds > 1 ? 's' : ''} (medians)` +
-      `${durationSeconds ? `, ${Math.round(durationSeconds)} s in all` : ''}; load average (1/5/15 min) ${load(machine.loadAverageAtStart)} at the start, ${load(machine.loadAverageAtEnd)} at the end.`,
+      `${durationSeconds ? `, ${Math.round(durationSeconds)} s in all` : ''}; load average (1/5/15 min) ${load(machine.loadAverageAtStart)} at the start, ${load(machine.loadAverageAtEnd)} at the end.` +
+      environmentLine(view),
   ].join('\n');
 }
 
@@ -705,7 +706,7 @@ function summaryRows(view: ResultsView): SummaryRow[] {
 function environmentLine(view: ResultsView): string {
   const environment = (view.results as { environment?: unknown }).environment;
   if (environment === undefined || environment === null) return '';
-  if (typeof environment === 'string') return ` Environment: ${environment}.`;
+  if (typeof environment === 'string') return ` Environment: ${environment.replace(/\.$/, '')}.`;
   const entries = Object.entries(environment as Record<string, unknown>).map(
     ([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
   );
