@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { GROUPS, LIBRARIES, SECTIONS, type Group, type Section } from './runner/plan.js';
 import { renderReport } from './runner/report.js';
+import { updateTopReadme } from './runner/readme-table.js';
 import {
   ResultsView,
   type GroupResult,
@@ -123,7 +124,10 @@ async function rerender(file: string): Promise<void> {
   const report = renderReport(view, targets);
   process.stdout.write(report);
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-  if (path === resolve(RESULTS_DIR, 'latest.json')) await updateReadme(report);
+  if (path === resolve(RESULTS_DIR, 'latest.json')) {
+    await updateReadme(report);
+    await updateTopReadme(view);
+  }
 }
 
 async function main(): Promise<void> {
@@ -189,7 +193,8 @@ async function main(): Promise<void> {
   console.error(`\nFigures written to benchmarks/results/${name}.`);
   if (full) {
     await updateReadme(report);
-    console.error('The table in benchmarks/README.md is updated.');
+    await updateTopReadme(view);
+    console.error('The tables in benchmarks/README.md and README.md are updated.');
   }
 }
 

@@ -1,5 +1,5 @@
 // Renders one run as Markdown: one table per workload with the medians, the ratio ours/peer, and
-// each target of the issues printed on the row whose ratio decides it; then the targets in one list.
+// each target printed on the row whose ratio decides it; then the targets in one list.
 // The same text goes to the terminal and into benchmarks/README.md.
 
 import { createRequire } from 'node:module';
@@ -397,7 +397,8 @@ export function machineLine(view: ResultsView): string {
   return [
     `Taken ${date} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.python ?? 'no python3'}.`,
     `Commit ${commit.slice(0, 10)}${dirty ? ' plus uncommitted changes in the working tree' : ''}; ${options.rounds} round${options.rounds > 1 ? 's' : ''} (medians)` +
-      `${durationSeconds ? `, ${Math.round(durationSeconds)} s in all` : ''}; load average (1/5/15 min) ${load(machine.loadAverageAtStart)} at the start, ${load(machine.loadAverageAtEnd)} at the end.`,
+      `${durationSeconds ? `, ${Math.round(durationSeconds)} s in all` : ''}; load average (1/5/15 min) ${load(machine.loadAverageAtStart)} at the start, ${load(machine.loadAverageAtEnd)} at the end.` +
+      environmentLine(view),
   ].join('\n');
 }
 
@@ -460,19 +461,19 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
   if (has('eventloopAll@16'))
     section(
       `7b. EventLoopExecutor with Promise.all — 1,000 awaited warm-up calls, then ${n0.format(sizes.eventLoopCalls)} async calls submitted at once and one \`await Promise.all(futures)\`, 16 at a time`,
-      "Calls per second (higher is better). A future is a thenable, not a native promise: Promise.all pays for each (issue 17). p-queue's figure is `queue.add(() => fn(i))` the same way.",
+      "Calls per second (higher is better). A future is a thenable, not a native promise: Promise.all pays for each. p-queue's figure is `queue.add(() => fn(i))` the same way.",
       standardSection(view, targets, 'eventloopAll@16', fmt.rate),
     );
   if (has('timeouts@2'))
     section(
-      `8. Per-call timeouts that never fire (issue 11) — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
+      `8. Per-call timeouts that never fire — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
       'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 20 after 10 warm-ups; ' +
         "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout or a signal only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost. The last column is a burst of calls with a signal that never aborts and no timeout: no timer at all, only the free-worker rule.",
       timeoutsSection(view, targets),
     );
   if (has('limitedCalls@2'))
     section(
-      `9. Calls with a per-call timeout (issue 16) — ${n0.format(sizes.calls)} calls of \`x => x + 1\` at once, each with a 60 s timeout, 2 workers`,
+      `9. Calls with a per-call timeout — ${n0.format(sizes.calls)} calls of \`x => x + 1\` at once, each with a 60 s timeout, 2 workers`,
       'Calls per second (higher is better), each library through its own per-call limit: ours `schedule(fn, { args, timeout })`, piscina and tinypool an `AbortSignal.timeout()` per call, workerpool `exec().timeout()`; poolifier has none.',
       standardSection(view, targets, 'limitedCalls@2', fmt.rate),
     );
@@ -480,13 +481,13 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
   if (has('firstResults@2') || has('firstResults-tsx@2'))
     section(
       '10. TypeScript loaders — two first results of calls sent by source on a fresh 2-worker pool, under plain node and under `node --import tsx`',
-      'Milliseconds from the constructor to both results (lower is better). The workers apply the loader only before they first import a module (issue 17): these calls need none.',
+      'Milliseconds from the constructor to both results (lower is better). The workers apply the loader only before they first import a module: these calls need none.',
       loadersSection(view, targets),
     );
 
   if (QUEUE_GROUPS.some(has))
     section(
-      '11. QueueExecutor (issue 19) — on BullMQ and a redis-server of the run’s own, worker hosts as processes of their own',
+      '11. QueueExecutor — on BullMQ and a redis-server of the run’s own, worker hosts as processes of their own',
       'a) 10,000 trivial calls at once through one host of concurrency 16, against raw BullMQ doing the same work ' +
         '(`addBulk`, a `Worker` of concurrency 16 in a process of its own, results from `QueueEvents`): calls per second (higher is better). ' +
         'b) One call on an idle system: the median of 200 calls each awaited before the next, in milliseconds. ' +
@@ -497,7 +498,7 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
 
   if (has('transfer@2'))
     section(
-      `12. Large data (issue 18) — a ${sizes.transferMB} MB Buffer to a worker and back, 2 workers`,
+      `12. Large data — a ${sizes.transferMB} MB Buffer to a worker and back, 2 workers`,
       'Milliseconds per round trip (lower is better), medians of 6 in turns: copied (`submit`), and moved both ways (`schedule(fn, { args: [b], transfer: [b.buffer] })`, the function returning `transfer(b, [b.buffer])`). A process pool accepts `transfer` and copies: both of its figures are copies.',
       transfersSection(view),
     );
@@ -514,4 +515,227 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
     );
   }
   return parts.join('\n\n') + '\n';
+}
+
+// ── The README's table ─────────────────────────────────────────────────────────────────────
+// One row per headline figure, generated from the same run as the full report, so that the two
+// never disagree. Each row says which way its ratio is good: calls per second and efficiency are
+// better higher, milliseconds and "÷ plain submit" costs better lower.
+
+type Better = 'higher' | 'lower';
+
+interface SummaryRow {
+  workload: string;
+  ours: string;
+  peer: string;
+  ratio: string;
+  better: Better;
+}
+
+/**
+ * The best peer of `ours` in a group: same runtime, not ours, by `value` (higher or lower is
+ * better). The Node libraries the targets compare against come first; Python only where no such
+ * library was measured (its `map`, which the Node pools lack).
+ */
+function bestPeer(
+  view: ResultsView,
+  groupId: string,
+  ours: string,
+  value: (lib: string) => number | undefined,
+  better: Better,
+): { lib: string; value: number } | undefined {
+  const group = view.group(groupId);
+  if (!group) return undefined;
+  const kind = LIBRARIES[ours]!.kind;
+  const measured = Object.keys(group.libraries).filter(
+    (lib) => lib !== ours && LIBRARIES[lib]!.kind === kind && value(lib) !== undefined,
+  );
+  const targetPeers = measured.filter((lib) => LIBRARIES[lib]!.targetPeer);
+  let best: { lib: string; value: number } | undefined;
+  for (const lib of targetPeers.length > 0 ? targetPeers : measured) {
+    const figure = value(lib)!;
+    if (!best || (better === 'higher' ? figure > best.value : figure < best.value))
+      best = { lib, value: figure };
+  }
+  return best;
+}
+
+/** A row of ours against the best peer of the same runtime, or undefined when ours was not measured. */
+function peerRow(
+  view: ResultsView,
+  workload: string,
+  groupId: string,
+  ours: string,
+  value: (lib: string) => number | undefined,
+  format: Format,
+  better: Better,
+): SummaryRow | undefined {
+  const mine = value(ours);
+  if (mine === undefined) return undefined;
+  const peer = bestPeer(view, groupId, ours, value, better);
+  return {
+    workload,
+    ours: format(mine),
+    peer: peer ? `${LIBRARIES[peer.lib]!.label} ${format(peer.value)}` : '—',
+    ratio: peer ? fmt.ratio(mine / peer.value) : '—',
+    better,
+  };
+}
+
+function detailMedian(
+  view: ResultsView,
+  groupId: string,
+  lib: string,
+  key: string,
+): number | undefined {
+  const details = view.lib(groupId, lib)?.details ?? [];
+  return median(details.map((d) => d[key]).filter((v): v is number => typeof v === 'number'));
+}
+
+function summaryRows(view: ResultsView): SummaryRow[] {
+  const rows: (SummaryRow | undefined)[] = [];
+  const medianOf = (groupId: string) => (lib: string) => view.median(groupId, lib);
+  const perRuntime = (
+    workload: string,
+    groupId: string,
+    value: (lib: string) => number | undefined,
+    format: Format,
+    better: Better,
+  ) => {
+    for (const [ours, runtime] of [
+      ['ours-threads', 'threads'],
+      ['ours-processes', 'processes'],
+    ] as const) {
+      rows.push(peerRow(view, `${workload}, ${runtime}`, groupId, ours, value, format, better));
+    }
+  };
+  const per = (n: number) => n0.format(n);
+  const callsPerSecond = (v: number) => `${fmt.rate(v)} calls/s`;
+  perRuntime(
+    `${per(sizes.calls)} trivial calls`,
+    'calls@2',
+    medianOf('calls@2'),
+    callsPerSecond,
+    'higher',
+  );
+  perRuntime(
+    `\`map\` of ${per(sizes.mapItems)} items, chunksize ${sizes.chunksize}`,
+    'map@2',
+    medianOf('map@2'),
+    (v: number) => `${fmt.rate(v)} items/s`,
+    'higher',
+  );
+  perRuntime(
+    'prime job, parallel efficiency',
+    'primes@2',
+    (lib) => view.efficiency('primes@2', lib),
+    fmt.efficiency,
+    'higher',
+  );
+  perRuntime('first result', 'latency@2', medianOf('latency@2'), fmt.ms, 'lower');
+  perRuntime(
+    `${per(sizes.calls)} calls, each with a 60 s timeout`,
+    'limitedCalls@2',
+    medianOf('limitedCalls@2'),
+    callsPerSecond,
+    'higher',
+  );
+  rows.push(
+    peerRow(
+      view,
+      `\`EventLoopExecutor\`, ${per(sizes.eventLoopCalls)} async calls, 16 at once`,
+      'eventloop@16',
+      'ours-eventloop',
+      medianOf('eventloop@16'),
+      callsPerSecond,
+      'higher',
+    ),
+  );
+  rows.push(
+    peerRow(
+      view,
+      '`QueueExecutor`, 10,000 trivial calls through one host',
+      'queueCalls@16',
+      'ours-queue',
+      medianOf('queueCalls@16'),
+      callsPerSecond,
+      'higher',
+    ),
+  );
+  // Costs of ours against ours: a ratio to a plain call, no peer.
+  const timeouts = view.group('timeouts@2');
+  if (timeouts) {
+    const libs = ['ours-threads', 'ours-processes', 'ours-eventloop'].filter(
+      (lib) => timeouts.libraries[lib],
+    );
+    const names = libs.map((lib) => KIND_LABEL[LIBRARIES[lib]!.kind]).join(' / ');
+    const cells = (value: (lib: string) => number | undefined) =>
+      libs.map((lib) => optional(value(lib), fmt.ratio) || '?').join(' / ');
+    rows.push({
+      workload: `60 s timeout never firing, ${per(sizes.timeoutCalls)} calls at once, ${names}: ÷ plain \`submit\``,
+      ours: cells(medianOf('timeouts@2')),
+      peer: '',
+      ratio: '',
+      better: 'lower',
+    });
+    rows.push({
+      workload: 'the same, awaited one by one',
+      ours: cells((lib) => detailMedian(view, 'timeouts@2', lib, 'sequentialRatio')),
+      peer: '',
+      ratio: '',
+      better: 'lower',
+    });
+  }
+  if (view.group('transfer@2')) {
+    const copied = detailMedian(view, 'transfer@2', 'ours-threads', 'copiedMs');
+    const moved = view.median('transfer@2', 'ours-threads');
+    if (copied !== undefined && moved !== undefined) {
+      rows.push({
+        workload: `a ${sizes.transferMB} MB \`Buffer\` there and back, threads: moved with \`transfer\` ÷ copied`,
+        ours: `${fmt.ms(moved)} / ${fmt.ms(copied)} = ${fmt.ratio(moved / copied)}`,
+        peer: '',
+        ratio: '',
+        better: 'lower',
+      });
+    }
+  }
+  return rows.filter((row): row is SummaryRow => row !== undefined);
+}
+
+/** What the run's `environment` field says (optional: older results have none). */
+function environmentLine(view: ResultsView): string {
+  const environment = (view.results as { environment?: unknown }).environment;
+  if (environment === undefined || environment === null) return '';
+  if (typeof environment === 'string') return ` Environment: ${environment.replace(/\.$/, '')}.`;
+  const entries = Object.entries(environment as Record<string, unknown>).map(
+    ([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+  );
+  return entries.length ? ` Environment: ${entries.join('; ')}.` : '';
+}
+
+/**
+ * The table for the top README: the headline figures of one run, its date, commit and machine,
+ * and which way each ratio is good.
+ */
+export function renderSummary(view: ResultsView): string {
+  const { machine, commit, dirty, date, options } = view.results;
+  const load = (l: number[] | undefined) => (l ? l.map((x) => x.toFixed(1)).join(' / ') : '?');
+  const header =
+    `Measured by \`npm run bench\` on ${date.slice(0, 10)} at commit \`${commit.slice(0, 7)}\`` +
+    `${dirty ? ' (plus uncommitted changes)' : ''}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ` +
+    `Node ${machine.node.replace(/^v/, '')}${machine.python ? `, ${machine.python}` : ''}; medians of ${options.rounds} ` +
+    `round${options.rounds > 1 ? 's' : ''}, 2 workers; load average ${load(machine.loadAverageAtStart)} at the start ` +
+    `(a shared machine: read the ratios rather than the absolute figures).${environmentLine(view)}`;
+  const legend =
+    '**ours / peer** is our figure divided by the best peer of the same runtime; the last column says ' +
+    'which way is better for that row: **higher** for calls or items per second and for parallel ' +
+    'efficiency (1 is perfect), **lower** for milliseconds and for costs given as a ratio to a plain call.';
+  const rows = summaryRows(view).map((row) => [
+    row.workload,
+    row.ours,
+    row.peer,
+    row.ratio,
+    row.better,
+  ]);
+  return `${header}\n\n${legend}\n\n${table(['workload', 'ours', 'best peer', 'ours / peer', 'better'], rows, ['best peer', 'better'])}\n`;
 }
