@@ -144,7 +144,7 @@ function unknownOptionError(key: string, known: string[], where: string): TypeEr
   const meant = optionMeant(key, known);
   return new TypeError(
     `Unknown option \`${key}\` in the options of ${where}` +
-      (meant === undefined ? '' : `: did you mean \`${meant}\`?`) +
+      (meant === undefined ? '.' : `: did you mean \`${meant}\`?`) +
       ` The options ${where} knows are: ${known.map((name) => `\`${name}\``).join(', ')}.`,
   );
 }

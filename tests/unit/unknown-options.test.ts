@@ -108,6 +108,12 @@ describe('calls', () => {
     );
   });
 
+  test('a key with no near match still ends its sentence before listing the known ones', () => {
+    expect(() => new EventLoopExecutor({ colour: 'blue' } as never)).toThrow(
+      /^Unknown option `colour` in the options of new EventLoopExecutor\(\)\. The options/,
+    );
+  });
+
   test('known keys with null or undefined values are still fine', async () => {
     expect(await executor.schedule((x: number) => x * 2, { args: [2], timeout: null })).toBe(4);
     const results: number[] = [];
