@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { redact } from './connection.js';
-import { startQueueWorker } from './worker-host.js';
+import { startWorkerHost, type ConnectionWatcher } from './worker-host.js';
 
 const USAGE = `Usage: concurrent-futures worker --redis URL --queue NAME --allow MODULE [MODULE...] [options]
 
@@ -82,20 +82,23 @@ export async function main(argv: string[]): Promise<number> {
         '--allow MODULE is required: a host runs only exports of the modules it allows.',
       );
     }
-    host = await startQueueWorker({
-      connection: redis,
-      queue: values.queue,
-      allow,
-      pool: values.pool as 'process' | 'thread' | 'event-loop' | undefined,
-      workers: number(values.workers, '--workers'),
-      root: values.root,
-      prefix: values.prefix,
-      endGraceMs: number(values['end-grace-ms'], '--end-grace-ms'),
-      closeGraceMs: number(values['close-grace-ms'], '--close-grace-ms'),
-      lockDuration: number(values['lock-duration'], '--lock-duration'),
-      stalledInterval: number(values['stalled-interval'], '--stalled-interval'),
-      maxStalledCount: number(values['max-stalled-count'], '--max-stalled-count'),
-    });
+    host = await startWorkerHost(
+      {
+        connection: redis,
+        queue: values.queue,
+        allow,
+        pool: values.pool as 'process' | 'thread' | 'event-loop' | undefined,
+        workers: number(values.workers, '--workers'),
+        root: values.root,
+        prefix: values.prefix,
+        endGraceMs: number(values['end-grace-ms'], '--end-grace-ms'),
+        closeGraceMs: number(values['close-grace-ms'], '--close-grace-ms'),
+        lockDuration: number(values['lock-duration'], '--lock-duration'),
+        stalledInterval: number(values['stalled-interval'], '--stalled-interval'),
+        maxStalledCount: number(values['max-stalled-count'], '--max-stalled-count'),
+      },
+      reportConnection(redact(redis)),
+    );
     process.stdout.write(
       `concurrent-futures worker: queue ${values.queue} on ${redact(redis)}, ${values.pool ?? 'process'} pool, ` +
         `allowing ${allow.join(', ')}. Ready.\n`,
@@ -119,4 +122,27 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** How often a host that cannot reach Redis says so again. */
+const UNREACHABLE_REPEAT_MS = 30_000;
+
+/** Says when Redis cannot be reached (at once, then every 30 s) and when it answers again. */
+function reportConnection(where: string): ConnectionWatcher {
+  let lastSaid: number | undefined;
+  return {
+    unreachable(error) {
+      const now = Date.now();
+      if (lastSaid !== undefined && now - lastSaid < UNREACHABLE_REPEAT_MS) return;
+      lastSaid = now;
+      process.stderr.write(
+        `concurrent-futures worker: cannot reach Redis at ${where} (${error.message}); retrying until it answers.\n`,
+      );
+    },
+    reached() {
+      if (lastSaid === undefined) return;
+      lastSaid = undefined;
+      process.stderr.write(`concurrent-futures worker: Redis at ${where} answers again.\n`);
+    },
+  };
 }

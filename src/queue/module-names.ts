@@ -63,6 +63,13 @@ export function allowedName(entry: string, root: string, cwd = process.cwd()): s
     path = existsSync(fromCwd) || !existsSync(join(root, entry)) ? fromCwd : join(root, entry);
   } else if (existsSync(join(root, entry))) path = join(root, entry);
   if (path === undefined) return entry;
+  // A typo here would allow nothing, and every job would fail later with "not on its allow-list".
+  if (!existsSync(path)) {
+    throw new TypeError(
+      `--allow ${entry}: there is no file ${resolve(path)}. Give the path of a module of the project ` +
+        `(from the current directory or the project root ${root}), built before the host starts.`,
+    );
+  }
   const name = nameOfFile(resolve(path), root);
   if (name === undefined) {
     throw new TypeError(

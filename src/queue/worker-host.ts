@@ -57,12 +57,31 @@ interface RunningJob {
 }
 
 /** Starts a worker host (also `npx concurrent-futures worker`); resolves once it is connected. */
-export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+export function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  return startWorkerHost(options, {});
+}
+
+/**
+ * What the command line tells its user about the host's Redis connection. A host retries for as
+ * long as it runs (a service waits for its Redis); a library caller awaits startQueueWorker(), the
+ * command line's user would otherwise see nothing at all while it waits.
+ */
+export interface ConnectionWatcher {
+  unreachable?(error: Error): void;
+  reached?(): void;
+}
+
+/** startQueueWorker(), with a watcher on its command connection (for the command line). */
+export async function startWorkerHost(
+  options: QueueWorkerOptions,
+  watcher: ConnectionWatcher,
+): Promise<QueueWorker> {
   const settings = checkWorkerOptions(options);
   const local = makeLocalExecutor(settings.pool, settings.workers, settings.endGraceMs);
   const concurrency = settings.workers ?? defaultConcurrency(settings.pool);
   const connections = openConnections(settings.connection);
-  connections.client.on('error', ignore);
+  connections.client.on('error', (error: Error) => watcher.unreachable?.(error));
+  connections.client.on('ready', () => watcher.reached?.());
   const running = new Map<string, RunningJob>();
   const cancelledEarly = new Map<string, { reason: string; at: number }>();
   let jobsDone = 0;

@@ -17,6 +17,7 @@ import {
 } from './support.js';
 
 const bin = join(projectRoot, 'bin', 'concurrent-futures.js');
+const TASKS = './tests/queue/fixtures/tasks.mjs';
 
 describe('the queue subpath without its peer dependencies', () => {
   test('the package root loads; concurrent-futures/queue throws an error saying what to install', () => {
@@ -58,6 +59,54 @@ describe('concurrent-futures worker: bad command lines', () => {
     );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/--allow MODULE is required/);
+  });
+
+  test('an --allow path that names no file refuses to start, naming it', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'worker',
+        '--redis',
+        'redis://127.0.0.1:1',
+        '--queue',
+        'q',
+        '--allow',
+        './dist/taks.js',
+      ],
+      { cwd: projectRoot, encoding: 'utf8' },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/--allow \.\/dist\/taks\.js: there is no file/);
+  });
+
+  test('a Redis it cannot reach is said at once on stderr, not waited for in silence', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'worker', '--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--allow', TASKS],
+      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let stderr = '';
+        const timer = setTimeout(
+          () => reject(new Error(`nothing said in 15 s: ${stderr}`)),
+          15_000,
+        );
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('\n')) {
+            clearTimeout(timer);
+            resolve(stderr);
+          }
+        });
+      });
+      expect(said).toMatch(
+        /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/? \(.*ECONNREFUSED.*\); retrying/,
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   test('--help prints the usage', () => {

@@ -52,6 +52,16 @@ test('a host reads --allow entries from its current directory, else from its roo
   expect(() => allowedName('./mine.js', root, elsewhere)).toThrow(/outside the project root/);
 });
 
+test('a host refuses an --allow path that names no file, instead of allowing nothing', () => {
+  expect(() => allowedName('./dist/taks.js', root, root)).toThrow(
+    /--allow \.\/dist\/taks\.js: there is no file/,
+  );
+  expect(() => allowedName(join(root, 'nope.js'), root, elsewhere)).toThrow(/there is no file/);
+  expect(() => allowedName(pathToFileURL(join(root, 'nope.js')).href, root, elsewhere)).toThrow(
+    /there is no file/,
+  );
+});
+
 test('a host resolves a job module against its own root', () => {
   expect(resolveJobModule('./dist/tasks.js', '/srv/app')).toBe(
     pathToFileURL('/srv/app/dist/tasks.js').href,
