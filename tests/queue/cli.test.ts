@@ -74,7 +74,7 @@ describe('concurrent-futures worker: bad command lines', () => {
         '--allow',
         './dist/taks.js',
       ],
-      { cwd: projectRoot, encoding: 'utf8' },
+      { cwd: projectRoot, encoding: 'utf8', timeout: 20_000 }, // a hang fails instead
     );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/--allow \.\/dist\/taks\.js: there is no file/);
