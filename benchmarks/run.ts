@@ -27,6 +27,7 @@ import {
 } from './runner/results.js';
 import { pythonVersion, takeSample, type SampleResult } from './runner/sample.js';
 import { evaluateTargets } from './runner/targets.js';
+import { sampleEnvironment } from './runner/environment.js';
 import { HOW_TO_GET_REDIS, startRedis, type Redis } from '../examples/cluster-launch.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -156,6 +157,7 @@ async function main(): Promise<void> {
         packageVersion(pkg),
       ]),
     ),
+    environment: sampleEnvironment().recorded,
     groups: [],
   };
   if (!python) console.error('python3 not found: the Python rows are skipped.');

@@ -1,17 +1,21 @@
 // The prime-checking job of Python's concurrent.futures documentation, on a ProcessPoolExecutor
 // and on a ThreadPoolExecutor, each timed against the same job run serially on this thread.
 //
-//   node --import tsx examples/primes.ts [--count N] [--workers N] [--no-progress]
+//   node --import tsx examples/primes.ts [--count N] [--workers N] [--by-reference] [--no-progress]
 //
 // By default it checks the six numbers of the Python docs four times over (24 numbers): the six
 // alone cap two workers at 1.77x before start-up is counted.
 //
-// The two pools receive `isPrime` in the two ways a function can travel to a worker:
-//   - the process pool by reference, `fromModule(import.meta.url, 'isPrime')`, as Python pickles
-//     a module-level function: every child imports this very module, which is why the job below
-//     only starts under `isMain(import.meta.url)` (Python's `if __name__ == '__main__':`);
-//   - the thread pool by its source text, which works because `isPrime` is self-contained (it uses
-//     only its parameter and `Math`).
+// Both pools receive `isPrime` by its source text, as Python's `executor.map(is_prime, PRIMES)`
+// passes the function itself: it works because `isPrime` is self-contained (it uses only its
+// parameter and `Math`), and a worker that runs only such calls never loads the TypeScript loader.
+//
+// With `--by-reference`, the process pool receives it the other way a function can travel,
+// `fromModule(import.meta.url, 'isPrime')`, as Python pickles a module-level function: every child
+// then imports this very module, which is why the job below only starts under
+// `isMain(import.meta.url)` (Python's `if __name__ == '__main__':`). Under tsx each child must
+// first load the TypeScript loader to import a .ts file (0.1-0.2 s a child on 2 cores, more on a
+// busy machine, see docs/design.md "Start-up"): on a job this short, that start-up is what shows.
 
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -55,6 +59,11 @@ export interface PrimesOptions {
   count?: number;
   /** Workers in each pool. Default `os.availableParallelism()`, as for Python's process pool. */
   workers?: number;
+  /**
+   * Give the process pool `isPrime` by reference (`fromModule`) instead of by source: each child
+   * then imports this module, and under tsx loads the TypeScript loader first. Default false.
+   */
+  byReference?: boolean;
   /** A progress bar: `'auto'` (default) shows one on a terminal when the job has 30 numbers or more. */
   progress?: boolean | 'auto';
   /** Where lines go. Default `console.log`. */
@@ -84,6 +93,11 @@ export async function runPrimes(options: PrimesOptions = {}): Promise<PrimesRepo
   const numbers = Array.from({ length: count }, (_, i) => PRIMES[i % PRIMES.length]!);
 
   print(`== Primes: ${count} numbers${describeInput(count)}, ${workers} workers per pool ==`);
+  print(
+    options.byReference
+      ? 'isPrime travels by reference to the processes (fromModule: each child imports this module) and by source to the threads'
+      : 'isPrime travels by source to both pools (--by-reference: by module to the processes)',
+  );
   let started = performance.now();
   const serialResults = numbers.map(isPrime);
   const serial = { ms: performance.now() - started, results: serialResults };
@@ -94,7 +108,7 @@ export async function runPrimes(options: PrimesOptions = {}): Promise<PrimesRepo
     {
       name: 'ProcessPoolExecutor',
       create: () => new ProcessPoolExecutor({ maxWorkers: workers }),
-      fn: fromModule<typeof isPrime>(import.meta.url, 'isPrime'),
+      fn: options.byReference ? fromModule<typeof isPrime>(import.meta.url, 'isPrime') : isPrime,
     },
     {
       name: 'ThreadPoolExecutor',
@@ -158,19 +172,21 @@ function describeInput(count: number): string {
   return ` (the six numbers of the Python docs, ${words[times] ?? `${times} times over`})`;
 }
 
-/** Reads `--count N`, `--workers N` and `--no-progress`. */
+/** Reads `--count N`, `--workers N`, `--by-reference` and `--no-progress`. */
 export function parsePrimesArgs(argv: string[]): PrimesOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
       count: { type: 'string' },
       workers: { type: 'string' },
+      'by-reference': { type: 'boolean' },
       'no-progress': { type: 'boolean' },
     },
   });
   return {
     count: positiveInteger(values.count, '--count'),
     workers: positiveInteger(values.workers, '--workers'),
+    byReference: values['by-reference'] === true,
     progress: values['no-progress'] === true ? false : 'auto',
   };
 }

@@ -1,11 +1,12 @@
 // Builds the package for both module systems from the one source in src/ (see docs/design.md,
 // "Two module systems"):
 //
-//   dist/            ESM: tsc, one .js and .d.ts per source file. Worker threads and child
-//                    processes always start the entries in dist/worker/, whichever build started them.
+//   dist/            ESM: tsc, one .js and .d.ts per source file.
 //   dist/cjs/        CommonJS: esbuild bundles each public entry into one file (p-queue, which is
 //                    ESM-only, inside it), next to a copy of the declarations and a package.json
-//                    that makes Node and TypeScript read this folder as CommonJS.
+//                    that makes Node and TypeScript read this folder as CommonJS. The worker
+//                    entries are bundled here too (dist/cjs/worker/): worker threads and child
+//                    processes always start these, whichever build started them.
 //
 // Plain JavaScript, so that `npm pack` (prepack) needs nothing but tsc and esbuild.
 
@@ -35,6 +36,14 @@ const ENTRIES = [
   ['.', 'index.ts'],
   ['./queue', 'queue/index.ts'],
 ];
+
+/**
+ * The entries of worker threads and child processes, bundled too, and started from here by both
+ * builds: one CommonJS file loads in one read and compile, where the ESM build's seven modules each
+ * go through the ESM loader (resolve, read, link) before the first call can run (docs/design.md,
+ * "Start-up"). The user's modules are still loaded with import() from them.
+ */
+const WORKER_ENTRIES = ['worker/process-entry.ts', 'worker/thread-entry.ts'];
 
 /**
  * Dependencies that CommonJS cannot require() everywhere (ESM-only: jest's CommonJS runtime has no
@@ -99,7 +108,7 @@ const importMetaAsInEsmBuild = {
   },
 };
 
-for (const [, file] of ENTRIES) {
+for (const file of [...ENTRIES.map(([, file]) => file), ...WORKER_ENTRIES]) {
   const entry = join(src, file);
   if (!existsSync(entry)) continue;
   const outfile = join(cjs, file.replace(/\.ts$/, '.js'));

@@ -2,6 +2,7 @@
 // (medians, parallel efficiency) that the targets and the report read from them.
 
 import type { Group, Kind } from './plan.js';
+import type { SampleEnvironment } from './environment.js';
 
 export interface LibraryResult {
   samples: number[];
@@ -40,6 +41,8 @@ export interface RunResults {
   options: { rounds: number; quick: boolean; only: string[] | null };
   versions: Record<string, string>;
   durationSeconds?: number;
+  /** Variables taken out of every sample's environment (runner/environment.ts); absent in older runs. */
+  environment?: SampleEnvironment;
   groups: GroupResult[];
   targets?: unknown[];
 }

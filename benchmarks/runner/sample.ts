@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Library } from './plan.js';
+import { sampleEnvironment } from './environment.js';
 
 const ONE = fileURLToPath(new URL('../one.mjs', import.meta.url));
 const PYTHON_BENCH = fileURLToPath(new URL('../python_bench.py', import.meta.url));
@@ -56,8 +57,8 @@ export async function takeSample(
           String(workers),
         ],
       ];
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS; // a loader or flag meant for the runner must not reach the sample's workers
+  // The same for every library: the runner's, less what would measure the machine (environment.ts).
+  const { env } = sampleEnvironment();
   const started = performance.now();
   const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -10,6 +10,13 @@
 // Each library gets its idiomatic form: our pools take the function itself (it travels by source
 // text), piscina/tinypool a filename and an export name, workerpool a method name, poolifier a task
 // function name. Every pool is fixed at `workers` workers where the library lets us say so.
+//
+// The environment each gives its child processes, as configured here (defaults): ours, the
+// parent's (as Python's); workerpool's `fork()` with no `env`, the parent's; poolifier's
+// `cluster.fork()`, the parent's merged with its own; tinypool's child_process, none at all
+// (`{ ...options.env, TINYPOOL_WORKER_ID }` with `options.env` undefined). So that this difference
+// does not decide the first-result figures, the runner takes NODE_EXTRA_CA_CERTS, which costs each
+// Node process ~45 ms at start, out of every sample's environment (runner/environment.ts).
 
 import { createRequire } from 'node:module';
 import { URL } from 'node:url';

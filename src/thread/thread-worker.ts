@@ -15,7 +15,8 @@ import { findBufferArgs, restoreBufferResults } from '../protocol/buffers.js';
 import type { TransferItem } from '../transfer.js';
 import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
 
-const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
+// The thread's entry bundled into one CommonJS file (scripts/build.mjs), as for a child process.
+const ENTRY = new URL('../cjs/worker/thread-entry.js', import.meta.url);
 const SLOT_MASK = START_FLAG_SLOTS - 1;
 
 export interface ThreadWorkerOptions {

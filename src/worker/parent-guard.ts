@@ -16,7 +16,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 /** The child's fd of the socket whose other end only the parent holds (see process-worker.ts). */
 export const GUARD_FD = 4;
@@ -79,6 +79,9 @@ function startWatchdogThread(): void {
   // On POSIX an orphan is re-parented, so its ppid changes. On Windows the ppid never changes: ask
   // whether that pid still names a live process (libuv answers signal 0 there from the exit code).
   // A pid reused within the 500 ms defeats it; the IPC channel's 'disconnect' remains the fallback.
+  // Loaded only here: most children never start this thread, and node:worker_threads would cost
+  // every child ~0.5 ms of start-up (getBuiltinModule: synchronous, and the same in both builds).
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   watchdog = new Worker(
     `const { workerData: parent } = require('node:worker_threads');
      const gone = () => {

@@ -22,7 +22,7 @@ function compileBody(
   name: string,
   params: string[],
 ): (...args: unknown[]) => unknown {
-  quietenImportWarningOnce();
+  if (!importWarningQuietened && MAY_IMPORT.test(body)) quietenImportWarningOnce();
   return compileFunction(body, params, {
     // A path in the working directory, as the application's own modules are: import() resolves
     // relative paths and package names from there (a name with a scheme would be taken for a URL).
@@ -34,12 +34,18 @@ function compileBody(
 let importWarningQuietened = false;
 
 /**
+ * Source that may reach import(): the word itself, or code built at run time (eval, Function). Only
+ * such a source pays for the quietening below, whose own import() starts this thread's ESM loader
+ * (~1 ms, on the first result's path); a function without them cannot trigger the warning.
+ */
+const MAY_IMPORT = /import|eval|Function/;
+
+/**
  * Node 20 flags `USE_MAIN_CONTEXT_DEFAULT_LOADER` as experimental and warns, once per thread, at the
  * first `import()` it serves. That warning is about how this library compiles functions, not about
  * the user's code: an `import()` made here, once, with that one warning held back, uses it up.
  */
 function quietenImportWarningOnce(): void {
-  if (importWarningQuietened) return;
   importWarningQuietened = true;
   const emitWarning = process.emitWarning;
   process.emitWarning = function (this: unknown, warning: unknown, ...rest: unknown[]): void {

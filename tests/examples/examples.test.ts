@@ -43,32 +43,40 @@ const DOCS_ORDER = [
   1099726899285419,
 ];
 
-test("primes, at its default size: both pools give the docs' answers (the six numbers four times over), in input order, and the times are reported", async () => {
-  const stdout = await runExample('examples/primes.ts', '--workers', '2');
-  expect(stdout).toMatch(
-    /^== Primes: 24 numbers \(the six numbers of the Python docs, four times over\), 2 workers per pool ==$/m,
-  );
-  const byName = sections(stdout);
-  expect([...byName.keys()]).toEqual(['ProcessPoolExecutor.map', 'ThreadPoolExecutor.map']);
-  for (const [name, lines] of byName) {
-    const answers = lines
-      .map((line) => /^(\d+) is prime: (true|false)$/.exec(line))
-      .filter((match) => match !== null)
-      .map((match) => [Number(match[1]), match[2] === 'true'] as const);
-    const input = [...DOCS_ORDER, ...DOCS_ORDER, ...DOCS_ORDER, ...DOCS_ORDER];
-    expect(answers).toEqual(input.map((n) => [n, ANSWERS.get(n)]));
-    expect(lines.join('\n')).toMatch(
-      new RegExp(
-        `^${name.split('.')[0]}: [\\d.]+ s, [\\d.]+x the serial speed; answers agree with the serial run: yes$`,
-        'm',
-      ),
+test.each([
+  ['by source', [], /^isPrime travels by source to both pools/m],
+  ['by reference', ['--by-reference'], /^isPrime travels by reference to the processes/m],
+])(
+  "primes, at its default size, isPrime %s: both pools give the docs' answers (the six numbers four times over), in input order, and the times are reported",
+  async (_how, flags, travels) => {
+    const stdout = await runExample('examples/primes.ts', '--workers', '2', ...flags);
+    expect(stdout).toMatch(
+      /^== Primes: 24 numbers \(the six numbers of the Python docs, four times over\), 2 workers per pool ==$/m,
     );
-  }
-  expect(stdout).toMatch(/^serial, on this thread: [\d.]+ s$/m);
-  expect(stdout).toMatch(/^serial \(this thread\)\s+1\s+[\d.]+ s\s+1\.00x$/m);
-  expect(stdout).toMatch(/^ProcessPoolExecutor\.map\s+2\s+[\d.]+ s\s+[\d.]+x$/m);
-  expect(stdout).toMatch(/^ThreadPoolExecutor\.map\s+2\s+[\d.]+ s\s+[\d.]+x$/m);
-}, 60_000);
+    expect(stdout).toMatch(travels);
+    const byName = sections(stdout);
+    expect([...byName.keys()]).toEqual(['ProcessPoolExecutor.map', 'ThreadPoolExecutor.map']);
+    for (const [name, lines] of byName) {
+      const answers = lines
+        .map((line) => /^(\d+) is prime: (true|false)$/.exec(line))
+        .filter((match) => match !== null)
+        .map((match) => [Number(match[1]), match[2] === 'true'] as const);
+      const input = [...DOCS_ORDER, ...DOCS_ORDER, ...DOCS_ORDER, ...DOCS_ORDER];
+      expect(answers).toEqual(input.map((n) => [n, ANSWERS.get(n)]));
+      expect(lines.join('\n')).toMatch(
+        new RegExp(
+          `^${name.split('.')[0]}: [\\d.]+ s, [\\d.]+x the serial speed; answers agree with the serial run: yes$`,
+          'm',
+        ),
+      );
+    }
+    expect(stdout).toMatch(/^serial, on this thread: [\d.]+ s$/m);
+    expect(stdout).toMatch(/^serial \(this thread\)\s+1\s+[\d.]+ s\s+1\.00x$/m);
+    expect(stdout).toMatch(/^ProcessPoolExecutor\.map\s+2\s+[\d.]+ s\s+[\d.]+x$/m);
+    expect(stdout).toMatch(/^ThreadPoolExecutor\.map\s+2\s+[\d.]+ s\s+[\d.]+x$/m);
+  },
+  60_000,
+);
 
 test('urls: every page with its byte count, the failing page as failed, the slow page timed out, three runs side by side', async () => {
   const stdout = await runExample('examples/urls.ts');

@@ -89,6 +89,9 @@ test('prepack built both builds into the tarball, worker entries and types inclu
       'dist/index.d.ts',
       'dist/worker/thread-entry.js',
       'dist/worker/process-entry.js',
+      // The entries the pools start, bundled (scripts/build.mjs, WORKER_ENTRIES).
+      'dist/cjs/worker/thread-entry.js',
+      'dist/cjs/worker/process-entry.js',
       'dist/cjs/package.json',
       'dist/cjs/index.js',
       'dist/cjs/index.d.ts',
