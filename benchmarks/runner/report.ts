@@ -704,13 +704,12 @@ function summaryRows(view: ResultsView): SummaryRow[] {
 
 /** What the run's `environment` field says (optional: older results have none). */
 function environmentLine(view: ResultsView): string {
-  const environment = (view.results as { environment?: unknown }).environment;
-  if (environment === undefined || environment === null) return '';
-  if (typeof environment === 'string') return ` Environment: ${environment.replace(/\.$/, '')}.`;
-  const entries = Object.entries(environment as Record<string, unknown>).map(
-    ([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+  const environment = view.results.environment;
+  if (environment === undefined || environment.removed.length === 0) return '';
+  const removed = environment.removed.map(
+    (name) => `\`${name}\` (${environment.why[name] ?? 'see benchmarks/runner/environment.ts'})`,
   );
-  return entries.length ? ` Environment: ${entries.join('; ')}.` : '';
+  return ` Every sample ran with the runner's environment, the same for every library, less ${removed.join(' and ')}.`;
 }
 
 /**
