@@ -48,12 +48,20 @@ export interface LimitAdapter<R> {
 export class Limiter<R> {
   readonly adapter: LimitAdapter<R>;
   /** The running limited calls' deadlines, on one timer for the whole executor. */
-  readonly deadlines = new Deadlines<LimitedCall<R>>((call) => call.deadlinePassed());
+  readonly deadlines: Deadlines<LimitedCall<R>>;
   /** One listener per signal, however many calls share it. */
   readonly signals = new SignalWatch<LimitedCall<R>>((call, reason) => call.end(reason));
 
-  constructor(adapter: LimitAdapter<R>) {
+  /**
+   * `timerKeepsAlive`: whether the deadlines' timer must keep the process alive while a limited
+   * call runs (the event loop: nothing else does); a pool's worker with calls keeps it alive already.
+   */
+  constructor(adapter: LimitAdapter<R>, timerKeepsAlive = true) {
     this.adapter = adapter;
+    this.deadlines = new Deadlines<LimitedCall<R>>(
+      (call) => call.deadlinePassed(),
+      timerKeepsAlive,
+    );
   }
 
   /** Limits the call behind `future` (the executor's `record` of it): watches its signal from now. */

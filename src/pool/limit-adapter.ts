@@ -21,7 +21,8 @@ import type { PoolWorker } from './pool-worker.js';
 
 export class PoolLimits implements LimitAdapter<Call> {
   readonly #endGraceMs: number;
-  readonly #limiter: Limiter<Call> = new Limiter<Call>(this);
+  // Its timer never keeps the process alive: a worker running a limited call is ref'd already.
+  readonly #limiter: Limiter<Call> = new Limiter<Call>(this, false);
   /** The pool's: a worker's running limited call is being ended; calls it holds may go elsewhere. */
   readonly #onEnding: (worker: PoolWorker) => void;
 

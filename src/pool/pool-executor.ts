@@ -412,12 +412,14 @@ export abstract class PoolExecutor extends Executor {
       this.#limits.started(worker, message.seq);
     } else if (message.t === 'done') {
       this.#dispatcher.complete(worker, message);
+      this.#dispatcher.run();
+      // Idle only if dispatch gave it nothing: a worker fed one call at a time (a process's limited
+      // calls) would otherwise be unref'd and ref'd again at every call (calls into C++).
       if (worker.inFlight.length === 0 && worker.life === 'working') {
         worker.unref();
         if (this.#idleTimeout !== Infinity)
           worker.fellIdle(this.#idleTimeout, () => this.#workingCount() > this.#minWorkers);
       }
-      this.#dispatcher.run();
     } else if (message.t === 'handBack') {
       this.#dispatcher.takeHandedBack(worker, message.from, message.count);
       this.#dispatcher.run();
