@@ -45,8 +45,6 @@ export interface ScheduleOptions<A extends unknown[] = unknown[]> {
   transfer?: readonly TransferItem[] | null;
 }
 
-export type { CallLimits } from './limits/limited-call.js';
-
 export interface ShutdownOptions {
   /** Resolve only once every submitted call is done and every worker has exited (default true). */
   wait?: boolean;

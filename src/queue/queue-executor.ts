@@ -18,9 +18,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { callableName, isModuleFunction, type Callable, type ModuleFunction } from '../callable.js';
-import { Executor, type CallLimits } from '../executor.js';
+import { Executor } from '../executor.js';
 import { Future } from '../future.js';
-import { Limiter, type LimitedCall } from '../limits/limited-call.js';
+import { Limiter, type CallLimits, type LimitedCall } from '../limits/limited-call.js';
 import { ChunkFailure } from '../map.js';
 import { Deque } from '../deque.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
