@@ -101,6 +101,16 @@ export class LimitedCall<R = unknown> implements Waiter {
   }
 
   /**
+   * The call goes back to its executor's queue unstarted (a pool took it back from a worker that
+   * had not started it): a deadline armed when it was sent no longer counts; its start arms anew.
+   */
+  unstarted(): void {
+    if (this.#deadline === undefined) return;
+    this.#limiter.deadlines.settled(this.#deadline);
+    this.#deadline = undefined;
+  }
+
+  /**
    * Ends the call with `reason`: one not started is cancelled (it never runs); a running one fails
    * at once, and its executor stops it (see LimitAdapter.stopRunning). Nothing if it is done.
    */

@@ -485,6 +485,7 @@ export class Dispatcher {
       if (!donor.preventStart(call.seq, true)) break; // it started meanwhile, and so did those before it
       held.set(index, takenBackStandIn(call));
       setRemoteStart(call.future, undefined);
+      call.limited?.unstarted(); // its time begins when it starts elsewhere
       call.worker = undefined;
       donor.returnTasks(1);
       taken.push(call);

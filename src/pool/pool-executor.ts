@@ -498,6 +498,7 @@ export abstract class PoolExecutor extends Executor {
         }
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
         setRemoteStart(future, undefined);
+        call.limited?.unstarted(); // its time begins when it starts elsewhere
         again.push(call);
       } else {
         future.setException(failure());

@@ -165,3 +165,17 @@ test('many limited calls started share one timer, and a call that settles leaves
   await new Promise((resolve) => setImmediate(resolve));
   expect(activeTimeouts() - before).toBe(0);
 });
+
+test('a call taken back unstarted keeps no deadline: its time begins when it starts again', async () => {
+  const { limiter } = recordingLimiter();
+  const future = new Future();
+  const record = { name: 'f', started: true };
+  const limited = limiter.limit(future, { timeout: 20, signal: undefined }, record);
+  limited.started(); // armed when it was sent
+  limited.unstarted(); // taken back before its worker claimed it
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  expect(future.done()).toBe(false);
+  future.setRunningOrNotifyCancel();
+  limited.started(); // started elsewhere: counts from now
+  expect(await future.exception(10_000)).toBeInstanceOf(TimeoutError);
+});
