@@ -4,6 +4,7 @@
 import { checkCallable, type Callable } from './callable.js';
 import { Future } from './future.js';
 import { MapRun } from './map.js';
+import type { CallLimits, LimitedCall } from './limits/limited-call.js';
 import { checkTransferList, type TransferItem } from './transfer.js';
 import {
   checkAbortSignal,
@@ -42,13 +43,6 @@ export interface ScheduleOptions<A extends unknown[] = unknown[]> {
    * the call is handed to a worker. A process pool copies them; the event loop passes them as they are.
    */
   transfer?: readonly TransferItem[] | null;
-}
-
-/** What limits one call (for executors): undefined fields are no limit. */
-export interface CallLimits {
-  timeout: number | undefined;
-  /** The call's own signal, which the executor watches (map watches its signal itself). */
-  signal: AbortSignal | undefined;
 }
 
 export interface ShutdownOptions {
@@ -116,8 +110,9 @@ export abstract class Executor {
         );
       }
     });
-    // With a callTimeout or a signal every call is a limited one (it travels only to a free
-    // worker, so ending it ends nothing else); the map's signal itself is watched once, by the run.
+    // With a callTimeout or a signal every call is a limited one (see src/limits/): the run ends
+    // them through the LimitedCall each submit gives back; the map's signal itself is watched
+    // once, by the run.
     const limits: CallLimits | undefined =
       callTimeout !== undefined || signal !== undefined
         ? { timeout: callTimeout, signal: undefined }
@@ -134,7 +129,6 @@ export abstract class Executor {
           ? (args) => this.submit(fn, ...args)
           : (args) => this.submitLimited(fn, args, limits),
       submitChunk: (arity, flatArgs) => this.submitChunk(fn, arity, flatArgs, limits),
-      endCall: (future, reason) => this.endCall(future, reason),
     });
   }
 
@@ -177,7 +171,7 @@ export abstract class Executor {
     if (transfer !== undefined && transfer.length > 0)
       return this.submitTransferring(fn, args, limits, transfer);
     if (limits === undefined) return this.submit(fn, ...args);
-    return this.submitLimited(fn, args, limits);
+    return this.submitLimited(fn, args, limits).future;
   }
 
   /**
@@ -249,10 +243,14 @@ export abstract class Executor {
   protected abstract cancelPendingCalls(): void;
 
   /**
-   * For executors: submits a call with limits (see `schedule`). Such a call is never handed ahead
-   * to a busy worker, so its start is known and ending it ends no other call.
+   * For executors: submits a limited call (see `schedule` and src/limits/), and gives back what
+   * ends it (map ends its calls through it).
    */
-  protected abstract submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any>;
+  protected abstract submitLimited(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits,
+  ): LimitedCall<any>;
 
   /**
    * For executors: submits a call whose `transfer` list moves to the worker (see `schedule`). Such
@@ -265,23 +263,23 @@ export abstract class Executor {
     limits: CallLimits | undefined,
     _transfer: readonly TransferItem[],
   ): Future<any> {
-    return limits === undefined ? this.submit(fn, ...args) : this.submitLimited(fn, args, limits);
+    return limits === undefined
+      ? this.submit(fn, ...args)
+      : this.submitLimited(fn, args, limits).future;
   }
-
-  /** For executors: ends a running call at once as if its signal aborted with `reason` (map's signal). */
-  protected abstract endCall(future: Future<any>, reason: unknown): void;
 
   /**
    * Executors that can run several items per message override this: one future whose value is the
    * list of results, or which fails with a `ChunkFailure`. `flatArgs` holds the argument lists back
-   * to back, `arity` values each. The base runs no chunks.
+   * to back, `arity` values each. With `limits`, the chunk is a limited call: what ends it comes
+   * back instead of its future. The base runs no chunks.
    */
   protected submitChunk(
     _fn: Callable,
     _arity: number,
     _flatArgs: unknown[],
     _limits: CallLimits | undefined,
-  ): Future<unknown[]> {
+  ): Future<unknown[]> | LimitedCall<any> {
     throw new Error('This executor does not run chunks.');
   }
 }

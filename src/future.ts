@@ -41,8 +41,6 @@ const FUTURE_BRAND = Symbol.for('concurrent-futures.Future');
 
 interface FutureInternals {
   setRemoteStart(future: Future<any>, remote: RemoteStart | undefined): void;
-  setCallRecord(future: Future<any>, record: unknown): void;
-  callRecordOf(future: Future<any>): unknown;
   addWaiter(future: Future<any>, waiter: Waiter): void;
   removeWaiter(future: Future<any>, waiter: Waiter): void;
   waiterCount(future: Future<any>): number;
@@ -73,7 +71,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
   // only a second one makes a Set, so waiting on a million futures does not make a million Sets.
   #waiters: Waiter | Set<Waiter> | undefined = undefined;
   #remote: RemoteStart | undefined = undefined;
-  #callRecord: unknown = undefined;
   // Created only when someone awaits without a timeout, so a failed future nobody awaits never
   // produces a rejected promise, and so never an `unhandledRejection`.
   #settled: Promise<T> | undefined = undefined;
@@ -225,10 +222,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
       setRemoteStart(future, remote) {
         future.#remote = remote;
       },
-      setCallRecord(future, record) {
-        future.#callRecord = record;
-      },
-      callRecordOf: (future) => future.#callRecord,
       addWaiter(future, waiter) {
         const waiters = future.#waiters;
         if (waiters === undefined) future.#waiters = waiter;
@@ -395,14 +388,6 @@ Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: true });
 
 /** For executors that hand calls ahead to workers; see `RemoteStart`. */
 export const setRemoteStart = internals!.setRemoteStart;
-/**
- * For executors: their own record of the call behind this future, so that they find it from the
- * future (map's signal ends calls by their future) without a Map that grows and shrinks with
- * every burst. Opaque here.
- */
-export const setCallRecord = internals!.setCallRecord;
-/** For executors: what `setCallRecord` stored. */
-export const callRecordOf = internals!.callRecordOf;
 
 // wait() and asCompleted() of one copy of this package wait on futures of any copy (see
 // FUTURE_BRAND), and a private field can be read only by its own copy's class. So what they call on

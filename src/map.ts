@@ -9,6 +9,7 @@
 
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
+import { LimitedCall } from './limits/limited-call.js';
 
 /**
  * How a chunk's future fails when one of its items throws: the results of the items before it
@@ -28,16 +29,19 @@ export interface MapPlan {
   buffersize: number | undefined;
   timeout: number | undefined;
   signal: AbortSignal | undefined;
-  /** Submits one call with the given arguments. */
-  submitOne: (args: unknown[]) => Future<any>;
+  /**
+   * Submits one call with the given arguments: its future, or for a limited call (a map with a
+   * callTimeout or a signal) what ends it (see src/limits/).
+   */
+  submitOne: (args: unknown[]) => Future<any> | LimitedCall<any>;
   /** Submits a chunk: `flatArgs` holds `flatArgs.length / arity` argument lists back to back. */
-  submitChunk: (arity: number, flatArgs: unknown[]) => Future<unknown[]>;
-  /** Ends a running call at once (map's signal aborted). */
-  endCall: (future: Future<any>, reason: unknown) => void;
+  submitChunk: (arity: number, flatArgs: unknown[]) => Future<unknown[]> | LimitedCall<any>;
 }
 
 interface Unit {
   future: Future<any>;
+  /** A limited call's: what ends it when the map's signal aborts. */
+  limited: LimitedCall<any> | undefined;
   chunked: boolean;
 }
 
@@ -315,10 +319,14 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     }
     try {
       const chunked = this.#plan.chunksize > 1;
-      const future = chunked
+      const submitted = chunked
         ? this.#plan.submitChunk(this.#arity, flatArgs)
         : this.#plan.submitOne(flatArgs);
-      this.#units.push({ future, chunked });
+      this.#units.push(
+        submitted instanceof LimitedCall
+          ? { future: submitted.future, limited: submitted, chunked }
+          : { future: submitted, limited: undefined, chunked },
+      );
       this.#notifyProgress();
       return true;
     } catch (error) {
@@ -399,7 +407,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     this.#notifyProgress();
     const running = this.#current === undefined ? [] : [this.#current];
     for (let i = this.#unitsHead; i < this.#units.length; i++) running.push(this.#units[i]!);
-    for (const { future } of running) if (!future.cancel()) this.#plan.endCall(future, reason);
+    // A call not started is cancelled; a running one is ended (only a limited call can be: a map
+    // with a signal makes every call limited).
+    for (const unit of running) if (!unit.future.cancel()) unit.limited?.end(reason);
     this.#end();
   }
 

@@ -2,9 +2,8 @@
 
 import type { Callable } from '../callable.js';
 import type { SignalSource } from '../current-signal.js';
-import type { CallLimits } from '../executor.js';
 import type { Future } from '../future.js';
-import type { Deadline } from './deadlines.js';
+import type { LimitedCall } from '../limits/limited-call.js';
 
 /** One submitted call; for a limited call, also where its currentSignal() comes from. */
 export class PendingCall implements SignalSource {
@@ -12,8 +11,8 @@ export class PendingCall implements SignalSource {
   controller: AbortController | undefined = undefined;
   /** Limited calls only: 'awaiting' once it returned a promise, 'abandoned' once ended while awaiting. */
   phase: 'queued-or-sync' | 'awaiting' | 'abandoned' = 'queued-or-sync';
-  /** Calls with a timeout only, once started: their place on the executor's one timer. */
-  deadline: Deadline<PendingCall> | undefined = undefined;
+  /** Limited calls only (see src/limits/). */
+  limited: LimitedCall<PendingCall> | undefined = undefined;
   /** A sampled call only (see EventLoopExecutor's stats): when it was submitted; 0 otherwise. */
   queuedAt = 0;
 
@@ -21,7 +20,6 @@ export class PendingCall implements SignalSource {
     readonly future: Future<any>,
     readonly fn: Callable,
     readonly args: unknown[],
-    readonly limits: CallLimits | undefined = undefined,
   ) {}
 
   get signal(): AbortSignal {

@@ -22,9 +22,10 @@ import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
 import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
-import { BrokenExecutor, TimeoutError } from '../errors.js';
-import { Executor, type CallLimits, type ShutdownOptions } from '../executor.js';
-import { callRecordOf, Future, setCallRecord } from '../future.js';
+import { BrokenExecutor } from '../errors.js';
+import { Executor, type ShutdownOptions } from '../executor.js';
+import { Future } from '../future.js';
+import { Limiter, type CallLimits, type LimitedCall } from '../limits/limited-call.js';
 import {
   checkArray,
   checkOptions,
@@ -32,10 +33,8 @@ import {
   checkTimeout,
   describe,
 } from '../validate.js';
-import { SignalWatch } from '../signal-watch.js';
 import { LogHistogram, type ExecutorStats } from '../stats.js';
 import { CallQueue, PendingCall } from './call-queue.js';
-import { Deadlines } from './deadlines.js';
 import { ShutdownWaits } from './stuck-shutdowns.js';
 import { loadModuleFunction } from './module-function.js';
 import { EVENT_LOOP_OPTION_KEYS, type EventLoopExecutorOptions } from './options.js';
@@ -86,12 +85,16 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   #ready: boolean;
   #initializing: Promise<void> | undefined = undefined;
   #broken: { cause: unknown } | undefined = undefined;
-  /** The running calls' timeouts, on one timer. */
-  readonly #deadlines = new Deadlines<PendingCall>((call) => this.#timedOut(call));
-  /** The signals of limited calls: one listener per signal, however many calls share it. */
-  readonly #signals = new SignalWatch<PendingCall>((call, reason) =>
-    this.endCall(call.future, reason),
-  );
+  /**
+   * Its limited calls (see src/limits/). The event loop cannot stop a running call: ending one
+   * aborts its currentSignal(), fails its future at once, frees its slot, and ignores what it does later.
+   */
+  readonly #limiter = new Limiter<PendingCall>({
+    nameOf: (call) =>
+      typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn),
+    hasStarted: () => true, // its deadline is armed as it starts
+    stopRunning: (call, reason) => this.#stopRunning(call, reason),
+  });
 
   constructor(options?: EventLoopExecutorOptions<I>) {
     super();
@@ -163,30 +166,22 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     return future;
   }
 
-  /**
-   * A call with a timeout or a signal. The event loop cannot stop a running call: ending one aborts
-   * its currentSignal(), fails its future at once, frees its slot, and ignores what it does later.
-   */
-  protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
+  /** A call with a timeout or a signal (see #limiter). */
+  protected override submitLimited(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits,
+  ): LimitedCall<any> {
     this.checkSubmit(fn);
-    const future = new Future<unknown>();
-    const call = new PendingCall(future, fn, args, limits);
-    setCallRecord(future, call); // so that map's signal finds the call from its future
-    if (limits.signal !== undefined) this.#signals.watch(limits.signal, call);
+    const call = new PendingCall(new Future<unknown>(), fn, args);
+    const limited = (call.limited = this.#limiter.limit(call.future, limits, call));
     this.#enqueue(call);
-    return future;
+    return limited;
   }
 
-  protected override endCall(future: Future<any>, reason: unknown): void {
-    const call = callRecordOf(future) as PendingCall | undefined;
-    if (call === undefined || future.done()) return;
-    if (future.cancel()) {
-      this.#forget(call); // not started: the job that reaches it skips it
-      return;
-    }
-    future.setException(reason);
+  /** A running limited call was ended: its future has failed already (see #limiter). */
+  #stopRunning(call: PendingCall, reason: unknown): void {
     (call.controller ??= new AbortController()).abort(reason); // its currentSignal(), if it asks later
-    this.#forget(call);
     if (call.phase !== 'awaiting') return; // ended from inside its own sync part: its job ends with it
     // Its job holds a p-queue slot until the call's promise settles, which may be never: lend
     // p-queue one slot more until then, so the next call can start. (A promise per call for the
@@ -212,18 +207,6 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     // Settled before its slot was lent: nothing to give back, it frees its own slot.
     if (this.#slotsToLend > 0) this.#slotsToLend--;
     else this.#queue.concurrency--;
-  }
-
-  /**
-   * A limited call is over (settled, ended, cancelled or dropped): it leaves its future and the timer,
-   * and stops listening to its signal. Safe to call twice. Done here rather than in a done callback,
-   * which cost a closure and an array per call.
-   */
-  #forget(call: PendingCall): void {
-    setCallRecord(call.future, undefined); // a future kept long after must not keep the arguments
-    if (call.deadline !== undefined) this.#deadlines.settled(call.deadline);
-    const signal = call.limits!.signal;
-    if (signal !== undefined) this.#signals.unwatch(signal, call);
   }
 
   #enqueue(call: PendingCall): void {
@@ -335,7 +318,6 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
         return this.#runModuleFunction(call, loadModuleFunction(fn));
       }
       if (future.cancelled()) this.#cancelled++;
-      if (call.limits !== undefined) this.#forget(call);
       this.#over(1);
     }
   }
@@ -357,7 +339,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   #run(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
-    if (call.limits !== undefined) return this.#runLimited(call, fn);
+    if (call.limited !== undefined) return this.#runLimited(call, call.limited, fn);
     const { future } = call;
     const counted = plainCallStarted();
     let result: unknown;
@@ -397,26 +379,27 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   /** A call with limits: its own signal (made if asked), and its deadline counted from its start. */
-  #runLimited(call: PendingCall, fn: AnyFunction): Promise<void> | undefined {
+  // Its LimitedCall leaves the timer and the signal watch as its future ends, whichever way.
+  #runLimited(
+    call: PendingCall,
+    limited: LimitedCall<PendingCall>,
+    fn: AnyFunction,
+  ): Promise<void> | undefined {
     if (call.future.done()) {
-      this.#forget(call);
       this.#over(1); // ended while its module was still loading: it never runs
       return undefined;
     }
-    const timeout = call.limits!.timeout;
-    if (timeout !== undefined) call.deadline = this.#deadlines.add(call, timeout);
+    limited.started();
     let result: unknown;
     let thenable: boolean;
     try {
       result = this.#runBody(call, fn, call.args);
       thenable = isThenable(result);
     } catch (error) {
-      this.#forget(call);
       this.#fail(call.future, error);
       return undefined;
     }
     if (!thenable) {
-      this.#forget(call);
       this.#succeed(call.future, result);
       return undefined;
     }
@@ -467,16 +450,6 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     return this.#shutdownWaits.wait(terminated);
   }
 
-  #timedOut(call: PendingCall): void {
-    const name =
-      typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn);
-    const timeout = call.limits!.timeout!;
-    this.endCall(
-      call.future,
-      new TimeoutError(`${name} ran past its timeout of ${timeout} ms and was ended.`),
-    );
-  }
-
   /**
    * Holds the call's slot until it settles, and settles its future unless it was ended meanwhile;
    * an ended call was counted over already (shutdown() does not wait for it) and gives back the
@@ -492,12 +465,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
       outcome = error;
       failed = true;
     }
-    // (endCall may have changed the phase during the await, which TypeScript cannot see.)
+    // (#stopRunning may have changed the phase during the await, which TypeScript cannot see.)
     if ((call.phase as PendingCall['phase']) === 'abandoned') {
       this.#returnSlot();
       return;
     }
-    this.#forget(call);
     if (failed) this.#fail(call.future, outcome);
     else this.#succeed(call.future, outcome);
   }
@@ -509,10 +481,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     if (typeof fn === 'function') return this.#run(call, fn);
     return fn.then(
       (loaded) => this.#run(call, loaded),
-      (error: unknown) => {
-        if (call.limits !== undefined) this.#forget(call);
-        this.#fail(call.future, error);
-      },
+      (error: unknown) => this.#fail(call.future, error),
     );
   }
 
@@ -582,9 +551,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
 
   /** Empties our queue (running calls go on; the runners find it empty and end). */
   #dropPendingCalls(): PendingCall[] {
-    const calls = this.#calls.takeAll();
-    for (const call of calls) if (call.limits !== undefined) this.#forget(call);
-    return calls;
+    return this.#calls.takeAll(); // a limited call leaves its timer and signal as its future ends
   }
 }
 

@@ -1,7 +1,7 @@
 // One submitted call (or one chunk of calls, for map) on its way from submit() to its future.
 
-import type { CallLimits } from '../executor.js';
 import { Future, type RemoteStart } from '../future.js';
+import type { LimitedCall } from '../limits/limited-call.js';
 import type { CallableDef } from '../protocol/messages.js';
 import type { PoolWorker } from './pool-worker.js';
 import type { TransferItem } from '../transfer.js';
@@ -10,8 +10,8 @@ export class Call implements RemoteStart {
   /** The worker it was handed to, and its sequence number there. */
   worker: PoolWorker | undefined = undefined;
   seq = 0;
-  /** A limited call's one timer: its deadline once started, then the grace before its worker is ended. */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** A limited call's limits (a timeout, a signal): it travels first in a message of its own (see Dispatcher). */
+  limited: LimitedCall<Call> | undefined = undefined;
   /** Handed back by a process that had not started it: it is RUNNING already, and stays so. */
   handedBack = false;
   /** A stand-in for a call taken back from this worker (see takenBackStandIn). */
@@ -27,8 +27,6 @@ export class Call implements RemoteStart {
     /** The argument list, or for a chunk `[arity, flatArgs]` (see map.ts). */
     readonly payload: unknown[],
     readonly chunk: boolean,
-    /** A time limit or a signal: it travels first in a message of its own (see PoolExecutor). */
-    readonly limits: CallLimits | undefined,
   ) {}
 
   hasStarted(): boolean {
@@ -53,7 +51,7 @@ FINISHED.setResult(undefined);
  * future is finished, so every loop over inFlight passes it by.
  */
 export function takenBackStandIn(call: Call): Call {
-  const standIn = new Call(FINISHED, call.def, [], false, undefined);
+  const standIn = new Call(FINISHED, call.def, [], false);
   standIn.seq = call.seq;
   standIn.takenBack = true;
   return standIn;

@@ -24,7 +24,7 @@ import {
 import { Deque } from '../deque.js';
 import { takenBackStandIn, type Call } from './call.js';
 import { defName } from './callable-registry.js';
-import type { CallLimiter } from './call-limiter.js';
+import type { PoolLimits } from './limit-adapter.js';
 import { takeLostCalls } from './lost-calls.js';
 import type { PoolWorker } from './pool-worker.js';
 import { describeError } from '../describe-error.js';
@@ -54,7 +54,7 @@ const HAND_AHEAD_MS = 1;
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
 /**
- * The window of a function not yet timed: one call running and one ahead, Python's bound
+ * The window of a function not yet measured: one call running and one ahead, Python's bound
  * (EXTRA_QUEUED_CALLS = 1: "a larger number will make Future.cancel() succeed less frequently").
  */
 const UNTIMED_WINDOW = 2;
@@ -71,7 +71,7 @@ export class Dispatcher {
   /** Calls not yet handed to a worker, oldest first. */
   readonly queue = new Deque<Call>();
   readonly #host: DispatchHost;
-  readonly #limits: CallLimiter;
+  readonly #limits: PoolLimits;
   /** Per callable id: how long its calls take, and so how far ahead its calls are handed. */
   readonly #estimates = new Map<number, Estimate>();
   readonly #runNow = (): void => this.run();
@@ -89,7 +89,7 @@ export class Dispatcher {
   /** When this dispatch began: the time every call it hands over is charged its wait up to. */
   #dispatchedAt = 0;
 
-  constructor(host: DispatchHost, limits: CallLimiter) {
+  constructor(host: DispatchHost, limits: PoolLimits) {
     this.#host = host;
     this.#limits = limits;
   }
@@ -146,7 +146,7 @@ export class Dispatcher {
       if (head === undefined) break;
       const alone =
         head.transfer !== undefined ||
-        (head.limits !== undefined && !this.#host.handsLimitedCallsAhead());
+        (head.limited !== undefined && !this.#host.handsLimitedCallsAhead());
       const worker = this.#pickWorker(alone, this.#windowOf(head.def.id));
       if (worker === undefined) break;
       this.#sendBatch(worker);
@@ -160,12 +160,12 @@ export class Dispatcher {
 
   /**
    * An idle worker; else a new one while under maxWorkers; else the least loaded with room. A
-   * limited call (`alone`) takes only an idle or a new worker, and a worker running one takes nothing.
+   * call sent `alone` takes only an idle or a new worker, and a worker holding a call alone takes nothing.
    */
   #pickWorker(alone: boolean, window: number): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const worker of this.#host.workers) {
-      if (worker.life !== 'working' || worker.exclusive !== undefined) continue;
+      if (worker.life !== 'working' || worker.heldAlone !== undefined) continue;
       const load = worker.inFlight.length;
       if (load === 0) return worker;
       if (!alone && load < window && (best === undefined || load < best.inFlight.length))
@@ -230,17 +230,17 @@ export class Dispatcher {
         // What it moves cannot be sent again: it goes alone to a free worker, which takes nothing
         // else until it is done, so it is never handed ahead nor taken back (see the Rulings).
         if (calls.length > 0 || held > 0) break;
-        worker.exclusive = call;
+        worker.holdAlone(call);
         transfer = call.transfer;
         room = 1;
       }
-      if (call.limits !== undefined) {
+      if (call.limited !== undefined) {
         // A limited call travels first in a message of its own (so the worker can report its
         // start); a process's, alone on a free worker, which then takes nothing else meanwhile.
         if (calls.length > 0) break;
         if (!this.#host.handsLimitedCallsAhead()) {
           if (held > 0) break;
-          worker.exclusive = call;
+          worker.holdAlone(call);
         }
         limited = true;
         room = 1;
@@ -260,26 +260,27 @@ export class Dispatcher {
     // function starts it on arrival, so the deadline is armed at sending, with no message back;
     // otherwise (initializer running, module to import) the worker reports the start.
     // Handed ahead (threads), it starts when the calls before it are done: the worker reports that.
-    const timed = limited && (!worker.ready || defs !== undefined || held > 0) ? true : undefined;
+    const reportStart =
+      limited && (!worker.ready || defs !== undefined || held > 0) ? true : undefined;
     const forget =
       defs !== undefined && worker.defined.size > MAX_FUNCTIONS_PER_WORKER
         ? forgetOldFunctions(worker, calls)
         : undefined;
     try {
       worker.post(
-        timed
-          ? { t: 'run', defs, calls: flat, timed, forget }
+        reportStart
+          ? { t: 'run', defs, calls: flat, reportStart, forget }
           : forget !== undefined
             ? { t: 'run', defs, calls: flat, forget }
             : { t: 'run', defs, calls: flat },
         transfer,
       );
     } catch (error) {
-      this.#sendOneByOne(worker, defs, calls, error, limited, timed);
+      this.#sendOneByOne(worker, defs, calls, error, limited, reportStart);
       return;
     }
     for (const call of calls) this.#handOver(worker, call);
-    if (limited && !timed) this.#limits.armDeadline(worker, calls[0]!.seq);
+    if (limited && !reportStart) this.#limits.started(worker, calls[0]!.seq);
     this.#afterSend(worker);
   }
 
@@ -290,15 +291,15 @@ export class Dispatcher {
     calls: Call[],
     batchError: unknown,
     limited: boolean,
-    timed: true | undefined,
+    reportStart: true | undefined,
   ): void {
-    // A call alone on its worker (limited, on a process; or moving a transfer list) holds it
-    // exclusively only once it travels: set again below.
-    const exclusive =
-      worker.exclusive !== undefined && calls.includes(worker.exclusive)
-        ? worker.exclusive
+    // A call sent alone (limited, on a process; or moving a transfer list) holds its worker only
+    // once it travels: held again below.
+    const alone =
+      worker.heldAlone !== undefined && calls.includes(worker.heldAlone)
+        ? worker.heldAlone
         : undefined;
-    if (exclusive !== undefined) worker.exclusive = undefined;
+    if (alone !== undefined) worker.release(alone);
     // Whatever post() threw is about the values (a DataCloneError, a throwing getter, a stack
     // overflow): a PoolWorker whose channel is gone sends nothing and throws nothing.
     void batchError;
@@ -308,12 +309,12 @@ export class Dispatcher {
       try {
         const single = [call.chunk ? -call.def.id - 1 : call.def.id, call.payload];
         worker.post(
-          timed
-            ? { t: 'run', defs: undefined, calls: single, timed }
+          reportStart
+            ? { t: 'run', defs: undefined, calls: single, reportStart }
             : { t: 'run', defs: undefined, calls: single },
           call.transfer,
         );
-        if (call === exclusive) worker.exclusive = call;
+        if (call === alone) worker.holdAlone(call);
       } catch (error) {
         call.future.setException(
           new TypeError(
@@ -326,7 +327,7 @@ export class Dispatcher {
         continue;
       }
       this.#handOver(worker, call);
-      if (limited && !timed) this.#limits.armDeadline(worker, call.seq);
+      if (limited && !reportStart) this.#limits.started(worker, call.seq);
     }
     this.#afterSend(worker);
   }
@@ -337,9 +338,8 @@ export class Dispatcher {
       call.queuedAt = -1; // its wait is counted once, even if it is taken back and sent again
     }
     call.worker = worker;
-    call.seq = worker.nextSeq++;
+    call.seq = worker.numberNextCall();
     worker.inFlight.push(call);
-    worker.tasksLeft--;
     if (call.handedBack) call.handedBack = false;
     else worker.handedOver(call);
   }
@@ -357,27 +357,26 @@ export class Dispatcher {
     // Results of earlier calls that never arrived (unreadable): those calls fail alone.
     if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
       for (const call of takeLostCalls(worker, message.first)) {
-        if (call.limits !== undefined || call.transfer !== undefined)
-          this.#limits.release(worker, call); // frees the worker it held alone
+        if (call.limited !== undefined || call.transfer !== undefined) worker.release(call);
         if (call.future.state === 'CANCELLED_AND_NOTIFIED') this.cancelled++; // notified there
       }
     // Which functions these calls belong to, for their estimates: nearly always one.
-    let timedId = -1;
+    let measuredId = -1;
     let otherIds: Set<number> | undefined;
-    let timedCalls = 0;
+    let measuredCalls = 0;
     for (let i = 0; i < results.length; i += 2) {
       const call = worker.inFlight.shift();
       if (call === undefined) break;
       const future = call.future;
       const status = results[i];
       if (status !== Status.Skipped) {
-        timedCalls++;
+        measuredCalls++;
         const id = call.def.id;
-        if (timedId === -1) timedId = id;
-        else if (id !== timedId) (otherIds ??= new Set()).add(id);
+        if (measuredId === -1) measuredId = id;
+        else if (id !== measuredId) (otherIds ??= new Set()).add(id);
       }
-      if (call.limits !== undefined || call.transfer !== undefined)
-        this.#limits.release(worker, call); // frees the worker it held alone
+      // A call that may have held its worker alone frees it.
+      if (call.limited !== undefined || call.transfer !== undefined) worker.release(call);
       if (future.done()) {
         if (future.state === 'CANCELLED') {
           future.setRunningOrNotifyCancel();
@@ -395,21 +394,24 @@ export class Dispatcher {
         future.setException(new ChunkFailure(before, decodeThrown(error)));
       }
     }
-    if (timedCalls === 0) return;
+    if (measuredCalls === 0) return;
     // The worker times a batch, not each call: a batch of several functions (rare: a worker sends
     // a slow function's result apart) charges each the batch's average. So do the stats' run
     // times: a call of a batch counts as the batch's average (a slow call goes back alone).
-    const perCall = message.busyMs / timedCalls;
+    const perCall = message.busyMs / measuredCalls;
     this.busyMs += message.busyMs;
     const slowMs = message.slowMs;
-    if (slowMs === undefined || timedCalls === 1) this.runTimes.record(perCall, timedCalls);
+    if (slowMs === undefined || measuredCalls === 1) this.runTimes.record(perCall, measuredCalls);
     else {
       // Its last call was slow (the worker sends a batch as soon as one is): it counts as itself,
       // the fast ones before it share the rest, so one slow call does not vanish into an average.
       this.runTimes.record(slowMs);
-      this.runTimes.record(Math.max(0, message.busyMs - slowMs) / (timedCalls - 1), timedCalls - 1);
+      this.runTimes.record(
+        Math.max(0, message.busyMs - slowMs) / (measuredCalls - 1),
+        measuredCalls - 1,
+      );
     }
-    this.#observe(timedId, perCall);
+    this.#observe(measuredId, perCall);
     if (otherIds !== undefined) for (const id of otherIds) this.#observe(id, perCall);
   }
 
@@ -428,7 +430,7 @@ export class Dispatcher {
   /** Whether `worker` holds nothing and may be given calls. */
   #isIdle(worker: PoolWorker): boolean {
     return (
-      worker.inFlight.length === 0 && worker.life === 'working' && worker.exclusive === undefined
+      worker.inFlight.length === 0 && worker.life === 'working' && worker.heldAlone === undefined
     );
   }
 
@@ -446,7 +448,7 @@ export class Dispatcher {
     if (!anyIdle) return false;
     const taken: Call[] = [];
     for (const donor of this.#host.workers) {
-      if (donor.inFlight.length > 1 && donor.exclusive === undefined && donor.life !== 'exited')
+      if (donor.inFlight.length > 1 && donor.heldAlone === undefined && donor.life !== 'exited')
         this.#takeBackFrom(donor, taken, false);
     }
     return taken.length > 0;
@@ -483,8 +485,9 @@ export class Dispatcher {
       if (!donor.preventStart(call.seq, true)) break; // it started meanwhile, and so did those before it
       held.set(index, takenBackStandIn(call));
       setRemoteStart(call.future, undefined);
+      call.limited?.unstarted(); // its time begins when it starts elsewhere
       call.worker = undefined;
-      donor.tasksLeft++;
+      donor.returnTasks(1);
       taken.push(call);
     }
     // Taken newest first: onto the head of the queue in that order puts the oldest first.
@@ -508,7 +511,7 @@ export class Dispatcher {
         back.push(call);
       } else worker.inFlight.push(call);
     }
-    if (worker.life === 'working') worker.tasksLeft += back.length;
+    if (worker.life === 'working') worker.returnTasks(back.length);
     for (let i = back.length - 1; i >= 0; i--) this.queue.unshift(back[i]!);
     if (worker.inFlight.length === 0 && worker.life === 'working') worker.unref();
   }

@@ -18,7 +18,7 @@
 //   complete: the n-th result is the n-th call in the worker's inFlight deque → its future
 //
 // The hand-ahead window (calls of one function a worker holds, running or queued) is judged per
-// function: 2 for a function not yet timed — one running, one ahead, Python's bound — growing to
+// function: 2 for a function not yet measured — one running, one ahead, Python's bound — growing to
 // about a millisecond of work once the workers report how long its calls take, so fast calls
 // travel in large batches; calls slower than 10 ms are not handed ahead at all. A wrong guess is
 // undone: an idle thread takes back calls a busy one has not started (start flags), and a child
@@ -27,13 +27,14 @@
 
 import type { Callable } from '../callable.js';
 import type { BrokenExecutor } from '../errors.js';
-import { Executor, type CallLimits } from '../executor.js';
+import { Executor } from '../executor.js';
 import { Future, setRemoteStart } from '../future.js';
 import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import type { CallableDef, FromWorker } from '../protocol/messages.js';
 import { Call } from './call.js';
 import { CallableRegistry } from './callable-registry.js';
-import { CallLimiter } from './call-limiter.js';
+import type { CallLimits, LimitedCall } from '../limits/limited-call.js';
+import { PoolLimits } from './limit-adapter.js';
 import { Dispatcher } from './dispatch.js';
 import { describeError } from '../describe-error.js';
 import type { TransferItem } from '../transfer.js';
@@ -69,7 +70,7 @@ export abstract class PoolExecutor extends Executor {
   readonly #registry = new CallableRegistry();
   readonly #initializer: CallableDef | undefined;
   readonly #initargs: unknown[];
-  readonly #limits: CallLimiter;
+  readonly #limits: PoolLimits;
   readonly #dispatcher: Dispatcher;
   readonly #workers = new Set<PoolWorker>();
   readonly #events: PoolWorkerEvents;
@@ -93,7 +94,7 @@ export abstract class PoolExecutor extends Executor {
     this.#endGraceMs = settings.endGraceMs;
     this.#minWorkers = settings.minWorkers;
     this.#idleTimeout = settings.idleTimeout;
-    this.#limits = new CallLimiter(settings.endGraceMs, (worker) =>
+    this.#limits = new PoolLimits(settings.endGraceMs, (worker) =>
       this.#dispatcher.takeBackAll(worker),
     );
     this.#dispatcher = new Dispatcher(
@@ -165,9 +166,7 @@ export abstract class PoolExecutor extends Executor {
     this.checkSubmit(fn);
     const future = new Future<Awaited<R>>();
     this.#submitted++;
-    this.#dispatcher.queue.push(
-      new Call(future, this.#registry.resolve(fn), args, false, undefined),
-    );
+    this.#dispatcher.queue.push(new Call(future, this.#registry.resolve(fn), args, false));
     if (!this.#heldAtWork) this.#holdAtWork();
     this.#dispatcher.schedule();
     return future;
@@ -178,24 +177,29 @@ export abstract class PoolExecutor extends Executor {
     arity: number,
     flatArgs: unknown[],
     limits: CallLimits | undefined,
-  ): Future<unknown[]> {
+  ): Future<unknown[]> | LimitedCall<any> {
     this.checkSubmit(fn);
-    return this.#enqueueLimited(
-      new Call(
-        new Future<unknown[]>(),
-        this.#registry.resolve(fn),
-        [arity, flatArgs],
-        true,
-        limits,
-      ),
+    const call = new Call(
+      new Future<unknown[]>(),
+      this.#registry.resolve(fn),
+      [arity, flatArgs],
+      true,
     );
+    const limited = limits === undefined ? undefined : this.#limits.limit(call, limits);
+    this.#enqueue(call);
+    return limited ?? call.future;
   }
 
-  protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
+  protected override submitLimited(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits,
+  ): LimitedCall<any> {
     this.checkSubmit(fn);
-    return this.#enqueueLimited(
-      new Call(new Future(), this.#registry.resolve(fn), args, false, limits),
-    );
+    const call = new Call(new Future(), this.#registry.resolve(fn), args, false);
+    const limited = this.#limits.limit(call, limits);
+    this.#enqueue(call);
+    return limited;
   }
 
   protected override submitTransferring(
@@ -205,22 +209,19 @@ export abstract class PoolExecutor extends Executor {
     transfer: readonly TransferItem[],
   ): Future<any> {
     this.checkSubmit(fn);
-    const call = new Call(new Future(), this.#registry.resolve(fn), args, false, limits);
+    const call = new Call(new Future(), this.#registry.resolve(fn), args, false);
     call.transfer = transfer;
-    return this.#enqueueLimited(call);
+    if (limits !== undefined) this.#limits.limit(call, limits);
+    this.#enqueue(call);
+    return call.future;
   }
 
-  protected override endCall(future: Future<any>, reason: unknown): void {
-    this.#limits.endByFuture(future, reason);
-  }
-
-  #enqueueLimited<T>(call: Call): Future<T> {
-    if (call.limits !== undefined) this.#limits.track(call);
+  /** Queues a call that is not a plain submit (limited, a chunk, moving a transfer list). */
+  #enqueue(call: Call): void {
     this.#submitted++;
     this.#dispatcher.queue.push(call);
     if (!this.#heldAtWork) this.#holdAtWork();
     this.#dispatcher.schedule();
-    return call.future;
   }
 
   /**
@@ -393,31 +394,9 @@ export abstract class PoolExecutor extends Executor {
       );
       return undefined;
     }
-    worker.tasksLeft = this.#maxTasksPerWorker;
+    worker.limitTasks(this.#maxTasksPerWorker);
     this.#workers.add(worker);
     return worker;
-  }
-
-  /**
-   * `worker` fell idle: beyond minWorkers, it exits if no call comes within idleTimeout. The clock
-   * is read once per idle spell (not per call), and only with an idleTimeout set.
-   */
-  #armIdleTimeout(worker: PoolWorker): void {
-    worker.idleSince = performance.now();
-    if (worker.idleTimer !== undefined) return; // armed already: it checks idleSince when it fires
-    const check = (): void => {
-      worker.idleTimer = undefined;
-      if (worker.life !== 'working' || worker.inFlight.length > 0) return; // armed again when idle
-      const left = worker.idleSince + this.#idleTimeout - performance.now();
-      if (left > 0) {
-        worker.idleTimer = setTimeout(check, left);
-        worker.idleTimer.unref();
-      } else if (this.#workingCount() > this.#minWorkers) {
-        worker.stop();
-      }
-    };
-    worker.idleTimer = setTimeout(check, this.#idleTimeout);
-    worker.idleTimer.unref(); // an idle pool never keeps the process alive
   }
 
   #workingCount(): number {
@@ -430,19 +409,22 @@ export abstract class PoolExecutor extends Executor {
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
     if (message.t === 'started') {
-      this.#limits.armDeadline(worker, message.seq);
+      this.#limits.started(worker, message.seq);
     } else if (message.t === 'done') {
       this.#dispatcher.complete(worker, message);
+      this.#dispatcher.run();
+      // Idle only if dispatch gave it nothing: a worker fed one call at a time (a process's limited
+      // calls) would otherwise be unref'd and ref'd again at every call (calls into C++).
       if (worker.inFlight.length === 0 && worker.life === 'working') {
         worker.unref();
-        if (this.#idleTimeout !== Infinity) this.#armIdleTimeout(worker);
+        if (this.#idleTimeout !== Infinity)
+          worker.fellIdle(this.#idleTimeout, () => this.#workingCount() > this.#minWorkers);
       }
-      this.#dispatcher.run();
     } else if (message.t === 'handBack') {
       this.#dispatcher.takeHandedBack(worker, message.from, message.count);
       this.#dispatcher.run();
     } else if (message.t === 'ready') {
-      worker.ready = true;
+      worker.markReady();
     } else if (message.t === 'initFailed') {
       this.#breakPool(
         'The initializer failed in a worker, so this pool cannot run calls (its error is the cause). Fix the initializer and create a new executor.',
@@ -455,15 +437,10 @@ export abstract class PoolExecutor extends Executor {
 
   #onExit(worker: PoolWorker, exit: WorkerExit): void {
     const lifeBefore = worker.life;
-    worker.advance('exited');
-    clearTimeout(worker.timer);
-    clearTimeout(worker.idleTimer);
     // Its limited call already failed (timeout or signal) but has not reported back: the worker is
     // being ended, and may exit by itself during the grace (a call that exits on abort). That is no
     // death: it must not break a process pool.
-    const beingEnded = worker.exclusive?.future.done() === true;
-    if (worker.exclusive !== undefined) clearTimeout(worker.exclusive.timer); // its grace
-    worker.exclusive = undefined;
+    const beingEnded = worker.noteExit();
     this.#workers.delete(worker);
     const lost = worker.inFlight.drain();
     const died =
@@ -521,6 +498,7 @@ export abstract class PoolExecutor extends Executor {
         }
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
         setRemoteStart(future, undefined);
+        call.limited?.unstarted(); // its time begins when it starts elsewhere
         again.push(call);
       } else {
         future.setException(failure());

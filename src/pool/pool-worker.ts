@@ -41,20 +41,19 @@ export abstract class PoolWorker {
   readonly inFlight = new Deque<Call>();
   /** Ids of the CallableDefs this worker has received. */
   readonly defined = new Set<number>();
-  /** Sequence number of the next call sent to this worker. */
-  nextSeq = 0;
-  /** Calls it may still be sent before it must be replaced (maxTasksPerChild). */
-  tasksLeft = Infinity;
+  #nextSeq = 0;
+  #tasksLeft = Infinity;
   #life: WorkerLife = 'working';
-  /** Its initializer has run (the worker said 'ready'): a death before that means it cannot start. */
-  ready = false;
-  /** The limited call this worker runs, alone: no other call is handed to it meanwhile. */
-  exclusive: Call | undefined = undefined;
-  /** The one timer of this worker: the exclusive call's deadline, then its grace before the worker is ended. */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** With an idleTimeout: when it last fell idle, and the timer that stops it (see PoolExecutor). */
-  idleSince = 0;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #ready = false;
+  /** The call this worker holds alone (see holdAlone). */
+  #alone: Call | undefined = undefined;
+  /** Armed while the call it holds alone is being ended: past it, the worker is ended. */
+  #graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Armed once the worker is ended with SIGTERM: past it, SIGKILL. */
+  #killTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** With an idleTimeout: when it last fell idle, and the timer that stops it (see fellIdle). */
+  #idleSince = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   /** threadId or pid: what a user can see of this worker. */
   abstract readonly id: number;
@@ -81,6 +80,122 @@ export abstract class PoolWorker {
 
   get life(): WorkerLife {
     return this.#life;
+  }
+
+  /** Sequence number of the next call sent to this worker. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
+  /** Gives the call being handed over its sequence number here, and counts it against maxTasks. */
+  numberNextCall(): number {
+    this.#tasksLeft--;
+    return this.#nextSeq++;
+  }
+
+  /** Calls it may still be sent before it must be replaced (maxTasksPerChild). */
+  get tasksLeft(): number {
+    return this.#tasksLeft;
+  }
+
+  /** Sets how many calls it may run before it is replaced (maxTasksPerChild). */
+  limitTasks(count: number): void {
+    this.#tasksLeft = count;
+  }
+
+  /** `count` calls it was given went elsewhere (taken back, handed back): they do not count. */
+  returnTasks(count: number): void {
+    this.#tasksLeft += count;
+  }
+
+  /** Its initializer has run (the worker said 'ready'): a death before that means it cannot start. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  markReady(): void {
+    this.#ready = true;
+  }
+
+  /**
+   * The call it holds alone: a call whose transfer list moved to it, a process's limited call, or
+   * a limited call being ended. Until that call reports back, the worker is given no other call.
+   */
+  get heldAlone(): Call | undefined {
+    return this.#alone;
+  }
+
+  /** The worker takes no other call until `call` reports back: false if it holds another alone. */
+  holdAlone(call: Call): boolean {
+    if (this.#alone !== undefined && this.#alone !== call) return false;
+    this.#alone = call;
+    return true;
+  }
+
+  /** `call` reported back (or never travelled): the worker may take calls again. */
+  release(call: Call): void {
+    if (this.#alone !== call) return;
+    this.#alone = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+  }
+
+  /** The call it holds alone is being ended: if it has not reported back within `ms`, `end()` runs. */
+  endAfterGrace(call: Call, ms: number, end: () => void): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(() => {
+      this.#graceTimer = undefined;
+      if (this.#alone === call) end();
+    }, ms);
+  }
+
+  /**
+   * It fell idle (with an idleTimeout): if no call comes within `idleTimeout` ms, it stops, when
+   * `mayStop()` says so then (the pool keeps minWorkers). The clock is read once per idle spell
+   * (not per call), and one timer serves every spell: it checks when it fires.
+   */
+  fellIdle(idleTimeout: number, mayStop: () => boolean): void {
+    this.#idleSince = performance.now();
+    if (this.#idleTimer !== undefined) return; // armed already: it checks #idleSince when it fires
+    const check = (): void => {
+      this.#idleTimer = undefined;
+      if (this.#life !== 'working' || this.inFlight.length > 0) return; // armed again when idle
+      const left = this.#idleSince + idleTimeout - performance.now();
+      if (left > 0) {
+        this.#idleTimer = setTimeout(check, left);
+        this.#idleTimer.unref();
+      } else if (mayStop()) {
+        this.stop();
+      }
+    };
+    this.#idleTimer = setTimeout(check, idleTimeout);
+    this.#idleTimer.unref(); // an idle pool never keeps the process alive
+  }
+
+  /** Ends the worker on purpose (its exit is no death): SIGTERM, then SIGKILL after `graceMs`. */
+  endWithGrace(graceMs: number): void {
+    this.advance('ending');
+    this.ref(); // its exit must be seen, so that a fresh worker can take its place
+    this.end('SIGTERM');
+    this.#killTimer = setTimeout(() => {
+      this.#killTimer = undefined;
+      if (this.#life !== 'exited') this.end('SIGKILL');
+    }, graceMs);
+  }
+
+  /**
+   * Its exit was seen: it moves to 'exited' and lets its timers go. True if it held alone a call
+   * that had failed already: it was being ended (or exited by itself during the grace, as a call
+   * that exits on abort does), which is no death.
+   */
+  noteExit(): boolean {
+    this.advance('exited');
+    clearTimeout(this.#killTimer);
+    clearTimeout(this.#graceTimer);
+    clearTimeout(this.#idleTimer);
+    const beingEnded = this.#alone?.future.done() === true;
+    this.#alone = undefined;
+    return beingEnded;
   }
 
   /** Moves the worker on in its life; never back (a later step already taken stays). */
@@ -183,7 +298,7 @@ export abstract class PoolWorker {
   /** Stamps a 'run' message with what the pool has received, for the worker to forget. */
   protected stampAck(message: ToWorker): void {
     if (message.t === 'run') {
-      message.first ??= this.nextSeq;
+      message.first ??= this.#nextSeq;
       message.ack = this.#answered;
     }
   }

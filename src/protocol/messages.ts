@@ -40,9 +40,9 @@ export interface RunMessage {
   /**
    * The call in this message has a time limit or a signal and the pool cannot tell when it will
    * start (the worker is not ready, or must load the function): the worker reports its start
-   * (StartedMessage), from which its timeout counts. Such a call always travels alone.
+   * (StartedMessage), from which its timeout counts. Such a call travels first in a message of its own.
    */
-  timed?: true;
+  reportStart?: true;
   /**
    * Functions the worker may forget before it reads `defs`: the pool bounds what each worker keeps,
    * and names only ids that no call sent to this worker and not yet answered still needs.
@@ -134,7 +134,7 @@ export interface InitFailedMessage {
   error: unknown;
 }
 
-/** The worker started call `seq` (sent only for calls marked `timed`). */
+/** The worker started call `seq` (sent only for calls marked `reportStart`). */
 export interface StartedMessage {
   t: 'started';
   seq: number;

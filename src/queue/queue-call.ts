@@ -3,8 +3,8 @@
 // keep a finished job readable, and the errors a call fails with.
 
 import { callableName, type ModuleFunction } from '../callable.js';
-import type { CallLimits } from '../executor.js';
 import type { Future } from '../future.js';
+import type { LimitedCall } from '../limits/limited-call.js';
 import { encodeValue } from './codec.js';
 import type { CallJobData } from './job-data.js';
 
@@ -17,11 +17,14 @@ export class QueueCall {
   data: CallJobData | undefined = undefined;
   /** When we last heard of its job (sent, an event, a reconciliation). */
   heardAt = 0;
+  /** A call with a timeout or a signal (see src/limits/). */
+  limited: LimitedCall<QueueCall> | undefined = undefined;
+  /** Settled and counted over (see QueueExecutor): once only. */
+  counted = false;
   constructor(
     readonly future: Future<any>,
     readonly fn: ModuleFunction,
     readonly args: unknown[],
-    readonly limits: CallLimits | undefined,
     /** For a chunk: values per argument list; undefined for a single call. */
     readonly arity: number | undefined,
   ) {}

@@ -18,11 +18,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { callableName, isModuleFunction, type Callable, type ModuleFunction } from '../callable.js';
-import { Executor, type CallLimits } from '../executor.js';
-import { callRecordOf, Future, setCallRecord } from '../future.js';
+import { Executor } from '../executor.js';
+import { Future } from '../future.js';
+import { Limiter, type CallLimits, type LimitedCall } from '../limits/limited-call.js';
 import { ChunkFailure } from '../map.js';
 import { Deque } from '../deque.js';
-import { SignalWatch } from '../signal-watch.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
 import { decodeError, decodeValue, decodedLength, encodeError } from './codec.js';
 import { checkConnection } from './connection.js';
@@ -93,9 +93,16 @@ export class QueueExecutor extends Executor {
   #counters = { completed: 0, failed: 0, cancelled: 0 };
 
   readonly #watchdog: Watchdog;
-  readonly #signals = new SignalWatch<QueueCall>((call, reason) =>
-    this.endCall(call.future, reason),
-  );
+  /**
+   * Its limited calls (see src/limits/): a call's timeout travels with its job and a host keeps it;
+   * here, ending a call not sent yet cancels it, and ending one in Redis fails it at once and asks
+   * its host to stop it.
+   */
+  readonly #limiter = new Limiter<QueueCall>({
+    nameOf: (call) => callableName(call.fn),
+    hasStarted: () => true, // no deadline is armed here
+    stopRunning: (call, reason) => this.#stopRunning(call, reason),
+  });
 
   constructor(options: QueueExecutorOptions) {
     super();
@@ -153,7 +160,7 @@ export class QueueExecutor extends Executor {
 
   override submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
-    return this.#enqueue(fn as ModuleFunction, args, undefined, undefined);
+    return this.#enqueue(fn as ModuleFunction, args, undefined, undefined).future;
   }
 
   /** What is queued here, what is in Redis, and how many calls ended each way. */
@@ -173,9 +180,13 @@ export class QueueExecutor extends Executor {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  protected override submitLimited(fn: Callable, args: unknown[], limits: CallLimits): Future<any> {
+  protected override submitLimited(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits,
+  ): LimitedCall<any> {
     this.checkSubmit(fn);
-    return this.#enqueue(fn as ModuleFunction, args, limits, undefined);
+    return this.#enqueue(fn as ModuleFunction, args, limits, undefined).limited!;
   }
 
   protected override submitChunk(
@@ -183,21 +194,19 @@ export class QueueExecutor extends Executor {
     arity: number,
     flatArgs: unknown[],
     limits: CallLimits | undefined,
-  ): Future<unknown[]> {
-    return this.#enqueue(fn as ModuleFunction, flatArgs, limits, arity);
+  ): Future<unknown[]> | LimitedCall<any> {
+    const call = this.#enqueue(fn as ModuleFunction, flatArgs, limits, arity);
+    return call.limited ?? call.future;
   }
 
-  /** Ends a call wherever it is: not sent yet, it is cancelled; in Redis, it fails at once with `reason`. */
-  protected override endCall(future: Future<any>, reason: unknown): void {
-    const call = callRecordOf(future) as QueueCall | undefined;
-    if (call === undefined || future.done()) return;
-    if (future.cancel()) return; // still on the line: the pump skips it and counts it
+  /** A limited call in Redis was ended: its future has failed already; its host is asked to stop it. */
+  #stopRunning(call: QueueCall, reason: unknown): void {
     const id = call.id;
     if (id !== undefined && this.#inRedis.get(id) === call) {
       this.#inRedis.delete(id);
       this.#endRemote(id, reason);
     }
-    this.#settle(call, () => future.setException(reason), 'failed');
+    this.#settled(call, 'failed');
   }
 
   protected override cancelPendingCalls(): void {
@@ -230,15 +239,15 @@ export class QueueExecutor extends Executor {
     args: unknown[],
     limits: CallLimits | undefined,
     arity: number | undefined,
-  ): Future<any> {
+  ): QueueCall {
     const future = new Future<unknown>();
-    const call = new QueueCall(future, fn, args, limits, arity);
-    setCallRecord(future, call);
+    const call = new QueueCall(future, fn, args, arity);
     if (this.#outstanding++ === 0) this.#link.idle(false);
     this.#line.push(call);
-    if (limits?.signal !== undefined) this.#signals.watch(limits.signal, call);
+    // After it is on the line: a signal aborted already ends it at once, and the pump counts it.
+    if (limits !== undefined) call.limited = this.#limiter.limit(future, limits, call);
     this.#schedulePump();
-    return future;
+    return call;
   }
 
   #schedulePump(): void {
@@ -303,7 +312,7 @@ export class QueueExecutor extends Executor {
       r: this.#maxResultBytes,
     };
     if (call.arity !== undefined) data.k = call.arity;
-    if (call.limits?.timeout !== undefined) data.t = call.limits.timeout;
+    if (call.limited?.timeout !== undefined) data.t = call.limited.timeout;
     return data;
   }
 
@@ -440,10 +449,8 @@ export class QueueExecutor extends Executor {
   }
 
   #settled(call: QueueCall, outcome: 'completed' | 'failed' | 'cancelled'): void {
-    if (callRecordOf(call.future) !== call) return; // counted already
-    setCallRecord(call.future, undefined);
-    const signal = call.limits?.signal;
-    if (signal !== undefined) this.#signals.unwatch(signal, call);
+    if (call.counted) return;
+    call.counted = true;
     this.#counters[outcome]++;
     this.#outstanding--;
     if (this.#line.length > 0) this.#schedulePump();

@@ -91,7 +91,7 @@ export class WorkerRuntime {
   };
   #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
-  readonly #reportStart = new Set<number>(); // timed calls: the pool wants to know when they start
+  readonly #reportStart = new Set<number>(); // limited calls: the pool wants to know when they start
   #runningSeq = -1; // the call running now, -1 between calls
   #controller: AbortController | undefined = undefined; // its currentSignal(), made on first use
   #results: unknown[] = [];
@@ -148,7 +148,7 @@ export class WorkerRuntime {
         // Held while its calls were sent again one by one (see lost()): those already came.
         else calls = calls.slice(2 * (this.#received - message.first));
       }
-      if (message.timed) this.#reportStart.add(this.#received);
+      if (message.reportStart) this.#reportStart.add(this.#received);
       this.#received += calls.length / 2;
       for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
       if (!this.#draining) void this.#drain();

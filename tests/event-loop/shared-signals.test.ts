@@ -1,4 +1,4 @@
-// One 'abort' listener per signal however many calls share it (src/signal-watch.ts): re-entrant
+// One 'abort' listener per signal however many calls share it (src/limits/signal-watch.ts): re-entrant
 // aborts, a signal shared by two executors, and signals let go once their calls are over.
 
 import { getEventListeners } from 'node:events';

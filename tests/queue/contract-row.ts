@@ -26,14 +26,12 @@ class ContractQueueExecutor extends QueueExecutor {
     super.checkSubmit(byName(fn));
   }
 
-  protected override submitLimited(fn: Callable, ...rest: [unknown[], never]): Future<any> {
+  // Return types inferred: a limited call comes back as what ends it (a LimitedCall).
+  protected override submitLimited(fn: Callable, ...rest: [unknown[], never]) {
     return super.submitLimited(byName(fn) as Callable, ...rest);
   }
 
-  protected override submitChunk(
-    fn: Callable,
-    ...rest: [number, unknown[], never]
-  ): Future<unknown[]> {
+  protected override submitChunk(fn: Callable, ...rest: [number, unknown[], never]) {
     return super.submitChunk(byName(fn) as Callable, ...rest);
   }
 }

@@ -167,3 +167,35 @@ export function transferKeepsTheTypes(executor: ThreadPoolExecutor): void {
   // (A typed array in `transfer` is refused at run time: before TypeScript 5.7 a Uint8Array is
   // structurally an ArrayBuffer, so the type cannot refuse it in every version this file compiles with.)
 }
+
+// Issue 16: a Future's public type shows Python's API (and `state`), nothing an executor uses to
+// cooperate: waiters, remote starts and the like are module functions of src/future.ts.
+export function futureShowsPythonsApiOnly(future: Future<number>): void {
+  type Named = Extract<keyof Future<number>, string>;
+  expectTrue<
+    Equal<
+      Named,
+      | 'cancel'
+      | 'cancelled'
+      | 'running'
+      | 'done'
+      | 'result'
+      | 'exception'
+      | 'addDoneCallback'
+      | 'then'
+      | 'catch'
+      | 'finally'
+      | 'toString'
+      | 'setRunningOrNotifyCancel'
+      | 'setResult'
+      | 'setException'
+      | 'state'
+    >
+  >();
+  // @ts-expect-error for executors only: not a member
+  void future.addWaiter;
+  // @ts-expect-error for executors only: not a member
+  void future.setRemoteStart;
+  // @ts-expect-error for executors only: not a member
+  void future.hasFailed;
+}

@@ -388,10 +388,9 @@ describe('map() chunks', () => {
         return inner.shutdown();
       }
       protected override cancelPendingCalls(): void {}
-      protected override submitLimited(): Future<any> {
+      protected override submitLimited(): never {
         throw new Error('not used by this test');
       }
-      protected override endCall(): void {}
     }
     const executor = new SubmitOnly();
     expect(await collect(executor.map((x: number) => x + 1, [1, 2, 3], { chunksize: 2 }))).toEqual([

@@ -12,6 +12,7 @@
 import { Executor, Future, type Callable } from '../../../src/index.js';
 import { ChunkFailure } from '../../../src/map.js';
 import { isModuleFunction } from '../../../src/callable.js';
+import { Limiter, type LimitedCall } from '../../../src/limits/limited-call.js';
 import { deferred } from './async.js';
 
 interface Job {
@@ -60,11 +61,9 @@ export class InlineExecutor extends Executor {
 
   // Limits (timeouts, signals) are the real executors' business, tested in tests/ending: here a
   // limited call is a plain one, which is all map's option plumbing needs.
-  protected override submitLimited(fn: Callable, args: unknown[]): Future<any> {
-    return this.submit(fn, ...args);
+  protected override submitLimited(fn: Callable, args: unknown[]): LimitedCall<any> {
+    return noLimits.limit(this.submit(fn, ...args), NO_LIMITS, undefined);
   }
-
-  protected override endCall(): void {}
 
   /** Runs the items one after another; the first error fails the chunk with a ChunkFailure. */
   protected override submitChunk(
@@ -194,3 +193,11 @@ export function recorder<T>(held: T[] = []) {
   const releaseAll = (): void => gates.forEach((gate) => gate.resolve());
   return { fn, started, release, releaseAll };
 }
+
+/** What submitLimited gives back: its call ends as a plain one (no timer, no signal watched). */
+const noLimits = new Limiter<undefined>({
+  nameOf: () => 'a function',
+  hasStarted: () => true,
+  stopRunning: () => {},
+});
+const NO_LIMITS = { timeout: undefined, signal: undefined };

@@ -20,6 +20,9 @@
 //   idle check ─▶ drop the empty FIFOs (timeouts computed per call would pile them up); none
 //                 left: unref the timer
 //   timer ─▶ expire every head whose deadline has passed, arm again for the earliest head left
+//
+// A pool's timer never keeps the process alive (`keepsAlive` false): a worker with a call in its
+// hands does already, so the pool skips the ref/unref and the idle check at every call.
 
 import { outsideCalls } from '../current-signal.js';
 import { Deque } from '../deque.js';
@@ -67,10 +70,15 @@ export class Deadlines<T> {
   #timerAt = Infinity;
   #timerRef = false;
   #idleCheckPending = false;
+  readonly #keepsAlive: boolean;
 
-  /** `expire` is called once for each item whose deadline passes before it settles. */
-  constructor(expire: (item: T) => void) {
+  /**
+   * `expire` is called once for each item whose deadline passes before it settles. `keepsAlive`:
+   * the timer keeps the process alive while an item runs (false: never; something else does).
+   */
+  constructor(expire: (item: T) => void, keepsAlive = true) {
     this.#expire = expire;
+    this.#keepsAlive = keepsAlive;
   }
 
   /** `item` starts now and must settle within `timeout` ms; pass the result to `settled()`. */
@@ -83,7 +91,7 @@ export class Deadlines<T> {
     const deadline: Deadline<T> = { at: performance.now() + timeout, fifo, item };
     fifo.entries.push(deadline);
     if (deadline.at < this.#timerAt) this.#arm(deadline.at);
-    else if (!this.#timerRef) {
+    else if (!this.#timerRef && this.#keepsAlive) {
       this.#timer!.ref();
       this.#timerRef = true;
     }
@@ -103,7 +111,7 @@ export class Deadlines<T> {
       // empty one, they cost as much as the rest of a call); more go now, or timeouts computed
       // per call would leave one each behind, for as long as the loop does not turn.
       if (this.#fifos.size > KEEP_EMPTY_FIFOS) this.#fifos.delete(fifo.timeout);
-      if (!this.#idleCheckPending) {
+      if (!this.#idleCheckPending && this.#keepsAlive) {
         this.#idleCheckPending = true;
         setImmediate(this.#idleCheck);
       }
@@ -158,7 +166,8 @@ export class Deadlines<T> {
     // Armed outside the running call's context: a timer keeps the context it was set in (and
     // with it that call's record) for as long as it is re-armed, and runs its callback there.
     this.#timer = outsideCalls(this.#startTimer, delay);
-    this.#timerRef = true;
+    this.#timerRef = this.#keepsAlive;
+    if (!this.#keepsAlive) this.#timer.unref();
   }
 
   readonly #startTimer = (delay: number): ReturnType<typeof setTimeout> =>
