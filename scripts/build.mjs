@@ -2,9 +2,10 @@
 // "Two module systems"):
 //
 //   dist/            ESM: tsc, one .js and .d.ts per source file.
-//   dist/cjs/        CommonJS: esbuild bundles each public entry into one file (p-queue, which is
-//                    ESM-only, inside it), next to a copy of the declarations and a package.json
-//                    that makes Node and TypeScript read this folder as CommonJS. The worker
+//   dist/cjs/        CommonJS: esbuild bundles each public entry into one file over a shared
+//                    core.js (p-queue, which is ESM-only, inside it), next to a copy of the
+//                    declarations and a package.json that makes Node and TypeScript read this
+//                    folder as CommonJS. The worker
 //                    entries are bundled here too (dist/cjs/worker/): worker threads and child
 //                    processes always start these, whichever build started them.
 //
@@ -108,13 +109,59 @@ const importMetaAsInEsmBuild = {
   },
 };
 
-for (const file of [...ENTRIES.map(([, file]) => file), ...WORKER_ENTRIES]) {
-  const entry = join(src, file);
-  if (!existsSync(entry)) continue;
-  const outfile = join(cjs, file.replace(/\.ts$/, '.js'));
+/**
+ * The modules both public entries use (everything but queue/ and the worker entries) go into one
+ * CommonJS file, dist/cjs/core.js, which each entry's bundle requires: two copies would make two
+ * classes of everything, and a CommonJS app that requires both entries would find that a
+ * QueueExecutor is not `instanceof Executor`, or that its CancelledError is not `instanceof` the
+ * root's CancelledError. (The ESM build shares its modules by itself.)
+ */
+const CORE_FILE = join(cjs, 'core.js');
+const coreModules = readdirSync(src, { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+  .map((file) => file.split(sep).join('/'))
+  .filter(
+    (file) => !file.startsWith('queue/') && !file.startsWith('worker/') && file !== 'index.ts',
+  );
+const coreName = (file) => file.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]/g, '_');
+const CORE_SPECIFIER = 'concurrent-futures:core';
+
+/** In an entry's bundle, every import of a core module becomes that module's part of core.js. */
+function fromCore(outfile) {
+  const coreFromOutfile = './' + relative(dirname(outfile), CORE_FILE).split(sep).join('/');
+  return {
+    name: 'from-core',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, ({ path, resolveDir, namespace }) => {
+        if (namespace !== 'file') return undefined;
+        const file = relative(src, join(resolveDir, path))
+          .split(sep)
+          .join('/')
+          .replace(/\.js$/, '.ts');
+        if (!coreModules.includes(file)) return undefined;
+        return { path: coreName(file), namespace: 'core' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'core' }, ({ path }) => ({
+        contents: `module.exports = require(${JSON.stringify(CORE_SPECIFIER)}).${path};`,
+        loader: 'js',
+      }));
+      build.onResolve({ filter: new RegExp(`^${CORE_SPECIFIER}$`) }, () => ({
+        path: coreFromOutfile,
+        external: true,
+      }));
+    },
+  };
+}
+
+/** One CommonJS bundle: `entry` is a file, or { contents } for the core's generated entry. */
+async function bundle(entry, outfile, plugins) {
   const toDist = relative(dirname(outfile), dist).split(sep).join('/');
   await esbuild.build({
-    entryPoints: [entry],
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : {
+          stdin: { contents: entry.contents, resolveDir: src, sourcefile: 'core.ts', loader: 'ts' },
+        }),
     outfile,
     bundle: true,
     format: 'cjs',
@@ -128,8 +175,30 @@ for (const file of [...ENTRIES.map(([, file]) => file), ...WORKER_ENTRIES]) {
     banner: {
       js: `const __esmBuildRoot = require('node:path').join(__dirname, ${JSON.stringify(toDist)});`,
     },
-    plugins: [importMetaAsInEsmBuild],
+    plugins: [importMetaAsInEsmBuild, ...plugins],
   });
+}
+
+await bundle(
+  {
+    contents: coreModules
+      .map((file) => `export * as ${coreName(file)} from './${file.replace(/\.ts$/, '.js')}';`)
+      .join('\n'),
+  },
+  CORE_FILE,
+  [],
+);
+for (const file of ENTRIES.map(([, file]) => file)) {
+  const entry = join(src, file);
+  if (!existsSync(entry)) continue;
+  const outfile = join(cjs, file.replace(/\.ts$/, '.js'));
+  await bundle(entry, outfile, [fromCore(outfile)]);
+}
+// A worker starts its entry alone in its own thread or process: it shares nothing with the parent's
+// modules, and one self-contained file loads fastest.
+for (const file of WORKER_ENTRIES) {
+  const outfile = join(cjs, file.replace(/\.ts$/, '.js'));
+  await bundle(join(src, file), outfile, []);
 }
 
 // Declarations: the same .d.ts files, read as CommonJS because of dist/cjs/package.json (TypeScript

@@ -94,6 +94,7 @@ test('prepack built both builds into the tarball, worker entries and types inclu
       'dist/cjs/worker/process-entry.js',
       'dist/cjs/package.json',
       'dist/cjs/index.js',
+      'dist/cjs/core.js',
       'dist/cjs/index.d.ts',
       'dist/queue/index.js',
       'dist/queue/index.d.ts',
@@ -225,20 +226,27 @@ test('queue: require of concurrent-futures/queue (CommonJS build) with the peers
      let refused = '';
      try { executor.submit((x) => x, 1); } catch (error) { refused = error.constructor.name; }
      const future = executor.submit(cf.fromModule(require('node:url').pathToFileURL(require('node:path').resolve('tasks.cjs')), 'triple'), 1);
-     console.log(JSON.stringify({
-       keys: Object.keys(queue).sort(),
-       file: require.resolve('concurrent-futures/queue'),
-       refused,
-       future: [future instanceof cf.Future, future.running() || !future.done()],
-     }));
-     process.exit(0);`,
+     // Both entries share one copy of the classes: an executor is an Executor, its errors are the root's.
+     const cancelled = executor.submit(cf.fromModule('node:os', 'cpus'));
+     const cancelledError = cancelled.cancel() ? cancelled.result().catch((error) => error) : Promise.resolve(undefined);
+     cancelledError.then((error) => {
+       console.log(JSON.stringify({
+         keys: Object.keys(queue).sort(),
+         file: require.resolve('concurrent-futures/queue'),
+         refused,
+         future: [future instanceof cf.Future, future.running() || !future.done()],
+         shared: [executor instanceof cf.Executor, error instanceof cf.CancelledError],
+       }));
+       process.exit(0);
+     });`,
     'commonjs',
     queueApp,
-  )) as { keys: string[]; file: string; refused: string; future: boolean[] };
+  )) as { keys: string[]; file: string; refused: string; future: boolean[]; shared: boolean[] };
   expect(required.keys).toEqual(expect.arrayContaining(queueExports));
   expect(required.file).toMatch(/dist[\\/]cjs[\\/]queue[\\/]index\.js$/);
   expect(required.refused).toBe('TypeError');
   expect(required.future).toEqual([true, true]);
+  expect(required.shared).toEqual([true, true]);
 }, 60_000);
 
 test('queue: npx concurrent-futures --help and worker --help print the usage', async () => {
