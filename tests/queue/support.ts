@@ -176,7 +176,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      // A host that does not close (a test that found a hang) must not outlive the suite.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
+      clearTimeout(kill);
     },
   };
 }
