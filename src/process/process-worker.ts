@@ -136,12 +136,20 @@ export class ProcessWorker extends PoolWorker {
     this.#child.kill(signal);
   }
 
+  // Called at every batch sent and every worker falling idle: only a change reaches Node (a
+  // socket's ref() and unref() are calls into C++, a real share of a limited call's cost).
+  #refed = true;
+
   ref(): void {
+    if (this.#refed) return;
+    this.#refed = true;
     this.#child.ref();
     this.#channel.ref();
   }
 
   unref(): void {
+    if (!this.#refed) return;
+    this.#refed = false;
     this.#child.unref();
     this.#channel.unref();
   }
