@@ -21,6 +21,7 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
+import { functionName } from '../function-name.js';
 import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { Executor, type CallLimits, type ShutdownOptions } from '../executor.js';
@@ -469,7 +470,9 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
 
   #timedOut(call: PendingCall): void {
     const name =
-      typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn);
+      typeof call.fn === 'function' && functionName(call.fn)
+        ? `"${functionName(call.fn)}"`
+        : callableName(call.fn);
     const timeout = call.limits!.timeout!;
     this.endCall(
       call.future,
