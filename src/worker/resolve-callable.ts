@@ -1,7 +1,7 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { applyLazyLoaders } from './loaders.js';
@@ -56,9 +56,14 @@ function compileBody(
   return compileFunction(body, params, {
     // A path in the working directory, as the application's own modules are: import() resolves
     // relative paths and package names from there (a name with a scheme would be taken for a URL).
-    filename: join(cwd(), `[${name || 'anonymous'} sent by source]`),
+    // Joined by hand: Node's path.join uses Array.prototype.push, which a call may have replaced.
+    filename: inDirectory(cwd(), `[${name || 'anonymous'} sent by source]`),
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   }) as (...args: unknown[]) => unknown;
+}
+
+function inDirectory(directory: string, file: string): string {
+  return directory[directory.length - 1] === sep ? directory + file : directory + sep + file;
 }
 
 let importWarningQuietened = false;

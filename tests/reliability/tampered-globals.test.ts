@@ -34,6 +34,11 @@ const returnsOne: Expected = { value: 1 };
 
 const ROWS: Row[] = [
   {
+    what: 'Array.prototype.push (null)',
+    body: 'Array.prototype.push = null; return 1;',
+    expected: returnsOne,
+  },
+  {
     what: 'Array.prototype.push',
     body: 'Array.prototype.push = function () { return 0; }; return 1;',
     expected: returnsOne,
@@ -227,4 +232,64 @@ describe.each(KINDS)('%s pool: a call that tampers with globals', (kind) => {
       await withTimeout(pool.shutdown(), STEP_MS, 'shutdown()');
     },
   );
+});
+
+describe.each(KINDS)('%s pool: errors thrown after a call tampered with globals', (kind) => {
+  test('keep their class, name, message, stack, cause and own properties', async () => {
+    const pool = makePool(kind, { maxWorkers: 1 });
+    const tamper = new Function(
+      "for (const k of ['keys', 'entries', 'defineProperty', 'getOwnPropertyNames', 'getPrototypeOf', 'hasOwn']) Object[k] = null;" +
+        "for (const k of ['map', 'push', 'slice', 'join']) Array.prototype[k] = null;" +
+        'Array.isArray = null; globalThis.Error = null; globalThis.String = null; return 1;',
+    ) as () => unknown;
+    expect(await withTimeout(pool.submit(tamper), STEP_MS, 'the tampering call')).toBe(1);
+    const thrown = await withTimeout(
+      pool
+        .submit(() => {
+          const error = new TypeError('outer', { cause: new RangeError('inner') });
+          (error as TypeError & { code: string }).code = 'E_TAMPERED';
+          throw error;
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      STEP_MS,
+      'a call that throws',
+    );
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as TypeError).name).toBe('TypeError');
+    expect((thrown as TypeError).message).toBe('outer');
+    expect((thrown as TypeError).stack).toMatch(/^TypeError: outer\n\s+at /);
+    expect((thrown as TypeError & { code: string }).code).toBe('E_TAMPERED');
+    expect((thrown as TypeError).cause).toBeInstanceOf(RangeError);
+    expect(((thrown as TypeError).cause as RangeError).message).toBe('inner');
+    await withTimeout(pool.shutdown(), STEP_MS, 'shutdown()');
+  });
+
+  test('whose stack cannot be read (a throwing Error.prepareStackTrace) keep their name and message', async () => {
+    const pool = makePool(kind, { maxWorkers: 1 });
+    const tamper = new Function(
+      "Error.prepareStackTrace = () => { throw new Error('no stacks here'); }; return 1;",
+    ) as () => unknown;
+    expect(await withTimeout(pool.submit(tamper), STEP_MS, 'the tampering call')).toBe(1);
+    const thrown = await withTimeout(
+      pool
+        .submit(() => {
+          throw new SyntaxError('s');
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      STEP_MS,
+      'a call that throws',
+    );
+    expect(thrown).toBeInstanceOf(SyntaxError);
+    expect((thrown as SyntaxError).message).toBe('s');
+    expect((thrown as SyntaxError).stack).toMatch(
+      /^SyntaxError: s\n\s+\(stack unavailable: reading it threw: no stacks here\)/,
+    );
+    await withTimeout(pool.shutdown(), STEP_MS, 'shutdown()');
+  });
 });
