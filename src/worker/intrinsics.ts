@@ -60,11 +60,19 @@ export function uncurryThis<T, A extends unknown[], R>(
   return (self, ...args) => ReflectApply(fn, self, args);
 }
 
-export const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice) as <T>(
-  list: readonly T[],
-  start?: number,
-  end?: number,
-) => T[];
+/**
+ * `list.slice(start, end)` by a loop: the built-in would still consult `list.constructor` and its
+ * Symbol.species, which a call can redefine on Array.prototype (and make every slice throw).
+ */
+export function ArrayPrototypeSlice<T>(list: readonly T[], start = 0, end = list.length): T[] {
+  const length = list.length;
+  if (start < 0) start = start + length < 0 ? 0 : start + length;
+  if (end < 0) end += length;
+  if (end > length) end = length;
+  const copy: T[] = [];
+  for (let i = start; i < end; i++) copy[i - start] = list[i]!;
+  return copy;
+}
 export const ArrayPrototypeJoin = uncurryThis(Array.prototype.join) as (
   list: readonly unknown[],
   separator?: string,

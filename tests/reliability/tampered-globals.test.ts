@@ -50,6 +50,12 @@ const ROWS: Row[] = [
     only: 'process',
   },
   {
+    what: 'Array.prototype.constructor[Symbol.species] (every slice throws)',
+    body: "Array.prototype.constructor = { [Symbol.species]: function () { throw new Error('species'); } }; return 1;",
+    expected: returnsOne,
+    only: 'process',
+  },
+  {
     what: 'Array.prototype[Symbol.iterator]',
     body: 'Array.prototype[Symbol.iterator] = null; return 1;',
     expected: returnsOne,
