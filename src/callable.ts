@@ -5,6 +5,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe } from './validate.js';
+import { functionName } from './function-name.js';
 
 declare const functionType: unique symbol;
 
@@ -95,6 +96,6 @@ export function checkCallable(fn: unknown): void {
 /** A readable name for error messages. */
 export function callableName(fn: unknown): string {
   if (isModuleFunction(fn)) return `${fn.exportName} from ${fn.module}`;
-  if (typeof fn === 'function' && fn.name) return fn.name;
+  if (typeof fn === 'function' && functionName(fn)) return functionName(fn);
   return 'the submitted function';
 }

@@ -1,10 +1,20 @@
 // Argument checks shared by every public entry point. Each error names the argument, the value it
 // got and what is allowed, so the user can fix the call without reading our source.
 
+import { functionName } from './function-name.js';
+
 export function describe(value: unknown): string {
+  try {
+    return describeUnguarded(value);
+  } catch {
+    return `a ${typeof value} that cannot be described`; // a Proxy whose traps throw
+  }
+}
+
+function describeUnguarded(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'function') return `function ${functionName(value) || '(anonymous)'}`;
   if (typeof value === 'symbol') return value.toString();
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return 'an array';

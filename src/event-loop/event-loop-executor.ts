@@ -21,6 +21,7 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
+import { functionName } from '../function-name.js';
 import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
 import { BrokenExecutor } from '../errors.js';
 import { Executor, type ShutdownOptions } from '../executor.js';
@@ -91,7 +92,9 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
    */
   readonly #limiter = new Limiter<PendingCall>({
     nameOf: (call) =>
-      typeof call.fn === 'function' && call.fn.name ? `"${call.fn.name}"` : callableName(call.fn),
+      typeof call.fn === 'function' && functionName(call.fn)
+        ? `"${functionName(call.fn)}"`
+        : callableName(call.fn),
     hasStarted: () => true, // its deadline is armed as it starts
     stopRunning: (call, reason) => this.#stopRunning(call, reason),
   });

@@ -5,6 +5,7 @@
 import { isModuleFunction, type Callable } from '../callable.js';
 import type { CallableDef } from '../protocol/messages.js';
 import { resolvePackageSpecifier } from '../resolve-package.js';
+import { functionName } from '../function-name.js';
 
 /** Sources remembered for deduplication, at most (each may be kilobytes of text). */
 const MAX_INTERNED = 1024;
@@ -30,7 +31,7 @@ export class CallableRegistry {
       }));
     } else {
       const source = sourceOf(fn as (...args: unknown[]) => unknown);
-      const name = (fn as { name?: string }).name ?? '';
+      const name = functionName(fn); // never the user's getter: it may throw
       def = this.#intern(`source:${source}`, (id) => ({ id, kind: 'source', name, source }));
     }
     this.#byFunction.set(fn, def);
@@ -54,14 +55,15 @@ export class CallableRegistry {
 function sourceOf(fn: (...args: unknown[]) => unknown): string {
   const source = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-    if (fn.name.startsWith('bound ')) {
+    const name = functionName(fn);
+    if (name.startsWith('bound ')) {
       throw new TypeError(
-        `Cannot send the bound function "${fn.name}" to a worker: a bound function has no source text to travel by. ` +
+        `Cannot send the bound function "${name}" to a worker: a bound function has no source text to travel by. ` +
           `Submit the unbound function and pass what it was bound to as an argument, or use fromModule(...).`,
       );
     }
     throw new TypeError(
-      `Cannot send the native function "${fn.name || '(anonymous)'}" to a worker: it has no source text to travel by. ` +
+      `Cannot send the native function "${name || '(anonymous)'}" to a worker: it has no source text to travel by. ` +
         `Wrap it in a self-contained function, e.g. (x) => Math.sqrt(x).`,
     );
   }

@@ -8,6 +8,15 @@
 // At the top level the check is one `instanceof` per argument and per result.
 
 import { Status } from './messages.js';
+import { NativeUint8Array, ReflectApply, inheritsFrom } from '../worker/intrinsics.js';
+
+// As captured at load: a call may replace globalThis.Buffer or Array.prototype.push in its worker
+// (see worker/intrinsics.ts). A Buffer is told by its prototype, not by `instanceof Buffer`.
+const BUFFER_PROTOTYPE = Buffer.prototype;
+const bufferFrom = Buffer.from;
+function isBuffer(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && inheritsFrom(value, BUFFER_PROTOTYPE);
+}
 
 /**
  * Where the Buffers are among the calls of a 'run' message (`[op, payload]` pairs, see messages.ts):
@@ -21,7 +30,11 @@ export function findBufferArgs(calls: readonly unknown[]): number[] | undefined 
     // A chunk's payload is [arity, flatArgs]: its items' arguments back to back.
     const args = op >= 0 ? payload : (payload[1] as unknown[]);
     for (let j = 0; j < args.length; j++)
-      if (args[j] instanceof Buffer) (marks ??= []).push(i + 1, j);
+      if (isBuffer(args[j])) {
+        marks ??= [];
+        marks[marks.length] = i + 1;
+        marks[marks.length] = j;
+      }
   }
   return marks;
 }
@@ -40,17 +53,20 @@ export function restoreBufferArgs(calls: unknown[], marks: readonly number[]): v
 export function findBufferResults(results: readonly unknown[]): number[] | undefined {
   let marks: number[] | undefined;
   for (let i = 0; i < results.length; i += 2)
-    if (results[i] === Status.Returned && results[i + 1] instanceof Buffer)
-      (marks ??= []).push(i + 1);
+    if (results[i] === Status.Returned && isBuffer(results[i + 1])) {
+      marks ??= [];
+      marks[marks.length] = i + 1;
+    }
   return marks;
 }
 
 /** Makes the results `findBufferResults` listed Buffers again (views, no copy). */
 export function restoreBufferResults(results: unknown[], marks: readonly number[]): void {
-  for (const index of marks) results[index] = asBuffer(results[index]);
+  for (let k = 0; k < marks.length; k++) results[marks[k]!] = asBuffer(results[marks[k]!]);
 }
 
 function asBuffer(value: unknown): unknown {
-  if (!(value instanceof Uint8Array)) return value;
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (!inheritsFrom(value, NativeUint8Array.prototype)) return value;
+  const view = value as Uint8Array;
+  return ReflectApply(bufferFrom, Buffer, [view.buffer, view.byteOffset, view.byteLength]);
 }

@@ -1,6 +1,33 @@
 // How a thrown value crosses to the pool. Structured clone keeps too little of an Error (no
 // custom name, no cause on Node 20, no own properties), so errors travel as plain records and are
 // rebuilt on the pool's side, with the worker's stack. Any other thrown value travels as itself.
+//
+// Encoding runs in the worker, after the call that threw, which may have replaced what reading an
+// error takes (Object.keys, Array.prototype.map, globalThis.Error, a throwing
+// Error.prepareStackTrace): it reads with the built-ins captured at load (see
+// worker/intrinsics.ts), each property on its own, and never throws.
+
+import {
+  ArrayIsArray,
+  NativeAggregateError,
+  NativeDOMException,
+  NativeError,
+  NativeEvalError,
+  NativeRangeError,
+  NativeReferenceError,
+  NativeString,
+  NativeSyntaxError,
+  NativeTypeError,
+  NativeURIError,
+  ObjectCreate,
+  ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectGetPrototypeOf,
+  ObjectPrototypeToString,
+  ReflectOwnKeys,
+  inheritsFrom,
+  isNativeError,
+} from '../worker/intrinsics.js';
 
 export interface EncodedError {
   $error: 1;
@@ -20,24 +47,38 @@ export interface EncodedValue {
 
 export type EncodedThrown = EncodedError | EncodedValue;
 
-const BUILTINS: Record<string, new (message?: string) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
+type ErrorConstructorLike = new (message?: string) => Error;
+
+/** The built-in classes an error is rebuilt with, by name (a null prototype: no inherited keys). */
+const BUILTINS: Record<string, ErrorConstructorLike> = ObjectCreate(null) as Record<
+  string,
+  ErrorConstructorLike
+>;
+BUILTINS.Error = NativeError;
+BUILTINS.TypeError = NativeTypeError;
+BUILTINS.RangeError = NativeRangeError;
+BUILTINS.SyntaxError = NativeSyntaxError;
+BUILTINS.ReferenceError = NativeReferenceError;
+BUILTINS.EvalError = NativeEvalError;
+BUILTINS.URIError = NativeURIError;
+
+// Their prototypes as they were at load, nearest first when walking an error's chain up.
+const BUILTIN_PROTOTYPES: [object, string][] = [
+  [NativeAggregateError.prototype, 'AggregateError'],
+  [NativeTypeError.prototype, 'TypeError'],
+  [NativeRangeError.prototype, 'RangeError'],
+  [NativeSyntaxError.prototype, 'SyntaxError'],
+  [NativeReferenceError.prototype, 'ReferenceError'],
+  [NativeEvalError.prototype, 'EvalError'],
+  [NativeURIError.prototype, 'URIError'],
+  [NativeError.prototype, 'Error'],
+];
+const ERROR_PROTOTYPE = NativeError.prototype;
 
 function isErrorLike(value: unknown): value is Error {
-  return (
-    value instanceof Error ||
-    (typeof value === 'object' &&
-      value !== null &&
-      typeof (value as Error).message === 'string' &&
-      typeof (value as Error).stack === 'string')
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  if (isNativeError(value) || inheritsFrom(value, ERROR_PROTOTYPE)) return true;
+  return typeof (value as Error).message === 'string' && typeof (value as Error).stack === 'string';
 }
 
 /**
@@ -57,26 +98,42 @@ export function encodeThrown(
   }
 }
 
-/** What a value that cannot travel becomes: its description, or what can be said of it safely. */
-function standIn(value: unknown, readError?: unknown): string {
-  let text: string;
+/** `String(value)`, or what can be said of it safely if that throws. */
+function safeString(value: unknown): string {
   try {
-    text = String(value);
+    return NativeString(value);
   } catch {
     try {
-      text = Object.prototype.toString.call(value);
+      return ObjectPrototypeToString(value);
     } catch {
-      text = `[${typeof value}]`;
+      return `[${typeof value}]`;
     }
   }
+}
+
+/** What a value that cannot travel becomes: its description, or what can be said of it safely. */
+function standIn(value: unknown, readError?: unknown): string {
+  const text = safeString(value);
   if (readError === undefined) return text;
-  let why: string;
+  return `${text} (thrown by the call; it could not be read to send it back: ${whyItThrew(readError)})`;
+}
+
+function whyItThrew(error: unknown): string {
   try {
-    why = String((readError as Error)?.message ?? readError);
+    const message = (error as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message : safeString(error);
   } catch {
-    why = 'reading it threw';
+    return 'reading it threw';
   }
-  return `${text} (thrown by the call; it could not be read to send it back: ${why})`;
+}
+
+/** Reads `error[key]` (a getter may throw): `{ value }`, or `{ threw }` with what it threw. */
+function read(error: object, key: PropertyKey): { value?: unknown; threw?: unknown } {
+  try {
+    return { value: (error as Record<PropertyKey, unknown>)[key] };
+  } catch (threw) {
+    return { threw: threw ?? 'an undefined value' };
+  }
 }
 
 function encodeUnguarded(
@@ -86,57 +143,96 @@ function encodeUnguarded(
 ): EncodedThrown {
   if (!isErrorLike(value) || depth > 8) return { $value: clonable(value) ? value : standIn(value) };
   const error = value as Error & { errors?: unknown };
+  const builtin = builtinName(error);
+  const name = read(error, 'name');
+  const message = read(error, 'message');
+  const nameText = name.threw === undefined ? safeString(name.value) : (builtin ?? 'Error');
+  const messageText =
+    message.threw === undefined
+      ? message.value === undefined
+        ? ''
+        : safeString(message.value)
+      : `(its message could not be read: ${whyItThrew(message.threw)})`;
+  const stack = read(error, 'stack');
   const encoded: EncodedError = {
     $error: 1,
-    name: String(error.name),
-    message: String(error.message),
-    stack: typeof error.stack === 'string' ? error.stack : undefined,
-    builtin: builtinName(error),
+    name: nameText,
+    message: messageText,
+    // A stack that cannot be read (an Error.prepareStackTrace that throws) is said to be
+    // unavailable, and why; the name and message still travel.
+    stack:
+      stack.threw !== undefined
+        ? `${nameText}: ${messageText}\n    (stack unavailable: reading it threw: ${whyItThrew(stack.threw)})`
+        : typeof stack.value === 'string'
+          ? stack.value
+          : undefined,
+    builtin,
   };
-  if ('cause' in error) encoded.cause = encodeThrown(error.cause, clonable, depth + 1);
-  if (
-    error instanceof AggregateError ||
-    (error.name === 'AggregateError' && Array.isArray(error.errors))
-  ) {
-    encoded.errors = (error.errors as unknown[]).map((inner) =>
-      encodeThrown(inner, clonable, depth + 1),
+  if ('cause' in error) {
+    const cause = read(error, 'cause');
+    encoded.cause = encodeThrown(
+      cause.threw === undefined
+        ? cause.value
+        : `(its cause could not be read: ${whyItThrew(cause.threw)})`,
+      clonable,
+      depth + 1,
     );
   }
-  for (const key of Object.keys(error)) {
+  if (builtin === 'AggregateError' || nameText === 'AggregateError') {
+    const inner = read(error, 'errors');
+    if (ArrayIsArray(inner.value)) {
+      const list = inner.value as unknown[];
+      const errors: EncodedThrown[] = [];
+      for (let i = 0; i < list.length; i++) errors[i] = encodeThrown(list[i], clonable, depth + 1);
+      encoded.errors = errors;
+    }
+  }
+  const keys = ReflectOwnKeys(error);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (
+      typeof key !== 'string' ||
       key === 'cause' ||
       key === 'errors' ||
       key === 'stack' ||
       key === 'message' ||
-      key === 'name'
+      key === 'name' ||
+      ObjectGetOwnPropertyDescriptor(error, key)?.enumerable !== true
     )
       continue;
-    const prop = (error as unknown as Record<string, unknown>)[key];
-    (encoded.props ??= {})[key] = isErrorLike(prop)
-      ? encodeThrown(prop, clonable, depth + 1)
-      : clonable(prop)
-        ? prop
-        : standIn(prop);
+    const prop = read(error, key);
+    (encoded.props ??= ObjectCreate(null) as Record<string, unknown>)[key] =
+      prop.threw !== undefined
+        ? standIn(`[property ${key}]`, prop.threw)
+        : isErrorLike(prop.value)
+          ? encodeThrown(prop.value, clonable, depth + 1)
+          : clonable(prop.value)
+            ? prop.value
+            : standIn(prop.value);
   }
-  if (typeof DOMException !== 'undefined' && error instanceof DOMException)
+  if (NativeDOMException !== undefined && inheritsFrom(error, NativeDOMException.prototype))
     encoded.builtin = 'DOMException';
   return encoded;
 }
 
+/** The nearest built-in class on the error's prototype chain, as captured at load. */
 function builtinName(error: Error): string | undefined {
-  if (error instanceof AggregateError) return 'AggregateError';
-  let proto = Object.getPrototypeOf(error);
-  while (proto !== null) {
-    const name = proto.constructor?.name;
-    if (
-      typeof name === 'string' &&
-      Object.hasOwn(BUILTINS, name) &&
-      proto === globalThis[name as keyof typeof globalThis]?.prototype
-    )
-      return name;
-    proto = Object.getPrototypeOf(proto);
+  let proto = ObjectGetPrototypeOf(error) as object | null;
+  for (let steps = 0; proto !== null && steps < 100; steps++) {
+    for (let i = 0; i < BUILTIN_PROTOTYPES.length; i++)
+      if (BUILTIN_PROTOTYPES[i]![0] === proto) return BUILTIN_PROTOTYPES[i]![1];
+    proto = ObjectGetPrototypeOf(proto) as object | null;
   }
   return undefined;
+}
+
+function defineHidden(target: object, key: string, value: unknown): void {
+  ObjectDefineProperty(target, key, {
+    value,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** Rebuilds what `encodeThrown` encoded: an Error of the same class where that class is built in. */
@@ -144,39 +240,25 @@ export function decodeThrown(encoded: EncodedThrown): unknown {
   if (!('$error' in encoded)) return encoded.$value;
   let error: Error;
   if (encoded.builtin === 'AggregateError') {
-    error = new AggregateError((encoded.errors ?? []).map(decodeThrown), encoded.message);
-  } else if (encoded.builtin === 'DOMException') {
-    error = new DOMException(encoded.message, encoded.name);
+    const inner = encoded.errors ?? [];
+    const errors: unknown[] = [];
+    for (let i = 0; i < inner.length; i++) errors[i] = decodeThrown(inner[i]!);
+    error = new NativeAggregateError(errors, encoded.message);
+  } else if (encoded.builtin === 'DOMException' && NativeDOMException !== undefined) {
+    error = new NativeDOMException(encoded.message, encoded.name);
   } else {
-    const Ctor = (encoded.builtin !== undefined && BUILTINS[encoded.builtin]) || Error;
+    const Ctor = (encoded.builtin !== undefined && BUILTINS[encoded.builtin]) || NativeError;
     error = new Ctor(encoded.message);
   }
-  if (error.name !== encoded.name) {
-    Object.defineProperty(error, 'name', {
-      value: encoded.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (encoded.stack !== undefined) {
-    Object.defineProperty(error, 'stack', {
-      value: encoded.stack,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (encoded.cause !== undefined) {
-    Object.defineProperty(error, 'cause', {
-      value: decodeThrown(encoded.cause),
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
+  if (error.name !== encoded.name) defineHidden(error, 'name', encoded.name);
+  if (encoded.stack !== undefined) defineHidden(error, 'stack', encoded.stack);
+  if (encoded.cause !== undefined) defineHidden(error, 'cause', decodeThrown(encoded.cause));
   if (encoded.props !== undefined) {
-    for (const [key, value] of Object.entries(encoded.props)) {
+    const props = encoded.props;
+    const keys = ReflectOwnKeys(props);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const value = props[key];
       (error as unknown as Record<string, unknown>)[key] = isEncoded(value)
         ? decodeThrown(value)
         : value;

@@ -9,27 +9,80 @@
 // anything onto it. Here both ends deserialise themselves, so a frame that cannot be read is caught
 // and reported (its calls alone fail), and bytes that are not a frame are skipped.
 
-import { DefaultSerializer, deserialize } from 'node:v8';
+import { DefaultDeserializer, DefaultSerializer, Deserializer as BaseDeserializer } from 'node:v8';
+import { ReflectApply, makeSafe, uncurryThis } from '../worker/intrinsics.js';
+
+// The child runs calls in its own realm, and a call may replace what framing uses (v8's
+// Serializer.prototype methods, Buffer.prototype.readUInt32LE, Buffer.concat): the child's channel
+// would then fail or go deaf. So framing uses copies taken at load (see worker/intrinsics.ts).
+const Serializer = makeSafe(DefaultSerializer);
+// DefaultDeserializer's own constructor is implicit (it spreads its arguments): built by its parent's.
+const Deserializer = makeSafe(DefaultDeserializer, BaseDeserializer);
+const bufferConcat = Buffer.concat;
+const bufferFrom = Buffer.from;
+const writeUInt32LE = uncurryThis(Buffer.prototype.writeUInt32LE) as (
+  buffer: Buffer,
+  value: number,
+  offset: number,
+) => number;
+const readUInt32LE = uncurryThis(Buffer.prototype.readUInt32LE) as (
+  buffer: Buffer,
+  offset: number,
+) => number;
+const indexOf = uncurryThis(Buffer.prototype.indexOf) as (
+  buffer: Buffer,
+  value: Uint8Array,
+  offset: number,
+) => number;
+const subarray = uncurryThis(Uint8Array.prototype.subarray) as (
+  buffer: Buffer,
+  start: number,
+  end?: number,
+) => Buffer;
+
+/** `v8.deserialize(body)`, with the deserializer's methods as they were at load. */
+function deserialize(body: Buffer): unknown {
+  const deserializer = new Deserializer(body);
+  deserializer.readHeader();
+  return deserializer.readValue();
+}
+
+function concatBuffers(chunks: Buffer[], length: number): Buffer {
+  return ReflectApply(bufferConcat, Buffer, [chunks, length]) as Buffer;
+}
+
+/** Whether `value` survives v8.serialize() then v8.deserialize() (some values serialise, not back). */
+export function survivesSerialization(value: unknown): boolean {
+  try {
+    const serializer = new Serializer();
+    serializer.writeHeader();
+    serializer.writeValue(value);
+    deserialize(serializer.releaseBuffer());
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The child's fd of the pool's channel (0-2: stdio, 3: Node's IPC, 4: the guard socket). */
 export const CHANNEL_FD = 5;
 
 const FRAME_MARKER = 0xcf0f5eed;
 const HEADER_BYTES = 8;
-const MARKER_BYTES = Buffer.from([0xed, 0x5e, 0x0f, 0xcf]); // FRAME_MARKER, little-endian
+const MARKER_BYTES = bufferFrom([0xed, 0x5e, 0x0f, 0xcf]); // FRAME_MARKER, little-endian
 
 const BLANK_HEADER = new Uint8Array(HEADER_BYTES);
 
 /** A message as one frame; throws if a value in it cannot be serialised. */
 export function encodeFrame(message: unknown): Buffer {
   // What v8.serialize() does, behind room for the header: the frame is one buffer, never copied.
-  const serializer = new DefaultSerializer();
+  const serializer = new Serializer();
   serializer.writeRawBytes(BLANK_HEADER);
   serializer.writeHeader();
   serializer.writeValue(message);
   const frame = serializer.releaseBuffer();
-  frame.writeUInt32LE(FRAME_MARKER, 0);
-  frame.writeUInt32LE(frame.length - HEADER_BYTES, 4);
+  writeUInt32LE(frame, FRAME_MARKER, 0);
+  writeUInt32LE(frame, frame.length - HEADER_BYTES, 4);
   return frame;
 }
 
@@ -52,17 +105,17 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+    this.#chunks[this.#chunks.length] = chunk;
     this.#buffered += chunk.length;
     if (this.#buffered < this.#needed) return;
     const data =
-      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
+      this.#chunks.length === 1 ? this.#chunks[0]! : concatBuffers(this.#chunks, this.#buffered);
     let offset = 0;
     let needed = HEADER_BYTES;
     while (data.length - offset >= HEADER_BYTES) {
-      if (data.readUInt32LE(offset) !== FRAME_MARKER) {
+      if (readUInt32LE(data, offset) !== FRAME_MARKER) {
         // Not a frame: skip to the next marker (or keep the last bytes, a marker may be split).
-        const next = data.indexOf(MARKER_BYTES, offset + 1);
+        const next = indexOf(data, MARKER_BYTES, offset + 1);
         if (next === -1) {
           offset = Math.max(offset + 1, data.length - (MARKER_BYTES.length - 1));
           break;
@@ -70,12 +123,12 @@ export class FrameReader {
         offset = next;
         continue;
       }
-      const end = offset + HEADER_BYTES + data.readUInt32LE(offset + 4);
+      const end = offset + HEADER_BYTES + readUInt32LE(data, offset + 4);
       if (data.length < end) {
         needed = end - offset;
         break;
       }
-      const body = data.subarray(offset + HEADER_BYTES, end);
+      const body = subarray(data, offset + HEADER_BYTES, end);
       offset = end;
       let message: unknown;
       try {
@@ -91,7 +144,7 @@ export class FrameReader {
       )
         this.#onMessage(message);
     }
-    const rest = offset < data.length ? data.subarray(offset) : undefined;
+    const rest = offset < data.length ? subarray(data, offset) : undefined;
     this.#chunks = rest === undefined ? [] : [rest];
     this.#buffered = rest === undefined ? 0 : rest.length;
     this.#needed = needed;

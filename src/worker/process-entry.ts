@@ -6,11 +6,11 @@
 // sends there is ignored by the parent, and a listener it removes there deafens nothing.
 
 import { Socket } from 'node:net';
-import { deserialize, serialize } from 'node:v8';
-import { CHANNEL_FD, FrameReader, encodeFrame } from '../protocol/frames.js';
+import { CHANNEL_FD, FrameReader, encodeFrame, survivesSerialization } from '../protocol/frames.js';
 import type { FromWorker, ToWorker } from '../protocol/messages.js';
 import { guardAgainstOrphaning } from './parent-guard.js';
 import { WorkerRuntime } from './runtime.js';
+import { exitWorker, failWorker, makeSafe, steadyListener, steadyMethods } from './intrinsics.js';
 
 if (typeof process.send !== 'function') {
   throw new Error(
@@ -18,12 +18,18 @@ if (typeof process.send !== 'function') {
   );
 }
 
-const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+// A Socket whose methods (and its streams' and EventEmitter's) are copies taken at load: a call
+// may replace net.Socket.prototype.write or EventEmitter.prototype.emit (see intrinsics.ts).
+const ChannelSocket = makeSafe(Socket);
+steadyMethods(Socket); // and Node's stream code can still call them by Function.prototype.call
+const channel = new ChannelSocket({ fd: CHANNEL_FD, readable: true, writable: true });
 
 // A parent that exits or is killed closes both channels: leave at once.
-process.on('disconnect', () => process.exit(0));
-channel.on('end', () => process.exit(0));
-channel.on('error', () => process.exit(0));
+process.on('disconnect', () => exitWorker(0));
+// Listeners that emit() can still call once a call has replaced Function.prototype.apply.
+const leave = steadyListener(() => exitWorker(0));
+channel.on('end', leave);
+channel.on('error', leave);
 
 // A child busy in a long synchronous call never sees 'disconnect': a guard outside this thread
 // kills it once the parent is gone.
@@ -32,7 +38,7 @@ guardAgainstOrphaning();
 let unsent = 0; // frames not yet written out: exiting before they are would lose results
 let exitRequested = false;
 const onSent = (): void => {
-  if (--unsent === 0 && exitRequested) process.exit(0);
+  if (--unsent === 0 && exitRequested) exitWorker(0);
 };
 
 function send(message: FromWorker): void {
@@ -53,19 +59,12 @@ const reader = new FrameReader(
           send,
           // The round trip, not serialize() alone: a value that serialises but cannot be read back
           // (an Error whose cause is itself) must be caught here, where it is only one value.
-          clonable: (value) => {
-            try {
-              deserialize(serialize(value));
-              return true;
-            } catch {
-              return false;
-            }
-          },
+          clonable: survivesSerialization,
           // A call handed to a child counts as running from the moment it is sent (as in Python).
           claimStart: () => true,
           exit: () => {
             exitRequested = true;
-            if (unsent === 0) process.exit(0);
+            if (unsent === 0) exitWorker(0);
           },
         },
         toWorker.init,
@@ -75,4 +74,13 @@ const reader = new FrameReader(
   // An argument that cannot be read back here: the pool says which calls it held (SyncMessage).
   () => runtime?.lost(),
 );
-channel.on('data', (chunk: Buffer) => reader.push(chunk));
+channel.on(
+  'data',
+  steadyListener((chunk: Buffer) => {
+    try {
+      reader.push(chunk);
+    } catch (error) {
+      failWorker('reading its channel', error);
+    }
+  }),
+);

@@ -1,14 +1,47 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { applyLazyLoaders } from './loaders.js';
 import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 import { describeError } from '../describe-error.js';
+import {
+  ArrayPrototypeJoin,
+  ArrayPrototypeSlice,
+  NativeProxy,
+  NativeString,
+  NativeReferenceError,
+  NativeSyntaxError,
+  NativeTypeError,
+  NativeError,
+  ObjectCreate,
+  ObjectGetOwnPropertyDescriptor,
+  ReflectApply,
+  ReflectOwnKeys,
+  RegExpPrototypeExec,
+  StringPrototypeIncludes,
+  StringPrototypeSplit,
+  ignoreRejection,
+  inheritsFrom,
+  regExpTest,
+} from './intrinsics.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
+
+// Captured at load, as intrinsics.ts does: a call may replace process.cwd, or break it (in a worker
+// thread Node's own process.cwd() reads the global Atomics). Then the last directory read serves.
+const processCwd = process.cwd;
+let lastCwd = ReflectApply(processCwd, process, []) as string;
+function cwd(): string {
+  try {
+    lastCwd = ReflectApply(processCwd, process, []) as string;
+  } catch {
+    // Broken by a call: keep the last one.
+  }
+  return lastCwd;
+}
 
 /**
  * Compiles a function body in this worker's global scope. Not `new Function`: V8 keeps every source
@@ -22,13 +55,18 @@ function compileBody(
   name: string,
   params: string[],
 ): (...args: unknown[]) => unknown {
-  if (!importWarningQuietened && MAY_IMPORT.test(body)) quietenImportWarningOnce();
+  if (!importWarningQuietened && regExpTest(MAY_IMPORT, body)) quietenImportWarningOnce();
   return compileFunction(body, params, {
     // A path in the working directory, as the application's own modules are: import() resolves
     // relative paths and package names from there (a name with a scheme would be taken for a URL).
-    filename: join(process.cwd(), `[${name || 'anonymous'} sent by source]`),
+    // Joined by hand: Node's path.join uses Array.prototype.push, which a call may have replaced.
+    filename: inDirectory(cwd(), `[${name || 'anonymous'} sent by source]`),
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   }) as (...args: unknown[]) => unknown;
+}
+
+function inDirectory(directory: string, file: string): string {
+  return directory[directory.length - 1] === sep ? directory + file : directory + sep + file;
 }
 
 let importWarningQuietened = false;
@@ -49,15 +87,16 @@ function quietenImportWarningOnce(): void {
   importWarningQuietened = true;
   const emitWarning = process.emitWarning;
   process.emitWarning = function (this: unknown, warning: unknown, ...rest: unknown[]): void {
-    if (String((warning as Error)?.message ?? warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER'))
-      return;
-    Reflect.apply(emitWarning, this, [warning, ...rest]);
+    // Captured built-ins: an earlier call may have replaced String or String.prototype.includes.
+    const text = NativeString((warning as Error)?.message ?? warning);
+    if (StringPrototypeIncludes(text, 'USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    ReflectApply(emitWarning, this, [warning, ...rest]);
   } as typeof process.emitWarning;
   try {
     const importer = compileFunction('return import("node:path")', [], {
       importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     }) as () => Promise<unknown>;
-    importer().catch(() => undefined);
+    ignoreRejection(importer());
   } catch {
     // No such loader here: the compile below reports what is wrong.
   } finally {
@@ -70,39 +109,42 @@ export function compileSource(source: string, name: string): AnyFunction {
   // Names that compilers and coverage tools write into functions, given as parameters (tool-helpers.ts).
   const helpers = toolHelpersFor(source);
   // Only a source that mentions `this` pays for the receiver below; the rest compile as they are.
-  const receiver = /\bthis\b/.test(source) ? receiverThatDoesNotTravel(name) : undefined;
+  const receiver = regExpTest(/\bthis\b/, source) ? receiverThatDoesNotTravel(name) : undefined;
   let compiled: unknown;
   try {
     // Called with the receiver as `this`, so that an arrow function's `this` is the receiver too.
-    compiled = compileBody(`return (${source}\n);`, name, helpers.names).call(
+    // Reflect.apply as captured at load: a call may have replaced Function.prototype.call.
+    compiled = ReflectApply(
+      compileBody(`return (${source}\n);`, name, helpers.names),
       receiver,
-      ...helpers.values,
+      helpers.values,
     );
   } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
+    if (!inheritsFrom(error, NativeSyntaxError.prototype)) throw error;
     try {
-      const holder = compileBody(`return ({ ${source}\n });`, name, helpers.names).call(
+      const holder = ReflectApply(
+        compileBody(`return ({ ${source}\n });`, name, helpers.names),
         receiver,
-        ...helpers.values,
+        helpers.values,
       ) as Record<string, unknown>;
-      compiled = Object.values(holder)[0];
+      compiled = ObjectGetOwnPropertyDescriptor(holder, ReflectOwnKeys(holder)[0]!)?.value;
     } catch {
-      throw new SyntaxError(
-        `The function ${name ? `"${name}" ` : ''}could not be rebuilt from its source text in the worker (${error.message}). ` +
+      throw new NativeSyntaxError(
+        `The function ${name ? `"${name}" ` : ''}could not be rebuilt from its source text in the worker (${(error as SyntaxError).message}). ` +
           `Submit a plain function, arrow or method that is self-contained, or export it from a module and submit fromModule(...).`,
         { cause: error },
       );
     }
   }
   if (typeof compiled !== 'function') {
-    throw new TypeError(
+    throw new NativeTypeError(
       `The source sent for ${name ? `"${name}"` : 'the submitted function'} did not evaluate to a function.`,
     );
   }
   if (receiver === undefined) return compiled as AnyFunction;
   const method = compiled as AnyFunction;
   return function calledWithoutItsObject(...args: unknown[]) {
-    return Reflect.apply(method, receiver, args);
+    return ReflectApply(method, receiver, args);
   };
 }
 
@@ -113,13 +155,13 @@ export function compileSource(source: string, name: string): AnyFunction {
  */
 function receiverThatDoesNotTravel(name: string): object {
   const refuse = (): never => {
-    throw new TypeError(
+    throw new NativeTypeError(
       `${name ? `"${name}"` : 'The submitted function'} uses \`this\`, which does not travel to a worker: a function ` +
         `is sent by its source text alone, without the object it was a method of. Pass what it needs from ` +
         `\`this\` as arguments, or export it from a module and submit fromModule(...).`,
     );
   };
-  return new Proxy(Object.create(null) as object, {
+  return new NativeProxy(ObjectCreate(null) as object, {
     get: refuse,
     set: refuse,
     has: refuse,
@@ -139,7 +181,7 @@ export async function importExport(module: string, exportName: string): Promise<
     await applyLazyLoaders(); // the parent's TypeScript loader, before this worker's first import
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(
+    throw new NativeError(
       `Could not import module ${module} for its export "${exportName}": ${describeError(error)}${typeScriptHint(module, error)}`,
       {
         cause: error,
@@ -148,10 +190,16 @@ export async function importExport(module: string, exportName: string): Promise<
   }
   const exported = namespace[exportName];
   if (typeof exported !== 'function') {
-    const available = Object.keys(namespace).filter((key) => typeof namespace[key] === 'function');
-    throw new TypeError(
+    const available: string[] = [];
+    const keys = ReflectOwnKeys(namespace);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (typeof key === 'string' && typeof namespace[key] === 'function')
+        available[available.length] = key;
+    }
+    throw new NativeTypeError(
       exported === undefined
-        ? `Module ${module} has no export named "${exportName}" (its function exports: ${available.join(', ') || 'none'}).`
+        ? `Module ${module} has no export named "${exportName}" (its function exports: ${ArrayPrototypeJoin(available, ', ') || 'none'}).`
         : `Export "${exportName}" of module ${module} is not a function (it is ${typeof exported}).`,
     );
   }
@@ -166,7 +214,7 @@ export async function importExport(module: string, exportName: string): Promise<
 function typeScriptHint(module: string, error: unknown): string {
   if (
     (error as { code?: string })?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' ||
-    !/\.[cm]?ts$/.test(module)
+    !regExpTest(/\.[cm]?ts$/, module)
   )
     return '';
   return (
@@ -194,12 +242,12 @@ export function resolveCallable(def: CallableDef): Resolved {
  * scope it was written in, which does not travel. Say so, and how to fix it.
  */
 export function explainFreeVariable(error: unknown, def: CallableDef): unknown {
-  if (def.kind !== 'source' || !(error instanceof ReferenceError)) return error;
-  const match = /^(\S+) is not defined$/.exec(error.message);
+  if (def.kind !== 'source' || !inheritsFrom(error, NativeReferenceError.prototype)) return error;
+  const match = RegExpPrototypeExec(/^(\S+) is not defined$/, (error as Error).message);
   if (match === null) return error;
   const fnName = def.name ? `"${def.name}"` : 'the submitted function';
   const advice = toolHelperAdvice(match[1]!);
-  const fixed = new ReferenceError(
+  const fixed = new NativeReferenceError(
     advice !== undefined
       ? `${fnName} cannot run in the worker: ${advice}`
       : `${fnName} uses "${match[1]}", which is not defined in the worker. A function sent to a worker travels by its ` +
@@ -207,6 +255,7 @@ export function explainFreeVariable(error: unknown, def: CallableDef): unknown {
           `function with await import(), or export the function from a module and submit fromModule(new URL('./module.js', import.meta.url), '${def.name || 'name'}').`,
     { cause: error },
   );
-  fixed.stack = `${fixed.name}: ${fixed.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
+  const stackLines = StringPrototypeSplit((error as Error).stack ?? '', '\n');
+  fixed.stack = `${fixed.name}: ${fixed.message}\n${ArrayPrototypeJoin(ArrayPrototypeSlice(stackLines, 1), '\n')}`;
   return fixed;
 }

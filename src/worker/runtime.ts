@@ -3,6 +3,14 @@
 // It imports only the protocol and small helpers, never the pool. What differs between a thread and
 // a process (how messages travel, whether a call handed ahead may still be cancelled) comes in
 // through `WorkerSide`.
+//
+// A call runs in this same realm and may replace any built-in (Array.prototype.push,
+// Map.prototype.get, Function.prototype.call, Promise.prototype.then, globalThis.Error, …): nothing
+// here looks one up at use. Lists grow by index (`list[n] = x`, not push), loops count (no array
+// iterators, no spread), maps and sets are intrinsics.ts's Safe* copies, functions are called with
+// the Reflect.apply captured at load, promises are awaited (no `.then` lookup). If something still
+// throws in the runtime's own path, the worker ends saying so (failWorker): a death the pool
+// reports, never a silent hang.
 
 import { setWorkerCallSignal } from '../current-signal.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
@@ -17,6 +25,26 @@ import {
 } from '../protocol/messages.js';
 import { explainFreeVariable, resolveCallable } from './resolve-callable.js';
 import { describeError } from '../describe-error.js';
+import {
+  ArrayPrototypeSlice,
+  NativeArray,
+  NativeString,
+  NativeTypeError,
+  NativeError,
+  ReflectApply,
+  SafeAbortController,
+  SafeMap,
+  SafeSet,
+  SafeWeakSet,
+  failWorker,
+  ignoreRejection,
+  isPromise,
+  now,
+  regExpTest,
+  setTimer,
+  structuredCloneValue,
+  unrefTimer,
+} from './intrinsics.js';
 
 export interface WorkerSide {
   /** Sends a message to the pool; throws if a value in it cannot be cloned. */
@@ -51,20 +79,28 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
     value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
+    // A native promise whose `then` a call replaced is still awaited (await does not look it up).
+    (typeof (value as PromiseLike<unknown>).then === 'function' || isPromise(value))
   );
+}
+
+/** Appends `status, payload` to a results list, by index: a call may have replaced Array.prototype.push. */
+function pushResult(results: unknown[], status: number, payload: unknown): void {
+  const end = results.length;
+  results[end] = status;
+  results[end + 1] = payload;
 }
 
 export class WorkerRuntime {
   readonly #side: WorkerSide;
-  readonly #functions = new Map<number, AnyFunction | Promise<AnyFunction>>();
-  readonly #defs = new Map<number, CallableDef>();
+  readonly #functions = new SafeMap<number, AnyFunction | Promise<AnyFunction>>();
+  readonly #defs = new SafeMap<number, CallableDef>();
   #queue: unknown[] = []; // flat [op, payload] pairs, as received
   #head = 0;
   #seq = 0; // sequence number of the next call to start
   #received = 0; // calls received so far: the sequence number of the next one to arrive
   #sent = 0; // results sent so far: the sequence number of the next result to send
-  readonly #abortedEarly = new Set<number>(); // calls aborted before they started: skipped
+  readonly #abortedEarly = new SafeSet<number>(); // calls aborted before they started: skipped
   // Results sent and not yet acknowledged by the pool: sent again, alone, if their message was lost.
   #unacknowledged: DoneMessage[] = [];
   // After a lost 'run' message: 'asked' the pool to send its calls again (messages lost meanwhile are
@@ -86,26 +122,30 @@ export class WorkerRuntime {
     }
     // It worked since: look again a second from now (at most one timer a second).
     this.#runsAtIdle = this.#runsReceived;
-    this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
-    this.#forgetTimer.unref?.();
+    this.#forgetTimer = setTimer(this.#forgetWhenIdle, FORGET_IDLE_MS);
+    unrefTimer(this.#forgetTimer);
   };
   #held: ToWorker[] = [];
   readonly #sendBeforeEachCall: boolean;
-  readonly #reportStart = new Set<number>(); // limited calls: the pool wants to know when they start
+  readonly #reportStart = new SafeSet<number>(); // limited calls: the pool wants to know when they start
   #runningSeq = -1; // the call running now, -1 between calls
   #controller: AbortController | undefined = undefined; // its currentSignal(), made on first use
   #results: unknown[] = [];
   #busySince = 0;
   #draining = false;
   #flushTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  readonly #fastDefs = new Set<number>(); // functions whose last call here took under FLUSH_EVERY_MS
-  readonly #slowMs = new Map<number, number>(); // the others: how long their last call took
+  readonly #fastDefs = new SafeSet<number>(); // functions whose last call here took under FLUSH_EVERY_MS
+  readonly #slowMs = new SafeMap<number, number>(); // the others: how long their last call took
   readonly #handsBack: boolean; // a process (no start flags): hands back calls held behind a slow one
   #initDone = false; // the initializer has run (or there is none)
-  readonly #chunkValues = new WeakSet<unknown[]>(); // results of whole chunks, told apart from a call returning an array
+  readonly #chunkValues = new SafeWeakSet<unknown[]>(); // results of whole chunks, told apart from a call returning an array
   readonly #flushLate = (): void => {
     this.#flushTimer = undefined;
-    this.#flush();
+    try {
+      this.#flush();
+    } catch (error) {
+      failWorker('sending results', error);
+    }
   };
   #stopping = false;
   #initialized: Promise<boolean>;
@@ -115,16 +155,24 @@ export class WorkerRuntime {
     this.#sendBeforeEachCall = init.sendBeforeEachCall === true;
     this.#handsBack = init.startFlags === undefined;
     setWorkerCallSignal(() =>
-      this.#runningSeq < 0 ? undefined : (this.#controller ??= new AbortController()).signal,
+      this.#runningSeq < 0 ? undefined : (this.#controller ??= new SafeAbortController()).signal,
     );
     this.#initialized = this.#initialize(init);
   }
 
   receive(message: ToWorker): void {
+    try {
+      this.#receive(message);
+    } catch (error) {
+      failWorker('reading a message from its pool', error);
+    }
+  }
+
+  #receive(message: ToWorker): void {
     if (this.#resent !== 'no') {
       if (message.t === 'run' && message.resent) this.#resent = 'resending';
       else if (message.t !== 'resent-end') {
-        this.#held.push(message); // after the lost calls, in order
+        this.#held[this.#held.length] = message; // after the lost calls, in order
         return;
       }
     }
@@ -133,7 +181,9 @@ export class WorkerRuntime {
       if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
       this.#runsReceived++; // not idle: the idle timer sees it (no timer churn per batch)
       if (message.defs !== undefined) {
-        for (const def of message.defs) {
+        const defs = message.defs;
+        for (let i = 0; i < defs.length; i++) {
+          const def = defs[i]!;
           this.#defs.set(def.id, def);
           this.#functions.set(
             def.id,
@@ -146,15 +196,16 @@ export class WorkerRuntime {
         // A 'run' message before this one was lost: its calls fail in their place, nothing shifts.
         if (message.first > this.#received) this.#markUnreadable(message.first);
         // Held while its calls were sent again one by one (see lost()): those already came.
-        else calls = calls.slice(2 * (this.#received - message.first));
+        else calls = ArrayPrototypeSlice(calls, 2 * (this.#received - message.first));
       }
       if (message.reportStart) this.#reportStart.add(this.#received);
       this.#received += calls.length / 2;
-      for (let i = 0; i < calls.length; i++) this.#queue.push(calls[i]);
+      const queue = this.#queue;
+      for (let i = 0, end = queue.length; i < calls.length; i++) queue[end + i] = calls[i];
       if (!this.#draining) void this.#drain();
     } else if (message.t === 'abort') {
       if (message.seq === this.#runningSeq) {
-        (this.#controller ??= new AbortController()).abort(
+        (this.#controller ??= new SafeAbortController()).abort(
           decodeThrown(message.reason as EncodedThrown),
         );
       } else if (message.seq >= this.#seq) {
@@ -168,7 +219,7 @@ export class WorkerRuntime {
       this.#resent = 'no';
       const held = this.#held;
       this.#held = [];
-      for (const later of held) this.receive(later);
+      for (let i = 0; i < held.length; i++) this.#receive(held[i]!);
     } else if (message.t === 'stop') {
       this.#stopping = true;
       if (!this.#draining) void this.#drain();
@@ -177,7 +228,8 @@ export class WorkerRuntime {
 
   /** The pool bounds the functions a worker keeps: no call queued here needs these any more. */
   #forgetFunctions(ids: number[]): void {
-    for (const id of ids) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       this.#functions.delete(id);
       this.#defs.delete(id);
       this.#fastDefs.delete(id);
@@ -190,6 +242,14 @@ export class WorkerRuntime {
    * message; while they come, a lost one is a call whose own arguments cannot be read: it fails.
    */
   lost(): void {
+    try {
+      this.#lost();
+    } catch (error) {
+      failWorker('after a message from its pool could not be read', error);
+    }
+  }
+
+  #lost(): void {
     if (this.#resent === 'resending') {
       this.#markUnreadable(this.#received + 1);
       if (!this.#draining) void this.#drain();
@@ -201,7 +261,7 @@ export class WorkerRuntime {
 
   /** Calls up to `next` that never arrived (their message was unreadable) take their place in the queue. */
   #markUnreadable(next: number): void {
-    for (; this.#received < next; this.#received++) this.#queue.push(UNREADABLE, undefined);
+    for (; this.#received < next; this.#received++) pushResult(this.#queue, UNREADABLE, undefined);
   }
 
   /** The pool has the results before `ack`: they will not be asked for again. */
@@ -209,7 +269,7 @@ export class WorkerRuntime {
     let keep = 0;
     const sent = this.#unacknowledged;
     while (keep < sent.length && sent[keep]!.first + sent[keep]!.results.length / 2 <= ack) keep++;
-    if (keep > 0) this.#unacknowledged = sent.slice(keep);
+    if (keep > 0) this.#unacknowledged = ArrayPrototypeSlice(sent, keep);
   }
 
   /** The pool could not read results from `from` on: each is sent again alone, then `end`. */
@@ -232,11 +292,14 @@ export class WorkerRuntime {
    * initializer registers, such as a TypeScript loader that worker threads do not inherit on Node 20).
    */
   #resolveAfterInit(def: CallableDef): Promise<AnyFunction> {
-    const later = this.#initialized.then((ok) =>
-      ok ? resolveCallable(def) : Promise.reject(new Error('The initializer failed.')),
-    );
-    later.catch(() => undefined); // a call that is cancelled never awaits it: no unhandled rejection
+    const later = this.#afterInit(def);
+    ignoreRejection(later); // a call that is cancelled never awaits it: no unhandled rejection
     return later;
+  }
+
+  async #afterInit(def: CallableDef): Promise<AnyFunction> {
+    if (!(await this.#initialized)) throw new NativeError('The initializer failed.');
+    return await resolveCallable(def);
   }
 
   async #initialize(init: WorkerInit): Promise<boolean> {
@@ -247,7 +310,7 @@ export class WorkerRuntime {
     }
     try {
       const fn = await resolveCallable(init.initializer);
-      await fn(...init.initargs);
+      await ReflectApply(fn, undefined, init.initargs);
       this.#initDone = true;
       this.#side.send({ t: 'ready' });
       return true;
@@ -263,107 +326,119 @@ export class WorkerRuntime {
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      // The pool breaks itself when the initializer fails: run nothing, and wait to be ended.
-      if (!(await this.#initialized)) return;
-      this.#busySince = performance.now();
-      while (this.#head < this.#queue.length) {
-        const op = this.#queue[this.#head] as number;
-        const payload = this.#queue[this.#head + 1] as unknown[];
-        this.#queue[this.#head] = this.#queue[this.#head + 1] = undefined;
-        this.#head += 2;
-        const seq = this.#seq++;
-        let now: number | undefined;
-        if (
-          !this.#side.claimStart(seq) ||
-          (this.#abortedEarly.size > 0 && this.#abortedEarly.delete(seq))
-        ) {
-          this.#results.push(Status.Skipped, undefined);
-          this.#reportStart.delete(seq);
-        } else if (op === UNREADABLE) {
-          this.#results.push(
-            Status.Threw,
-            encodeThrown(unreadableArguments(), this.#side.clonable),
-          );
-          this.#reportStart.delete(seq);
-        } else {
-          this.#runningSeq = seq;
-          this.#controller = undefined;
-          const id = op >= 0 ? op : -op - 1;
-          let fn = this.#functions.get(id)!;
-          if (!(typeof fn === 'function')) {
-            try {
-              fn = await fn;
-              this.#functions.set(id, fn);
-            } catch (error) {
-              this.#pushError(op >= 0 ? Status.Threw : Status.ChunkThrew, error, id);
-              this.#runningSeq = -1;
-              this.#reportStart.delete(seq);
-              continue;
-            }
-          }
-          // A limited call's timeout counts from here: its function is ready (imported, compiled).
-          if (this.#reportStart.size > 0 && this.#reportStart.delete(seq)) {
-            this.#flush(); // results before it must not arrive after its start
-            this.#side.send({ t: 'started', seq });
-          }
-          // A call of a function not yet seen to finish fast may hold this thread for long, or kill
-          // it (out of memory under resourceLimits), with the results before it unsent: send them
-          // first, or their futures would wait for it, or fail with it. Known fast functions skip
-          // this, so their results still travel back in batches.
-          // With resourceLimits, every call may be one that runs out of memory: always send first.
-          if (this.#results.length > 0 && (!this.#fastDefs.has(id) || this.#sendBeforeEachCall))
-            this.#flush();
-          const startedAt = performance.now();
-          // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
-          const pending =
-            op >= 0
-              ? this.#runOne(fn, payload, id)
-              : this.#runChunk(fn, payload as [number, unknown[]], id);
-          if (pending !== undefined) {
-            // An async call may wait long (I/O, a timer) while the results of the calls before it
-            // sit unsent here: send them if it has not settled within FLUSH_EVERY_MS, or their
-            // futures would wait for it (a fast call's result arrived only once a slow one ended).
-            if (this.#results.length > 0 && this.#flushTimer === undefined)
-              this.#flushTimer = setTimeout(this.#flushLate, FLUSH_EVERY_MS);
-            await pending;
-          }
-          this.#runningSeq = -1;
-          now = performance.now(); // one clock read per call serves both checks below
-          const took = now - startedAt;
-          if (took < FLUSH_EVERY_MS) {
-            if (!this.#fastDefs.has(id)) this.#fastDefs.add(id);
-          } else {
-            if (this.#handsBack && this.#head < this.#queue.length) this.#maybeHandBack(id, took);
-            this.#fastDefs.delete(id);
-            this.#slowMs.set(id, took);
-            this.#lastSlowMs = took; // a flush follows: its batch ends with this call
-          }
-        }
-        if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
-          this.#queue = this.#queue.slice(this.#head);
-          this.#head = 0;
-        }
-        if (
-          this.#results.length >= FLUSH_EVERY_RESULTS * 2 ||
-          (now ?? performance.now()) - this.#busySince >= FLUSH_EVERY_MS
-        )
-          this.#flush();
-      }
-      this.#queue = [];
-      this.#head = 0;
-      this.#flush();
-      if (this.#unacknowledged.length > 0 && this.#forgetTimer === undefined) {
-        // At most one timer a second, however many batches: it forgets only if no 'run' came since.
-        this.#runsAtIdle = this.#runsReceived;
-        this.#forgetTimer = setTimeout(this.#forgetWhenIdle, FORGET_IDLE_MS);
-        this.#forgetTimer.unref?.();
-      }
+      await this.#drainQueue();
+    } catch (error) {
+      // Calls' own errors are caught where they run: this is the runtime's own failure.
+      failWorker('running its calls', error);
     } finally {
       this.#draining = false;
     }
     if (this.#stopping && this.#head >= this.#queue.length) {
-      this.flushResults(); // no 'resend' can be answered after this
+      try {
+        this.flushResults(); // no 'resend' can be answered after this
+      } catch (error) {
+        failWorker('sending its last results', error);
+      }
       this.#side.exit();
+    }
+  }
+
+  async #drainQueue(): Promise<void> {
+    // The pool breaks itself when the initializer fails: run nothing, and wait to be ended.
+    if (!(await this.#initialized)) return;
+    this.#busySince = now();
+    while (this.#head < this.#queue.length) {
+      const op = this.#queue[this.#head] as number;
+      const payload = this.#queue[this.#head + 1] as unknown[];
+      this.#queue[this.#head] = this.#queue[this.#head + 1] = undefined;
+      this.#head += 2;
+      const seq = this.#seq++;
+      let finishedAt: number | undefined;
+      if (
+        !this.#side.claimStart(seq) ||
+        (this.#abortedEarly.size > 0 && this.#abortedEarly.delete(seq))
+      ) {
+        pushResult(this.#results, Status.Skipped, undefined);
+        this.#reportStart.delete(seq);
+      } else if (op === UNREADABLE) {
+        pushResult(
+          this.#results,
+          Status.Threw,
+          encodeThrown(unreadableArguments(), this.#side.clonable),
+        );
+        this.#reportStart.delete(seq);
+      } else {
+        this.#runningSeq = seq;
+        this.#controller = undefined;
+        const id = op >= 0 ? op : -op - 1;
+        let fn = this.#functions.get(id)!;
+        if (!(typeof fn === 'function')) {
+          try {
+            fn = await fn;
+            this.#functions.set(id, fn);
+          } catch (error) {
+            this.#pushError(op >= 0 ? Status.Threw : Status.ChunkThrew, error, id);
+            this.#runningSeq = -1;
+            this.#reportStart.delete(seq);
+            continue;
+          }
+        }
+        // A limited call's timeout counts from here: its function is ready (imported, compiled).
+        if (this.#reportStart.size > 0 && this.#reportStart.delete(seq)) {
+          this.#flush(); // results before it must not arrive after its start
+          this.#side.send({ t: 'started', seq });
+        }
+        // A call of a function not yet seen to finish fast may hold this thread for long, or kill
+        // it (out of memory under resourceLimits), with the results before it unsent: send them
+        // first, or their futures would wait for it, or fail with it. Known fast functions skip
+        // this, so their results still travel back in batches.
+        // With resourceLimits, every call may be one that runs out of memory: always send first.
+        if (this.#results.length > 0 && (!this.#fastDefs.has(id) || this.#sendBeforeEachCall))
+          this.#flush();
+        const startedAt = now();
+        // Await only a call that returned a promise: `await undefined` would still cost a turn per call.
+        const pending =
+          op >= 0
+            ? this.#runOne(fn, payload, id)
+            : this.#runChunk(fn, payload as [number, unknown[]], id);
+        if (pending !== undefined) {
+          // An async call may wait long (I/O, a timer) while the results of the calls before it
+          // sit unsent here: send them if it has not settled within FLUSH_EVERY_MS, or their
+          // futures would wait for it (a fast call's result arrived only once a slow one ended).
+          if (this.#results.length > 0 && this.#flushTimer === undefined)
+            this.#flushTimer = setTimer(this.#flushLate, FLUSH_EVERY_MS);
+          await pending;
+        }
+        this.#runningSeq = -1;
+        finishedAt = now(); // one clock read per call serves both checks below
+        const took = finishedAt - startedAt;
+        if (took < FLUSH_EVERY_MS) {
+          if (!this.#fastDefs.has(id)) this.#fastDefs.add(id);
+        } else {
+          if (this.#handsBack && this.#head < this.#queue.length) this.#maybeHandBack(id, took);
+          this.#fastDefs.delete(id);
+          this.#slowMs.set(id, took);
+          this.#lastSlowMs = took; // a flush follows: its batch ends with this call
+        }
+      }
+      if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+        this.#queue = ArrayPrototypeSlice(this.#queue, this.#head);
+        this.#head = 0;
+      }
+      if (
+        this.#results.length >= FLUSH_EVERY_RESULTS * 2 ||
+        (finishedAt ?? now()) - this.#busySince >= FLUSH_EVERY_MS
+      )
+        this.#flush();
+    }
+    this.#queue = [];
+    this.#head = 0;
+    this.#flush();
+    if (this.#unacknowledged.length > 0 && this.#forgetTimer === undefined) {
+      // At most one timer a second, however many batches: it forgets only if no 'run' came since.
+      this.#runsAtIdle = this.#runsReceived;
+      this.#forgetTimer = setTimer(this.#forgetWhenIdle, FORGET_IDLE_MS);
+      unrefTimer(this.#forgetTimer);
     }
   }
 
@@ -391,34 +466,40 @@ export class WorkerRuntime {
   #runOne(fn: AnyFunction, args: unknown[], id: number): Promise<void> | undefined {
     let value: unknown;
     try {
-      value = fn(...args);
+      // Reflect.apply as captured at load: a call may have replaced Function.prototype.call/apply
+      // or Array.prototype[Symbol.iterator] (which spread arguments use).
+      value = ReflectApply(fn, undefined, args);
       // Inside the try: a result whose `then` getter throws fails its call (as awaiting it would).
       if (!isThenable(value)) {
-        this.#results.push(Status.Returned, value);
+        pushResult(this.#results, Status.Returned, value);
         return undefined;
       }
     } catch (error) {
       this.#pushError(Status.Threw, error, id);
       return undefined;
     }
-    return Promise.resolve(value).then(
-      (settled) => {
-        this.#results.push(Status.Returned, settled);
-      },
-      (error: unknown) => {
-        this.#pushError(Status.Threw, error, id);
-      },
-    );
+    return this.#settleOne(value, id);
+  }
+
+  /** Awaits a call's promise: `await` takes no `then` from Promise.prototype, which a call may replace. */
+  async #settleOne(value: unknown, id: number): Promise<void> {
+    let settled: unknown;
+    try {
+      settled = await value;
+    } catch (error) {
+      this.#pushError(Status.Threw, error, id);
+      return;
+    }
+    pushResult(this.#results, Status.Returned, settled);
   }
 
   /** A chunk: `[arity, flatArgs]`, the argument lists back to back (see map.ts). */
-  #runChunk(
-    fn: AnyFunction,
-    [arity, flat]: [number, unknown[]],
-    id: number,
-  ): Promise<void> | undefined {
+  #runChunk(fn: AnyFunction, chunk: [number, unknown[]], id: number): Promise<void> | undefined {
+    // Indexed, not destructured: array destructuring goes through Array.prototype[Symbol.iterator].
+    const arity = chunk[0];
+    const flat = chunk[1];
     const count = arity === 0 ? 0 : flat.length / arity;
-    const values: unknown[] = new Array(count);
+    const values: unknown[] = new NativeArray(count);
     for (let i = 0; i < count; i++) {
       let value: unknown;
       let thenable: boolean;
@@ -428,11 +509,15 @@ export class WorkerRuntime {
             ? fn(flat[i])
             : arity === 2
               ? fn(flat[2 * i], flat[2 * i + 1])
-              : fn(...flat.slice(i * arity, i * arity + arity));
+              : ReflectApply(
+                  fn,
+                  undefined,
+                  ArrayPrototypeSlice(flat, i * arity, i * arity + arity),
+                );
         thenable = isThenable(value); // a throwing `then` getter fails the item
       } catch (error) {
         values.length = i;
-        this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
+        pushResult(this.#results, Status.ChunkThrew, [values, this.#encode(error, id)]);
         return undefined;
       }
       // The first async item turns the rest of the chunk async; a sync chunk costs no promise.
@@ -449,7 +534,7 @@ export class WorkerRuntime {
       values[i] = value;
     }
     this.#chunkValues.add(values);
-    this.#results.push(Status.Returned, values);
+    pushResult(this.#results, Status.Returned, values);
     return undefined;
   }
 
@@ -465,20 +550,22 @@ export class WorkerRuntime {
     const count = values.length;
     for (let i = from; i < count; i++) {
       try {
-        values[i] = await (i === from ? first : fn(...flat.slice(i * arity, i * arity + arity)));
+        values[i] = await (i === from
+          ? first
+          : ReflectApply(fn, undefined, ArrayPrototypeSlice(flat, i * arity, i * arity + arity)));
       } catch (error) {
         values.length = i;
-        this.#results.push(Status.ChunkThrew, [values, this.#encode(error, id)]);
+        pushResult(this.#results, Status.ChunkThrew, [values, this.#encode(error, id)]);
         return;
       }
     }
     this.#chunkValues.add(values);
-    this.#results.push(Status.Returned, values);
+    pushResult(this.#results, Status.Returned, values);
   }
 
   #pushError(status: number, error: unknown, id: number): void {
     const encoded = this.#encode(error, id);
-    this.#results.push(status, status === Status.ChunkThrew ? [[], encoded] : encoded);
+    pushResult(this.#results, status, status === Status.ChunkThrew ? [[], encoded] : encoded);
   }
 
   #encode(error: unknown, id: number): unknown {
@@ -501,12 +588,12 @@ export class WorkerRuntime {
     // read goes alone (the pool drops the ones it has), so a value that cannot be read back takes
     // no neighbour with it. Only on the way out: it costs one message per result.
     if (this.#results.length > 0) {
-      this.#unacknowledged.push({
+      this.#unacknowledged[this.#unacknowledged.length] = {
         t: 'done',
         first: this.#sent,
         results: this.#results,
         busyMs: 0,
-      });
+      };
       this.#sent += this.#results.length / 2;
       this.#results = [];
     }
@@ -522,7 +609,9 @@ export class WorkerRuntime {
 
   /** Sends each result kept from `from` on again, one per message (see messages.ts). */
   #sendAlone(from: number): void {
-    for (const done of this.#unacknowledged) {
+    const unacknowledged = this.#unacknowledged;
+    for (let d = 0; d < unacknowledged.length; d++) {
+      const done = unacknowledged[d]!;
       const results = done.results;
       for (let i = 0; i < results.length; i += 2) {
         const seq = done.first + i / 2;
@@ -561,12 +650,12 @@ export class WorkerRuntime {
 
   #flush(): void {
     if (this.#results.length === 0) return;
-    const now = performance.now();
+    const flushedAt = now();
     const message: DoneMessage = {
       t: 'done',
       first: this.#sent,
       results: this.#results,
-      busyMs: now - this.#busySince,
+      busyMs: flushedAt - this.#busySince,
     };
     if (this.#lastSlowMs > 0) {
       message.slowMs = this.#lastSlowMs;
@@ -574,7 +663,7 @@ export class WorkerRuntime {
     }
     this.#sent += this.#results.length / 2;
     this.#results = [];
-    this.#busySince = now;
+    this.#busySince = flushedAt;
     let sent = message;
     try {
       this.#side.send(message);
@@ -590,7 +679,7 @@ export class WorkerRuntime {
       }
     }
     // One push per batch, not per result; the pool's next 'run' lets it go (see #forget).
-    this.#unacknowledged.push(sent);
+    this.#unacknowledged[this.#unacknowledged.length] = sent;
   }
 
   /** After a send failed: each value that cannot travel becomes an error saying so, for its call alone. */
@@ -598,7 +687,7 @@ export class WorkerRuntime {
     const batchWhy = describeError(sendError);
     // Each value's own reason: the batch's error names only the first value that failed.
     const why = (value: unknown): string => whyUnclonable(value) ?? batchWhy;
-    const fixed = results.slice();
+    const fixed = ArrayPrototypeSlice(results);
     for (let i = 0; i < fixed.length; i += 2) {
       const status = fixed[i];
       const payload = fixed[i + 1];
@@ -610,10 +699,10 @@ export class WorkerRuntime {
         // A chunk whose every item returned, one of them a value that cannot travel: that item
         // fails like a throwing one, so the items before it are still yielded.
         const values = payload as unknown[];
-        const firstBad = values.findIndex((value) => !this.#side.clonable(value));
+        const firstBad = this.#firstUnclonable(values);
         fixed[i] = Status.ChunkThrew;
         fixed[i + 1] = [
-          values.slice(0, firstBad === -1 ? values.length : firstBad),
+          ArrayPrototypeSlice(values, 0, firstBad === -1 ? values.length : firstBad),
           encodeThrown(unclonableResult(why(values[firstBad])), this.#side.clonable),
         ];
       } else if (status === Status.Returned && !this.#side.clonable(payload)) {
@@ -622,25 +711,30 @@ export class WorkerRuntime {
       } else if (status === Status.ChunkThrew && !this.#side.clonable(payload)) {
         // Keep the results before the first value that cannot travel; that item becomes the error.
         const values = (payload as [unknown[], unknown])[0];
-        const firstBad = values.findIndex((value) => !this.#side.clonable(value));
+        const firstBad = this.#firstUnclonable(values);
         fixed[i + 1] = [
-          values.slice(0, firstBad === -1 ? values.length : firstBad),
+          ArrayPrototypeSlice(values, 0, firstBad === -1 ? values.length : firstBad),
           encodeThrown(unclonableResult(why(values[firstBad])), this.#side.clonable),
         ];
       }
     }
     return fixed;
   }
+
+  #firstUnclonable(values: unknown[]): number {
+    for (let i = 0; i < values.length; i++) if (!this.#side.clonable(values[i])) return i;
+    return -1;
+  }
 }
 
 /** Why structuredClone refuses `value` (its message), or undefined if it does not. */
 function whyUnclonable(value: unknown): string | undefined {
   try {
-    structuredClone(value);
+    structuredCloneValue(value);
     return undefined;
   } catch (error) {
     try {
-      return String((error as Error)?.message ?? error);
+      return NativeString((error as Error)?.message ?? error);
     } catch {
       return undefined;
     }
@@ -654,11 +748,11 @@ function allFailed(
 ): unknown[] {
   let why: string;
   try {
-    why = String((sendError as Error)?.message ?? sendError);
+    why = NativeString((sendError as Error)?.message ?? sendError);
   } catch {
     why = 'the channel refused it';
   }
-  const failed = results.slice();
+  const failed = ArrayPrototypeSlice(results);
   for (let i = 0; i < failed.length; i += 2) {
     if (failed[i] === Status.Skipped) continue;
     const encoded = encodeThrown(unclonableResult(why), clonable);
@@ -670,8 +764,8 @@ function allFailed(
 }
 
 function unclonableResult(why: string): TypeError {
-  if (/deserializ/i.test(why)) return unreadableResult();
-  return new TypeError(
+  if (regExpTest(/deserializ/i, why)) return unreadableResult();
+  return new NativeTypeError(
     `The call's result could not be sent back from the worker (${why}). Return only values the structured clone ` +
       `algorithm supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
   );

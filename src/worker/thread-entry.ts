@@ -5,7 +5,15 @@
 // workerData and taken out of it here, so no code run in a call can reach it. A call may post on
 // parentPort, or remove every listener there, and the pool neither hears it nor goes deaf.
 
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { MessagePort, workerData } from 'node:worker_threads';
+import {
+  AtomicsCompareExchange,
+  ReflectApply,
+  SafeSet,
+  exitWorker,
+  failWorker,
+  structuredCloneValue,
+} from './intrinsics.js';
 import {
   START_FLAG_SLOTS,
   StartFlag,
@@ -23,20 +31,24 @@ const port = data.port!;
 delete data.port;
 const startFlags = new Int32Array(init.startFlags!);
 const slotMask = START_FLAG_SLOTS - 1;
+// Taken before any call runs, as intrinsics.ts does: a call may replace MessagePort.prototype.postMessage.
+const portPostMessage = MessagePort.prototype.postMessage;
+const post = (message: unknown, transfer?: unknown[]): void => {
+  ReflectApply(portPostMessage, port, transfer === undefined ? [message] : [message, transfer]);
+};
 
 const runtime = new WorkerRuntime(
   {
     send: (message) => {
-      if (message.t !== 'done') return port.postMessage(message);
+      if (message.t !== 'done') return post(message);
       const buffers = findBufferResults(message.results);
       if (buffers !== undefined) message.buffers = buffers; // an undefined key would be cloned too
       const transfer = transfersPending() ? resultTransfers(message.results) : undefined;
-      if (transfer === undefined) port.postMessage(message);
-      else port.postMessage(message, transfer);
+      post(message, transfer);
     },
     clonable: (value) => {
       try {
-        structuredClone(value);
+        structuredCloneValue(value);
         return true;
       } catch {
         return false;
@@ -44,16 +56,20 @@ const runtime = new WorkerRuntime(
     },
     // Whichever side moves the flag off Queued first wins: the pool to cancel, or we to start.
     claimStart: (seq) =>
-      Atomics.compareExchange(startFlags, seq & slotMask, StartFlag.Queued, StartFlag.Started) ===
+      AtomicsCompareExchange(startFlags, seq & slotMask, StartFlag.Queued, StartFlag.Started) ===
       StartFlag.Queued,
-    exit: () => process.exit(0),
+    exit: () => exitWorker(0),
   },
   init,
 );
 
 port.on('message', (message: ToWorker) => {
-  if (message.t === 'run' && message.buffers !== undefined)
-    restoreBufferArgs(message.calls, message.buffers);
+  try {
+    if (message.t === 'run' && message.buffers !== undefined)
+      restoreBufferArgs(message.calls, message.buffers);
+  } catch (error) {
+    failWorker('reading a message from its pool', error);
+  }
   runtime.receive(message);
 });
 // A message from the pool that cannot be read back here (an argument that serialises but cannot be
@@ -73,11 +89,20 @@ process.on('exit', () => {
 
 /** The transfer lists of the results a call marked with transfer() (see transfer.ts), merged. */
 function resultTransfers(results: unknown[]): TransferItem[] | undefined {
-  let transfer: Set<TransferItem> | undefined;
+  // Loops and a SafeSet, not spread and a Set: a call may have replaced their built-ins.
+  let transfer: TransferItem[] | undefined;
+  let seen: Set<TransferItem> | undefined;
   for (let i = 0; i < results.length; i += 2) {
     if (results[i] !== Status.Returned) continue;
     const list = takeTransferList(results[i + 1]);
-    if (list !== undefined) for (const item of list) (transfer ??= new Set()).add(item);
+    if (list === undefined) continue;
+    transfer ??= [];
+    seen ??= new SafeSet();
+    for (let j = 0; j < list.length; j++) {
+      if (seen.has(list[j]!)) continue;
+      seen.add(list[j]!);
+      transfer[transfer.length] = list[j]!;
+    }
   }
-  return transfer === undefined ? undefined : [...transfer];
+  return transfer;
 }

@@ -18,6 +18,15 @@
 
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import {
+  ObjectDefineProperty,
+  ObjectPrototypePropertyIsEnumerable,
+  ReflectApply,
+  ReflectOwnKeys,
+  RegExpPrototypeExec,
+  StringPrototypeIncludes,
+  regExpTest,
+} from './intrinsics.js';
 
 /** Names a tool may leave in a function's source; a quick test before the per-name work. */
 const TOOL_NAME = /\b(?:__\w+|cov_\w+|tslib_\d+|require)\b/;
@@ -34,7 +43,7 @@ const coverageSink: any = new Proxy(() => undefined, {
 });
 
 function __name(target: object, value: string): object {
-  return Object.defineProperty(target, 'name', { value, configurable: true });
+  return ObjectDefineProperty(target, 'name', { value, configurable: true });
 }
 
 /** Runs a generator as an async function: each yielded value is awaited, as tsc's helper does. */
@@ -46,7 +55,7 @@ function __awaiter(
 ): Promise<unknown> {
   const P = PromiseClass ?? Promise;
   return new P((resolve, reject) => {
-    const steps = body.apply(thisArg, (args as unknown[] | undefined) ?? []) as Generator;
+    const steps = ReflectApply(body, thisArg, (args as unknown[] | undefined) ?? []) as Generator;
     const step = (method: 'next' | 'throw', input: unknown): void => {
       let result: IteratorResult<unknown>;
       try {
@@ -90,7 +99,7 @@ function __importStar(module: any): any {
 function __rest(source: any, excluded: PropertyKey[]): Record<PropertyKey, unknown> {
   const rest: Record<PropertyKey, unknown> = {};
   for (const key of Reflect.ownKeys(source)) {
-    if (!excluded.includes(key) && Object.prototype.propertyIsEnumerable.call(source, key)) {
+    if (!excluded.includes(key) && ObjectPrototypePropertyIsEnumerable(source, key)) {
       rest[key] = source[key];
     }
   }
@@ -119,21 +128,36 @@ function requireFromCwd(): NodeJS.Require {
 
 /** The stand-ins `source` needs, as parameter names and their values. Empty for most sources. */
 export function toolHelpersFor(source: string): { names: string[]; values: unknown[] } {
+  // Written with the built-ins captured at load (intrinsics.ts): a call run earlier in this
+  // worker may have replaced Array.prototype.push, String.prototype.match and the like.
   const names: string[] = [];
   const values: unknown[] = [];
-  if (!TOOL_NAME.test(source)) return { names, values };
+  if (!regExpTest(TOOL_NAME, source)) return { names, values };
   const add = (name: string, value: unknown): void => {
-    if (names.includes(name) || name in globalThis) return;
-    names.push(name);
-    values.push(value);
+    for (let i = 0; i < names.length; i++) if (names[i] === name) return;
+    if (name in globalThis) return;
+    values[names.length] = value;
+    names[names.length] = name;
   };
-  for (const [name, helper] of Object.entries(PROVIDED)) {
-    if (source.includes(`${name}(`)) add(name, helper);
+  const provided = ReflectOwnKeys(PROVIDED) as string[];
+  for (let i = 0; i < provided.length; i++) {
+    const name = provided[i]!;
+    if (StringPrototypeIncludes(source, `${name}(`)) add(name, PROVIDED[name]);
   }
-  for (const name of source.match(COVERAGE_COUNTER) ?? []) add(name, coverageSink);
-  for (const name of source.match(TSLIB_BINDING) ?? []) add(name, PROVIDED);
-  if (/\brequire\s*\(/.test(source)) add('require', requireFromCwd());
+  eachMatch(COVERAGE_COUNTER, source, (name) => add(name, coverageSink));
+  eachMatch(TSLIB_BINDING, source, (name) => add(name, PROVIDED));
+  if (regExpTest(/\brequire\s*\(/, source)) add('require', requireFromCwd());
   return { names, values };
+}
+
+/** `source.match(globalPattern)`, one match at a time, without String.prototype.match. */
+function eachMatch(pattern: RegExp, source: string, each: (match: string) => void): void {
+  pattern.lastIndex = 0;
+  for (let found = RegExpPrototypeExec(pattern, source); found !== null;) {
+    each(found[0]);
+    if (found[0] === '') pattern.lastIndex++;
+    found = RegExpPrototypeExec(pattern, source);
+  }
 }
 
 /**
@@ -141,14 +165,15 @@ export function toolHelpersFor(source: string): { names: string[]; values: unkno
  * change so that the function travels. Undefined for a name no tool is known to write.
  */
 export function toolHelperAdvice(name: string): string | undefined {
-  if (/^(?:__)?cov_[\w$]+$|^__coverage__$/.test(name)) {
+  if (regExpTest(/^(?:__)?cov_[\w$]+$|^__coverage__$/, name)) {
     return (
       `"${name}" is a coverage counter that istanbul (jest's default coverageProvider 'babel', nyc) ` +
       `wrote into the function. Use V8 coverage instead: coverageProvider: 'v8' in the jest config, or c8 in place of nyc.`
     );
   }
   if (
-    /^__(?:generator|values|read|spread\w*|asyncValues|asyncGenerator|await|extends|decorate\w*|metadata|param|classPrivate\w+|esDecorate|runInitializers|makeTemplateObject)$/.test(
+    regExpTest(
+      /^__(?:generator|values|read|spread\w*|asyncValues|asyncGenerator|await|extends|decorate\w*|metadata|param|classPrivate\w+|esDecorate|runInitializers|makeTemplateObject)$/,
       name,
     )
   ) {
@@ -158,7 +183,8 @@ export function toolHelperAdvice(name: string): string | undefined {
     );
   }
   if (
-    /^(?:_asyncToGenerator|_interopRequire\w+|_objectSpread\d*|_objectWithoutProperties\w*|_defineProperty|_regenerator\w*|regeneratorRuntime|_toConsumableArray|_slicedToArray)$/.test(
+    regExpTest(
+      /^(?:_asyncToGenerator|_interopRequire\w+|_objectSpread\d*|_objectWithoutProperties\w*|_defineProperty|_regenerator\w*|regeneratorRuntime|_toConsumableArray|_slicedToArray)$/,
       name,
     )
   ) {
