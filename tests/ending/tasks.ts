@@ -51,7 +51,10 @@ export async function slowCall(job: SlowJob): Promise<unknown> {
   const { currentSignal } = await import('concurrent-futures');
   const mark = (suffix: string, text: string): void => {
     try {
-      fs.writeFileSync(`${job.dir}/${job.label}.${suffix}`, text);
+      // Written aside and renamed, so a test polling for the mark never reads it half-written.
+      const path = `${job.dir}/${job.label}.${suffix}`;
+      fs.writeFileSync(`${path}.partial`, text);
+      fs.renameSync(`${path}.partial`, path);
     } catch {
       // The test is over and its directory gone: nobody is looking any more.
     }
