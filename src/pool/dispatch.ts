@@ -513,7 +513,6 @@ export class Dispatcher {
     }
     if (worker.life === 'working') worker.returnTasks(back.length);
     for (let i = back.length - 1; i >= 0; i--) this.queue.unshift(back[i]!);
-    if (worker.inFlight.length === 0 && worker.life === 'working') worker.unref();
   }
 }
 

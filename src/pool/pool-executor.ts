@@ -407,22 +407,29 @@ export abstract class PoolExecutor extends Executor {
 
   // ── Messages ─────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * After a dispatch: a worker left with nothing is unref'd and, with an idleTimeout, starts its idle
+   * clock. Only then: a worker fed one call at a time (a process's limited calls) would otherwise be
+   * unref'd and ref'd again at every call (calls into C++).
+   */
+  #noteIfIdle(worker: PoolWorker): void {
+    if (worker.inFlight.length > 0 || worker.life !== 'working') return;
+    worker.unref();
+    if (this.#idleTimeout !== Infinity)
+      worker.fellIdle(this.#idleTimeout, () => this.#workingCount() > this.#minWorkers);
+  }
+
   #onMessage(worker: PoolWorker, message: FromWorker): void {
     if (message.t === 'started') {
       this.#limits.started(worker, message.seq);
     } else if (message.t === 'done') {
       this.#dispatcher.complete(worker, message);
       this.#dispatcher.run();
-      // Idle only if dispatch gave it nothing: a worker fed one call at a time (a process's limited
-      // calls) would otherwise be unref'd and ref'd again at every call (calls into C++).
-      if (worker.inFlight.length === 0 && worker.life === 'working') {
-        worker.unref();
-        if (this.#idleTimeout !== Infinity)
-          worker.fellIdle(this.#idleTimeout, () => this.#workingCount() > this.#minWorkers);
-      }
+      this.#noteIfIdle(worker);
     } else if (message.t === 'handBack') {
       this.#dispatcher.takeHandedBack(worker, message.from, message.count);
       this.#dispatcher.run();
+      this.#noteIfIdle(worker);
     } else if (message.t === 'ready') {
       worker.markReady();
     } else if (message.t === 'initFailed') {
@@ -531,10 +538,7 @@ export abstract class PoolExecutor extends Executor {
     this.#dispatcher.dropCancelledHead();
     if (this.#dispatcher.queue.length > 0 && this.#broken === undefined) return;
     for (const worker of this.#workers) {
-      if (worker.inFlight.length === 0 && worker.life === 'working') {
-        worker.stop();
-        worker.ref(); // so the exit is seen before the process may end
-      }
+      if (worker.inFlight.length === 0 && worker.life === 'working') worker.stop();
     }
     if (this.#workers.size === 0 && this.#onTerminated !== undefined) {
       const resolve = this.#onTerminated;

@@ -207,6 +207,9 @@ export abstract class PoolWorker {
   stop(): void {
     if (this.#life !== 'working') return;
     this.#life = 'stopping';
+    // An idle worker is unref'd; its exit must still be seen, or a shutdown() waiting for it (or a
+    // call queued for its place under maxWorkers) would hang while the process ends under it.
+    this.ref();
     try {
       this.post({ t: 'stop' });
     } catch {

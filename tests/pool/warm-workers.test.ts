@@ -89,6 +89,38 @@ describe.each(kinds)('%s', (name, make) => {
     expect(run.stdout.trim().split('\n')).toEqual(['42', '2']);
   });
 
+  // A worker stopped by its idle clock is on its way out: its exit must still be awaited, by a
+  // shutdown() and by a call queued for its place. Both used to find it unref'd, and the process
+  // ended under the pending promise (exit code 13 for an unsettled top-level await).
+  test('a shutdown() or a call that comes while idleTimeout is stopping the worker still completes', async () => {
+    const run = await runChild(
+      {
+        'main.mjs': `
+          import { ${name} } from ${JSON.stringify(DIST_URL)};
+          import { setTimeout as sleep } from 'node:timers/promises';
+          for (const delay of [0, 1, 2, 5]) {
+            const forShutdown = new ${name}({ maxWorkers: 1, idleTimeout: 0 });
+            await forShutdown.submit((x) => x + 1, 1);
+            await sleep(delay); // the idle check has stopped the worker, which is still exiting
+            await forShutdown.shutdown();
+            console.log('shutdown', delay);
+            const forCall = new ${name}({ maxWorkers: 1, idleTimeout: 0 });
+            await forCall.submit((x) => x + 1, 1);
+            await sleep(delay);
+            console.log('call', delay, await forCall.submit((x) => x * 2, 21));
+            await forCall.shutdown();
+          }
+        `,
+      },
+      'main.mjs',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual(
+      [0, 1, 2, 5].flatMap((delay) => [`shutdown ${delay}`, `call ${delay} 42`]),
+    );
+  });
+
   test('validation: minWorkers and idleTimeout, each error naming its option', () => {
     for (const bad of [-1, 1.5, NaN]) {
       expect(() => make({ minWorkers: bad })).toThrow(RangeError);
