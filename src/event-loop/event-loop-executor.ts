@@ -36,7 +36,7 @@ import {
 } from '../validate.js';
 import { LogHistogram, type ExecutorStats } from '../stats.js';
 import { CallQueue, PendingCall } from './call-queue.js';
-import { ShutdownWaits } from './stuck-shutdowns.js';
+import { ShutdownWaits, noteCallOver } from './stuck-shutdowns.js';
 import { loadModuleFunction } from './module-function.js';
 import { EVENT_LOOP_OPTION_KEYS, type EventLoopExecutorOptions } from './options.js';
 
@@ -504,6 +504,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   /** `count` calls are over; the last one lets a waiting shutdown() resolve. */
   #over(count: number): void {
     this.#outstanding -= count;
+    noteCallOver();
     if (this.#outstanding === 0 && this.#onDrained !== undefined) {
       const drained = this.#onDrained;
       this.#onDrained = undefined;

@@ -11,7 +11,8 @@
 // with the call and the shutdown both pending and nothing said. Then the newest waiting shutdown()
 // rejects with an error that says what happened: in the deadlock above that is the call's own
 // await, which frees it. One wait per 'beforeExit', so that a call freed this way can still finish
-// and let the older waits resolve normally.
+// and let the older waits resolve normally; and only when the process runs out of work twice with
+// no call over in between (see onOutOfWork).
 //
 // A server whose event loop never runs out of work never emits 'beforeExit': there the deadlock
 // after an await stays a hang (docs/api.md says so).
@@ -83,10 +84,34 @@ function watch(waits: ShutdownWaits): void {
 }
 
 function unwatch(waits: ShutdownWaits): void {
-  if (watched.delete(waits) && watched.size === 0) process.off('beforeExit', onOutOfWork);
+  if (!watched.delete(waits) || watched.size > 0) return;
+  process.off('beforeExit', onOutOfWork);
+  callsOverWhenOutOfWork = undefined;
 }
 
+// Calls of every EventLoopExecutor that are over, and their count when the process last ran out of
+// work with a wait pending (undefined: not since the last decision, or no wait pending).
+let callsOver = 0;
+let callsOverWhenOutOfWork: number | undefined;
+
+/** An executor's call is over: progress, which gives a pending wait another turn. */
+export function noteCallOver(): void {
+  callsOver++;
+}
+
+/**
+ * Not decided the first time the process runs out of work: the application's own 'beforeExit'
+ * listeners (a logger's flush, say) run in the same emission and may schedule the very work a call
+ * awaits. One more turn is given (an immediate keeps the process alive); only if the process runs
+ * out of work again with no call over meanwhile is a wait declared stuck.
+ */
 function onOutOfWork(): void {
+  if (callsOverWhenOutOfWork !== callsOver) {
+    callsOverWhenOutOfWork = callsOver;
+    setImmediate(ignore);
+    return;
+  }
+  callsOverWhenOutOfWork = undefined;
   // Only one: what it frees may let the others resolve by themselves.
   for (const waits of [...watched].reverse()) if (waits.endNewest()) return;
 }

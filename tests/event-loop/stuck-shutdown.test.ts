@@ -22,4 +22,10 @@ describe('EventLoopExecutor: a shutdown() that can never end', () => {
       /^rejected: shutdown\(\) was waiting for 1 call of this EventLoopExecutor that can never finish/,
     );
   });
+
+  test("work that the application's own 'beforeExit' hook schedules still settles the call", async () => {
+    const { code, stdout, stderr } = await runScript('exit-hook-settles-call.mjs');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe('resolved: call done\n');
+  });
 });
