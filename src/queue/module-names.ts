@@ -4,6 +4,7 @@
 // The producer names modules from its own project root; a host resolves names against its own.
 
 import { existsSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -62,7 +63,18 @@ export function allowedName(entry: string, root: string, cwd = process.cwd()): s
     const fromCwd = resolve(cwd, entry);
     path = existsSync(fromCwd) || !existsSync(join(root, entry)) ? fromCwd : join(root, entry);
   } else if (existsSync(join(root, entry))) path = join(root, entry);
-  if (path === undefined) return entry;
+  if (path === undefined) {
+    // A package name; or a path written without `./` to a file not built yet, which would allow
+    // nothing: every job would fail later with "not on its allow-list".
+    if (!packageInstalled(entry, root)) {
+      throw new TypeError(
+        `--allow ${entry}: there is no file ${join(root, entry)} and no package ${packageNameOf(entry)} ` +
+          `installed for the project root ${root}. Give the path of a module of the project, built ` +
+          `before the host starts, or the name of an installed package.`,
+      );
+    }
+    return entry;
+  }
   // A typo here would allow nothing, and every job would fail later with "not on its allow-list".
   if (!existsSync(path)) {
     throw new TypeError(
@@ -78,6 +90,22 @@ export function allowedName(entry: string, root: string, cwd = process.cwd()): s
     );
   }
   return name;
+}
+
+/** `lodash` of `lodash/fp`, `@scope/pkg` of `@scope/pkg/sub`. */
+function packageNameOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** Whether Node would find the package from `root`: a built-in, or in a node_modules up the tree. */
+function packageInstalled(specifier: string, root: string): boolean {
+  if (specifier.startsWith('node:') || isBuiltin(specifier)) return true;
+  const name = packageNameOf(specifier);
+  for (let dir = resolve(root); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules', name))) return true;
+    if (dirname(dir) === dir) return false;
+  }
 }
 
 /** What a host passes to `fromModule()` for a job's module name. */

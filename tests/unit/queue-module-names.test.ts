@@ -21,6 +21,7 @@ beforeAll(() => {
   writeFileSync(join(root, 'package.json'), '{}');
   mkdirSync(join(root, 'dist', 'deep'), { recursive: true });
   writeFileSync(join(root, 'dist', 'tasks.js'), '');
+  mkdirSync(join(root, 'node_modules', 'lodash'), { recursive: true }); // an installed package
 });
 
 afterAll(() => {
@@ -60,6 +61,21 @@ test('a host refuses an --allow path that names no file, instead of allowing not
   expect(() => allowedName(pathToFileURL(join(root, 'nope.js')).href, root, elsewhere)).toThrow(
     /there is no file/,
   );
+});
+
+test('a host refuses an --allow entry that is neither a file nor an installed package', () => {
+  // Written without ./ before the build: it used to be taken for a package name and allow nothing.
+  expect(() => allowedName('dist/not-built-yet.js', root, root)).toThrow(
+    /--allow dist\/not-built-yet\.js: there is no file .* and no package dist installed/,
+  );
+  expect(() => allowedName('no-such-package', root, elsewhere)).toThrow(
+    /no package no-such-package installed/,
+  );
+  expect(() => allowedName('@scope/missing/sub', root, elsewhere)).toThrow(
+    /no package @scope\/missing installed/,
+  );
+  expect(allowedName('lodash/fp', root, elsewhere)).toBe('lodash/fp');
+  expect(allowedName('node:crypto', root, elsewhere)).toBe('node:crypto');
 });
 
 test('a host resolves a job module against its own root', () => {
