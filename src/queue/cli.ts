@@ -128,6 +128,14 @@ export async function main(argv: string[]): Promise<number> {
 const UNREACHABLE_REPEAT_MS = 30_000;
 
 /** Says when Redis cannot be reached (at once, then every 30 s) and when it answers again. */
+/** A refused connection to a dual-stack `localhost` is an AggregateError with an empty message. */
+export function reasonOf(error: Error & { code?: unknown }): string {
+  if (error.message !== '') return error.message;
+  if (typeof error.code === 'string') return error.code;
+  const first = (error as Partial<AggregateError>).errors?.[0] as Error | undefined;
+  return first?.message || error.name;
+}
+
 function reportConnection(where: string): ConnectionWatcher {
   let lastSaid: number | undefined;
   return {
@@ -136,7 +144,7 @@ function reportConnection(where: string): ConnectionWatcher {
       if (lastSaid !== undefined && now - lastSaid < UNREACHABLE_REPEAT_MS) return;
       lastSaid = now;
       process.stderr.write(
-        `concurrent-futures worker: cannot reach Redis at ${where} (${error.message}); retrying until it answers.\n`,
+        `concurrent-futures worker: cannot reach Redis at ${where} (${reasonOf(error)}); retrying until it answers.\n`,
       );
     },
     reached() {
