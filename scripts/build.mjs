@@ -70,8 +70,8 @@ const external = Object.keys(dependencies).filter((name) => !BUNDLED_DEPENDENCIE
 
 /**
  * `import.meta` does not exist in CommonJS. In this build, `import.meta.url` of a module is the URL
- * of the same module in the ESM build, so `new URL('../worker/thread-entry.js', import.meta.url)`
- * finds the ESM worker entry, which the pools start whichever build loaded them. Replaced through
+ * of the same module in the ESM build, so `new URL('../cjs/worker/thread-entry.js', import.meta.url)`
+ * finds the bundled worker entry, which the pools start whichever build loaded them. Replaced through
  * esbuild's own parser (define), so the words inside strings and comments are left alone.
  */
 const importMetaAsInEsmBuild = {

@@ -468,7 +468,7 @@ export function renderReport(view: ResultsView, targets: TargetResult[]): string
     section(
       `8. Per-call timeouts that never fire — ${n0.format(sizes.timeoutCalls)} calls, 2 workers`,
       'Time of the calls through `schedule(fn, { args, timeout: 60000 })` ÷ through `submit` (lower is better), alternated in one process, medians of 20 after 10 warm-ups; ' +
-        "submitted at once (the target's figure), and awaited one by one. The API contract sends a call with a timeout or a signal only to a free worker, never ahead to a busy one, so the first figure includes the lost hand-ahead; the second is the timer's own cost. The last column is a burst of calls with a signal that never aborts and no timeout: no timer at all, only the free-worker rule.",
+        "submitted at once, and awaited one by one. A thread pool hands such a call ahead like any other, in a message of its own whose start the worker reports; a process pool gives it only to a free worker (the API contract), so the first figure includes the lost batching; the second is the timer's own cost. The last column is a burst of calls with a signal that never aborts and no timeout: no timer at all. For information: the target for limited calls is §9, against the peers' own per-call limits.",
       timeoutsSection(view, targets),
     );
   if (has('limitedCalls@2'))
