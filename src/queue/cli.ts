@@ -127,7 +127,6 @@ export async function main(argv: string[]): Promise<number> {
 /** How often a host that cannot reach Redis says so again. */
 const UNREACHABLE_REPEAT_MS = 30_000;
 
-/** Says when Redis cannot be reached (at once, then every 30 s) and when it answers again. */
 /** A refused connection to a dual-stack `localhost` is an AggregateError with an empty message. */
 export function reasonOf(error: Error & { code?: unknown }): string {
   if (error.message !== '') return error.message;
@@ -136,6 +135,7 @@ export function reasonOf(error: Error & { code?: unknown }): string {
   return first?.message || error.name;
 }
 
+/** Says when Redis cannot be reached (at once, then every 30 s) and when it answers again. */
 function reportConnection(where: string): ConnectionWatcher {
   let lastSaid: number | undefined;
   return {
