@@ -73,6 +73,8 @@ export class QueueExecutor extends Executor {
   readonly #queueName: string;
   readonly #prefix: string;
   readonly #maxPending: number;
+  /** The fewest calls a refill sends while more wait on the line (see #pump). */
+  readonly #refillBatch: number;
   readonly #maxResultBytes: number;
   readonly #unreachableTimeout: number;
   readonly #reconcileAfter: number;
@@ -120,6 +122,7 @@ export class QueueExecutor extends Executor {
         : checkName(checked.prefix, 'prefix');
     this.#maxPending =
       checkPositiveInteger(checked.maxPending, 'maxPending') ?? DEFAULT_MAX_PENDING;
+    this.#refillBatch = Math.max(1, Math.floor(this.#maxPending / 4));
     this.#maxResultBytes =
       checkPositiveInteger(checked.maxResultBytes, 'maxResultBytes') ?? DEFAULT_MAX_RESULT_BYTES;
     this.#unreachableTimeout =
@@ -261,6 +264,12 @@ export class QueueExecutor extends Executor {
     this.#pumpScheduled = false;
     if (this.#link.closed) return;
     this.#watchdog.start();
+    // Refilled in batches: with the line longer than Redis has room for, calls wait here until a
+    // quarter of maxPending is free. Each settling event would otherwise send its own addBulk of a
+    // few jobs (a MULTI each: 740 of them for 10,000 trivial calls, a good part of the producer's
+    // time), and the hosts keep at least 3/4 of maxPending to take meanwhile.
+    const room = this.#maxPending - this.#inRedis.size;
+    if (room < Math.min(this.#line.length, this.#refillBatch)) return;
     const jobs: Array<{ name: string; data: CallJobData; opts: { jobId: string } }> = [];
     const calls: QueueCall[] = [];
     while (this.#inRedis.size < this.#maxPending) {
