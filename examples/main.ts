@@ -4,7 +4,7 @@
 import { runPrimes } from './primes.js';
 import { runUrls } from './urls.js';
 
-// By default the prime job checks the docs' six numbers six times over: six alone take well under a
+// By default the prime job checks the docs' six numbers four times over: six alone take well under a
 // second here, too little for the pools to repay starting their workers (see primes.ts).
 await runPrimes();
 console.log('');
