@@ -104,10 +104,18 @@ function quietenImportWarningOnce(): void {
   }
 }
 
+/** `import(specifier)` exactly as a function sent by source runs it (vitest's stand-in for import()). */
+let sourceImportFunction: AnyFunction | undefined;
+function sourceImport(): AnyFunction {
+  return (sourceImportFunction ??= compileBody('return import(specifier);', 'import', [
+    'specifier',
+  ]));
+}
+
 /** Compiles a function's source text. Method shorthand (`name(x) { … }`) is not an expression: wrap it. */
 export function compileSource(source: string, name: string): AnyFunction {
   // Names that compilers and coverage tools write into functions, given as parameters (tool-helpers.ts).
-  const helpers = toolHelpersFor(source);
+  const helpers = toolHelpersFor(source, sourceImport);
   // Only a source that mentions `this` pays for the receiver below; the rest compile as they are.
   const receiver = regExpTest(/\bthis\b/, source) ? receiverThatDoesNotTravel(name) : undefined;
   let compiled: unknown;

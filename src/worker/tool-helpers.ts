@@ -6,6 +6,8 @@
 //   tsc (CommonJS, a target below ES2017/ES2018)  __awaiter, __importStar, __importDefault,
 //                                                  __rest, __assign, require, tslib_1.<helper>
 //   esbuild (tsx, vite, keepNames)                 __name
+//   vitest (import() in a test file)               __vite_ssr_dynamic_import__, as import() of a
+//                                                  function sent by source (from process.cwd())
 //   istanbul (jest --coverage, nyc, babel-plugin-istanbul)
 //                                                  cov_<hash>().s[0]++ (and .f, .b, .bT, any shape),
 //                                                  the older __cov_<hash>.s['1']++
@@ -126,8 +128,14 @@ function requireFromCwd(): NodeJS.Require {
   return workerRequire;
 }
 
-/** The stand-ins `source` needs, as parameter names and their values. Empty for most sources. */
-export function toolHelpersFor(source: string): { names: string[]; values: unknown[] } {
+/**
+ * The stand-ins `source` needs, as parameter names and their values. Empty for most sources.
+ * `sourceImport()` gives `import()` as a function sent by source makes it (the caller compiles it).
+ */
+export function toolHelpersFor(
+  source: string,
+  sourceImport: () => AnyFunction,
+): { names: string[]; values: unknown[] } {
   // Written with the built-ins captured at load (intrinsics.ts): a call run earlier in this
   // worker may have replaced Array.prototype.push, String.prototype.match and the like.
   const names: string[] = [];
@@ -147,6 +155,8 @@ export function toolHelpersFor(source: string): { names: string[]; values: unkno
   eachMatch(COVERAGE_COUNTER, source, (name) => add(name, coverageSink));
   eachMatch(TSLIB_BINDING, source, (name) => add(name, PROVIDED));
   if (regExpTest(/\brequire\s*\(/, source)) add('require', requireFromCwd());
+  if (StringPrototypeIncludes(source, 'vite_ssr_dynamic_import__('))
+    add('__vite_ssr_dynamic_import__', sourceImport());
   return { names, values };
 }
 

@@ -114,6 +114,23 @@ describe.each(pools)('%s runs functions compiled by tools', (_name, create) => {
     await expect(executor.submit(older as (n: number) => number, 1)).resolves.toBe(2);
   });
 
+  // Vitest's module runner rewrites `await import('x')` in a test file to
+  // `await __vite_ssr_dynamic_import__("x")`; here that rewrite is written out by hand (vitest is
+  // not a dependency of this project), with the argument list vite gives it.
+  test("vitest's import() helper (__vite_ssr_dynamic_import__) imports as a function sent by source does", async () => {
+    const rewritten = new Function(
+      'return async function viteCompiled(file) {' +
+        ' const __vi_import_0__ = await __vite_ssr_dynamic_import__("node:path", undefined);' +
+        ' const fromPackage = await __vite_ssr_dynamic_import__("typescript");' +
+        ' return [__vi_import_0__.basename(file), typeof fromPackage.transpileModule];' +
+        ' };',
+    )() as (file: string) => Promise<[string, string]>;
+    await expect(executor.submit(rewritten, '/a/b/c.txt')).resolves.toEqual(['c.txt', 'function']);
+    // The name alone, not called, stays a missing variable.
+    const mentioned = new Function('return typeof __vite_ssr_dynamic_import__;') as () => string;
+    await expect(executor.submit(mentioned)).resolves.toBe('undefined');
+  });
+
   test('what cannot be provided is named, with what to change, never "pass it as an argument"', async () => {
     const { describeValue } = compileWithTsc(TSC_SOURCE, ts.ScriptTarget.ES5);
     expect(String(describeValue)).toContain('__generator(');
