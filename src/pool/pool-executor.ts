@@ -62,7 +62,7 @@ export interface PoolSettings {
 // idle, so that calls already submitted still finish and their futures settle.
 const poolsAtWork = new Set<PoolExecutor>();
 const droppedPools = new FinalizationRegistry<Set<PoolWorker>>((workers) => {
-  for (const worker of workers) worker.stop();
+  for (const worker of workers) worker.letGo();
 });
 
 export abstract class PoolExecutor extends Executor {

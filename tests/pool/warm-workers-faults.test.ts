@@ -1,0 +1,47 @@
+// minWorkers and idleTimeout when things go wrong, on real threads and processes: pools dropped
+// with warm workers that never got ready, children that die or will not die. Each script must end
+// by itself (runChild kills it after its time limit: a signal in the result means it hung).
+
+import { DIST_URL, runChild } from '../thread/helpers.js';
+
+const names = ['ThreadPoolExecutor', 'ProcessPoolExecutor'];
+
+describe.each(names)('%s', (name) => {
+  // A pool dropped without shutdown() is collected, and its workers are asked to stop. Nobody
+  // awaits their exit: they used to be ref'd for it all the same, so a warm worker still in its
+  // initializer held the process for as long, depending on when the garbage collector ran.
+  test('a dropped pool whose warm workers are still in their initializer does not keep the process alive once collected', async () => {
+    const run = await runChild(
+      {
+        'main.mjs': `
+          import { ${name} } from ${JSON.stringify(DIST_URL)};
+          import { setTimeout as sleep } from 'node:timers/promises';
+          let collected = false;
+          const registry = new FinalizationRegistry(() => (collected = true));
+          (() => {
+            const executor = new ${name}({
+              maxWorkers: 2,
+              minWorkers: 2,
+              idleTimeout: 10,
+              initializer: () => new Promise(() => {}),
+            });
+            registry.register(executor, 'pool');
+          })();
+          for (let i = 0; i < 50 && !collected; i++) {
+            await sleep(20);
+            globalThis.gc();
+          }
+          await sleep(20); // the pool's own finalizer has run by now
+          if (!collected) console.log('not collected');
+        `,
+      },
+      'main.mjs',
+      ['--expose-gc'],
+      8000,
+    );
+    expect(run.signal).toBeNull(); // not killed after the time limit: it exited by itself
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('');
+    expect(run.code).toBe(0);
+  });
+});
