@@ -41,6 +41,7 @@ import type { TransferItem } from '../transfer.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js';
 import { encodeThrown } from '../protocol/errors.js';
 import type { ExecutorStats } from '../stats.js';
+import { DEFAULT_END_GRACE_MS } from './settings.js';
 
 export interface PoolSettings {
   maxWorkers: number;
@@ -526,9 +527,9 @@ export abstract class PoolExecutor extends Executor {
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)
         if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
-      worker.advance('ending');
-      worker.ref(); // an idle (unref'd) worker's exit must still be seen, or shutdown() never resolves
-      worker.end();
+      // SIGTERM, then SIGKILL: a child whose call ignores SIGTERM would otherwise hold shutdown()
+      // and the process forever. endWithGrace refs it: an idle worker's exit must be seen too.
+      worker.endWithGrace(this.#endGraceMs === Infinity ? DEFAULT_END_GRACE_MS : this.#endGraceMs);
     }
     this.#maybeFinishShutdown();
   }

@@ -177,6 +177,7 @@ export abstract class PoolWorker {
     this.advance('ending');
     this.ref(); // its exit must be seen, so that a fresh worker can take its place
     this.end('SIGTERM');
+    clearTimeout(this.#killTimer); // ended twice (a limited call's grace, then a broken pool): one timer
     this.#killTimer = setTimeout(() => {
       this.#killTimer = undefined;
       if (this.#life !== 'exited') this.end('SIGKILL');

@@ -45,3 +45,37 @@ describe.each(names)('%s', (name) => {
     expect(run.code).toBe(0);
   });
 });
+
+describe('ProcessPoolExecutor', () => {
+  // A child killed with SIGKILL breaks the pool, and the pool ends the others with SIGTERM. A call
+  // that had set a SIGTERM handler (graceful-shutdown code often does) kept its child alive: the
+  // pool waited for its exit forever, so neither shutdown() nor the process ever ended.
+  test('a broken pool ends its other children even when one ignores SIGTERM', async () => {
+    const run = await runChild(
+      {
+        'main.mjs': `
+          import { ProcessPoolExecutor } from ${JSON.stringify(DIST_URL)};
+          const executor = new ProcessPoolExecutor({ maxWorkers: 2, minWorkers: 2, endGraceMs: 100 });
+          // Two idle workers: the two calls of one tick go one to each.
+          const [deaf, victim] = await Promise.all([
+            executor.submit(() => { process.on('SIGTERM', () => {}); return process.pid; }),
+            executor.submit(() => process.pid),
+          ]);
+          console.log(deaf !== victim);
+          process.kill(victim, 'SIGKILL');
+          const late = executor.submit(() => new Promise((resolve) => setTimeout(resolve, 100000)));
+          try { await late; } catch (error) { console.log(error.name); }
+          await executor.shutdown();
+          console.log(executor.workerIds.length);
+        `,
+      },
+      'main.mjs',
+      [],
+      8000,
+    );
+    expect(run.signal).toBeNull(); // not killed after the time limit: it exited by itself
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim().split('\n')).toEqual(['true', 'BrokenProcessPool', '0']);
+    expect(run.code).toBe(0);
+  });
+});
