@@ -87,6 +87,8 @@ export abstract class PoolExecutor extends Executor {
   readonly #createdAt = performance.now();
   /** onIdle()'s promises, resolved once nothing is queued or held by a worker. */
   #idleWaiters: Array<() => void> = [];
+  /** Workers stopped by their idle clock, unref'd while nothing waits for their exit (see fellIdle). */
+  readonly #quietlyStopping = new Set<PoolWorker>();
 
   protected constructor(settings: PoolSettings) {
     super();
@@ -107,6 +109,8 @@ export abstract class PoolExecutor extends Executor {
         isBroken: () => this.#broken !== undefined,
         startWorker: () => this.#startWorker(),
         afterDispatch: () => {
+          if (this.#quietlyStopping.size > 0 && this.#dispatcher.queue.length > 0)
+            this.#awaitQuietStops();
           this.#maybeFinishShutdown();
           this.#releaseIfIdle();
           if (this.#idleWaiters.length > 0) this.#settleIdleWaiters();
@@ -308,6 +312,7 @@ export abstract class PoolExecutor extends Executor {
 
   protected startShutdown(): Promise<void> {
     this.#holdAtWork(); // whoever awaits shutdown() must see it resolve, pool dropped or not
+    this.#awaitQuietStops();
     return new Promise<void>((resolve) => {
       this.#onTerminated = resolve;
       this.#maybeFinishShutdown();
@@ -417,7 +422,22 @@ export abstract class PoolExecutor extends Executor {
     if (worker.inFlight.length > 0 || worker.life !== 'working') return;
     worker.unref();
     if (this.#idleTimeout !== Infinity)
-      worker.fellIdle(this.#idleTimeout, () => this.#workingCount() > this.#minWorkers);
+      worker.fellIdle(this.#idleTimeout, () => {
+        if (this.#workingCount() <= this.#minWorkers) return;
+        worker.stop(false); // unref'd: nothing waits for its exit yet
+        this.#quietlyStopping.add(worker);
+        if (this.#dispatcher.queue.length > 0 || this.isShutdown) this.#awaitQuietStops();
+      });
+  }
+
+  /**
+   * Something now waits for the exits of workers stopped by their idle clock (a shutdown(), calls
+   * queued while they hold places under maxWorkers): they are ref'd, or the process could end
+   * under the pending promise.
+   */
+  #awaitQuietStops(): void {
+    for (const worker of this.#quietlyStopping) worker.ref();
+    this.#quietlyStopping.clear();
   }
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
@@ -450,6 +470,7 @@ export abstract class PoolExecutor extends Executor {
     // death: it must not break a process pool.
     const beingEnded = worker.noteExit();
     this.#workers.delete(worker);
+    this.#quietlyStopping.delete(worker);
     const lost = worker.inFlight.drain();
     const died =
       lifeBefore !== 'ending' &&

@@ -150,11 +150,11 @@ export abstract class PoolWorker {
   }
 
   /**
-   * It fell idle (with an idleTimeout): if no call comes within `idleTimeout` ms, it stops, when
-   * `mayStop()` says so then (the pool keeps minWorkers). The clock is read once per idle spell
-   * (not per call), and one timer serves every spell: it checks when it fires.
+   * It fell idle (with an idleTimeout): if no call comes within `idleTimeout` ms, `timedOut()` runs
+   * (the pool stops it, or keeps it for minWorkers). The clock is read once per idle spell (not per
+   * call), and one timer serves every spell: it checks when it fires.
    */
-  fellIdle(idleTimeout: number, mayStop: () => boolean): void {
+  fellIdle(idleTimeout: number, timedOut: () => void): void {
     this.#idleSince = performance.now();
     if (this.#idleTimer !== undefined) return; // armed already: it checks #idleSince when it fires
     const check = (): void => {
@@ -164,8 +164,8 @@ export abstract class PoolWorker {
       if (left > 0) {
         this.#idleTimer = setTimeout(check, left);
         this.#idleTimer.unref();
-      } else if (mayStop()) {
-        this.stop();
+      } else {
+        timedOut();
       }
     };
     this.#idleTimer = setTimeout(check, idleTimeout);
@@ -204,13 +204,16 @@ export abstract class PoolWorker {
     if (LIFE_ORDER[to] > LIFE_ORDER[this.#life]) this.#life = to;
   }
 
-  /** Asks the worker to exit once the calls it has are done. */
-  stop(): void {
+  /**
+   * Asks the worker to exit once the calls it has are done. `awaited`: something waits for its exit
+   * (a shutdown(), a call queued for its place), so it is ref'd; an idle worker is unref'd, and the
+   * process would end under the pending promise. A worker stopped by its idle clock is not awaited:
+   * the pool refs it if that changes (a worker slow to exit must not keep an idle process alive).
+   */
+  stop(awaited = true): void {
     if (this.#life !== 'working') return;
     this.#life = 'stopping';
-    // An idle worker is unref'd; its exit must still be seen, or a shutdown() waiting for it (or a
-    // call queued for its place under maxWorkers) would hang while the process ends under it.
-    this.ref();
+    if (awaited) this.ref();
     try {
       this.post({ t: 'stop' });
     } catch {

@@ -79,3 +79,35 @@ describe('ProcessPoolExecutor', () => {
     expect(run.code).toBe(0);
   });
 });
+
+describe.each(names)('%s', (name) => {
+  // A worker stopped by its idle clock exits once its event loop reads the 'stop'. One busy with
+  // work a call left behind (a timer running sync code) cannot yet: it was ref'd all the same, so
+  // the idle pool held the process, which it would not without idleTimeout. It stays unref'd until
+  // something waits for its exit.
+  test('a worker stopped by its idle clock but slow to exit does not keep the process alive', async () => {
+    const run = await runChild(
+      {
+        'main.mjs': `
+          import { ${name} } from ${JSON.stringify(DIST_URL)};
+          import { setTimeout as sleep } from 'node:timers/promises';
+          const executor = new ${name}({ maxWorkers: 2, idleTimeout: 50 });
+          globalThis.executor = executor; // never collected: only the worker's state decides
+          await executor.submit(() => {
+            setTimeout(() => { for (;;); }, 1); // blocks the worker's loop once the call has returned
+            return 1;
+          });
+          await sleep(300); // the idle clock fires meanwhile
+          console.log(executor.workerIds.length);
+        `,
+      },
+      'main.mjs',
+      [],
+      8000,
+    );
+    expect(run.signal).toBeNull(); // not killed after the time limit: it exited by itself
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('1'); // still there: it never read its 'stop'
+    expect(run.code).toBe(0);
+  });
+});
