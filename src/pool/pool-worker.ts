@@ -223,12 +223,12 @@ export abstract class PoolWorker {
 
   /**
    * Its pool was dropped and collected: asks it to exit, but nothing awaits that exit, so it must
-   * not keep the process alive (stop() refs it). A worker still in a slow or stuck initializer
-   * would otherwise hold the process for as long, depending on when the garbage collector ran.
+   * not keep the process alive. A worker still in a slow or stuck initializer would otherwise
+   * hold the process for as long, depending on when the garbage collector ran.
    */
   letGo(): void {
-    this.stop();
-    this.unref();
+    this.stop(false);
+    this.unref(); // also a worker that was not 'working' any more
   }
 
   /** Sequence number of the next result the pool expects from this worker (acknowledged on each 'run'). */
