@@ -47,9 +47,12 @@ export interface DispatchHost {
 /** Hand a worker about this much work ahead (see docs/design.md). */
 const HAND_AHEAD_MS = 1;
 /**
- * Calls slower than this are not handed ahead at all: a round trip (a fraction of a millisecond)
- * is then under 2% of a call, and a call queued behind a slow one on a busy worker would wait
- * while another worker may fall idle (the tail of a batch of long calls).
+ * A function whose calls take longer than this is fed one call ahead (Python's bound), and only
+ * while the queue holds a call for every worker. Not none: a worker that waits for its next call
+ * waits a round trip, 1–3 ms on a busy 2-core machine (the pool's thread must be woken and
+ * scheduled), which cost the prime job 4–5% of its time. Not at the tail of a batch: there a call
+ * held behind a slow one waits a whole call while another worker may fall idle, and a process
+ * cannot be asked for it back (a thread's is taken back).
  */
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
@@ -65,6 +68,8 @@ interface Estimate {
   ms: number;
   /** Calls one worker may hold of this function, running or handed ahead. */
   window: number;
+  /** Its calls take SLOW_CALL_MS or more: handed ahead only while the queue can feed every worker. */
+  slow: boolean;
 }
 
 export class Dispatcher {
@@ -153,9 +158,11 @@ export class Dispatcher {
     }
   }
 
-  /** Calls of function `id` one worker may hold, running or handed ahead. */
+  /** Calls of function `id` one worker may hold now, running or handed ahead (see SLOW_CALL_MS). */
   #windowOf(id: number): number {
-    return this.#estimates.get(id)?.window ?? UNTIMED_WINDOW;
+    const estimate = this.#estimates.get(id);
+    if (estimate === undefined) return UNTIMED_WINDOW;
+    return estimate.slow && this.queue.length < this.#host.workers.size ? 1 : estimate.window;
   }
 
   /**
@@ -206,6 +213,7 @@ export class Dispatcher {
     const held = worker.inFlight.length;
     let windowId = -1;
     let window = 1;
+    let slow = false;
     let room = worker.tasksLeft;
     const calls: Call[] = [];
     const flat: unknown[] = [];
@@ -221,8 +229,10 @@ export class Dispatcher {
         this.cancelled++;
         continue;
       }
-      if (call.def.id !== windowId) {
+      // A slow function's window depends on how many calls are left queued: judged for each call.
+      if (call.def.id !== windowId || slow) {
         windowId = call.def.id;
+        slow = this.#estimates.get(windowId)?.slow === true;
         window = spare ? 1 : this.#windowOf(windowId);
       }
       if (held + calls.length >= window) break;
@@ -418,10 +428,12 @@ export class Dispatcher {
   /** Sizes function `id`'s hand-ahead window from how long its calls take (see the drawing at the top). */
   #observe(id: number, perCall: number): void {
     let estimate = this.#estimates.get(id);
-    if (estimate === undefined) this.#estimates.set(id, (estimate = { ms: perCall, window: 1 }));
+    if (estimate === undefined)
+      this.#estimates.set(id, (estimate = { ms: perCall, window: 1, slow: false }));
     else estimate.ms = estimate.ms * 0.7 + perCall * 0.3;
     const average = Math.max(estimate.ms, 1e-6);
-    const ahead = average >= SLOW_CALL_MS ? 0 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
+    estimate.slow = average >= SLOW_CALL_MS;
+    const ahead = estimate.slow ? 1 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
     estimate.window = 1 + Math.min(ahead, MAX_WINDOW - 1);
   }
 
