@@ -35,8 +35,8 @@ export interface DispatchHost {
   /** The workers alive (the pool adds and removes them). */
   readonly workers: ReadonlySet<PoolWorker>;
   readonly maxWorkers: number;
-  /** Threads: a call with a timeout or a signal may be handed ahead (see PoolExecutor). */
-  handsLimitedCallsAhead(): boolean;
+  /** Threads: a call handed ahead can be taken back unstarted (see PoolExecutor). */
+  takesCallsBack(): boolean;
   isBroken(): boolean;
   /** Starts one more worker (the caller checked maxWorkers); undefined if it could not (the pool is broken). */
   startWorker(): PoolWorker | undefined;
@@ -47,12 +47,14 @@ export interface DispatchHost {
 /** Hand a worker about this much work ahead (see docs/design.md). */
 const HAND_AHEAD_MS = 1;
 /**
- * A function whose calls take longer than this is fed one call ahead (Python's bound), and only
- * while the queue holds a call for every worker. Not none: a worker that waits for its next call
- * waits a round trip, 1–3 ms on a busy 2-core machine (the pool's thread must be woken and
- * scheduled), which cost the prime job 4–5% of its time. Not at the tail of a batch: there a call
- * held behind a slow one waits a whole call while another worker may fall idle, and a process
- * cannot be asked for it back (a thread's is taken back).
+ * A function whose calls take longer than this is fed one call ahead (Python's bound) on a thread
+ * pool, and only while the queue holds a call for every worker. Not none: a worker that waits for
+ * its next call waits a round trip, 1–3 ms on a busy 2-core machine (the pool's thread must be
+ * woken and scheduled), which cost the prime job 4–5% of its time on one worker. Not at the tail
+ * of a batch: there the call would wait a whole call while another worker may fall idle, to be
+ * taken back. Not on a process pool: a call held by a child behind one that runs far longer than
+ * its estimate (a hung call) could not be taken back, and would wait for it while other workers
+ * sit idle, where Python's shared call queue lets any free worker take it.
  */
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
@@ -68,7 +70,7 @@ interface Estimate {
   ms: number;
   /** Calls one worker may hold of this function, running or handed ahead. */
   window: number;
-  /** Its calls take SLOW_CALL_MS or more: handed ahead only while the queue can feed every worker. */
+  /** Its calls take SLOW_CALL_MS or more: handed ahead only to threads, while the queue can feed every worker. */
   slow: boolean;
 }
 
@@ -150,8 +152,7 @@ export class Dispatcher {
       const head = this.queue.peek();
       if (head === undefined) break;
       const alone =
-        head.transfer !== undefined ||
-        (head.limited !== undefined && !this.#host.handsLimitedCallsAhead());
+        head.transfer !== undefined || (head.limited !== undefined && !this.#host.takesCallsBack());
       const worker = this.#pickWorker(alone, this.#windowOf(head.def.id));
       if (worker === undefined) break;
       this.#sendBatch(worker);
@@ -162,7 +163,10 @@ export class Dispatcher {
   #windowOf(id: number): number {
     const estimate = this.#estimates.get(id);
     if (estimate === undefined) return UNTIMED_WINDOW;
-    return estimate.slow && this.queue.length < this.#host.workers.size ? 1 : estimate.window;
+    return estimate.slow &&
+      (!this.#host.takesCallsBack() || this.queue.length < this.#host.workers.size)
+      ? 1
+      : estimate.window;
   }
 
   /**
@@ -248,7 +252,7 @@ export class Dispatcher {
         // A limited call travels first in a message of its own (so the worker can report its
         // start); a process's, alone on a free worker, which then takes nothing else meanwhile.
         if (calls.length > 0) break;
-        if (!this.#host.handsLimitedCallsAhead()) {
+        if (!this.#host.takesCallsBack()) {
           if (held > 0) break;
           worker.holdAlone(call);
         }

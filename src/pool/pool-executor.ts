@@ -105,7 +105,7 @@ export abstract class PoolExecutor extends Executor {
         workers: this.#workers,
         maxWorkers: settings.maxWorkers,
         // A subclass's field: read when needed, as it is set only after this constructor.
-        handsLimitedCallsAhead: () => this.handsLimitedCallsAhead,
+        takesCallsBack: () => this.takesCallsBack,
         isBroken: () => this.#broken !== undefined,
         startWorker: () => this.#startWorker(),
         afterDispatch: () => {
@@ -158,11 +158,14 @@ export abstract class PoolExecutor extends Executor {
   protected abstract readonly deathBreaksPool: boolean;
 
   /**
-   * Whether a call with a timeout or a signal may be handed ahead to a busy worker (threads: its
-   * start flag makes its start exact, and the calls behind it can be taken back if it must be
-   * ended) or goes only to a free worker, alone (processes: what a process holds cannot be).
+   * Whether a call handed ahead to a busy worker can be taken back unstarted (threads: by its
+   * start flag) or counts as running once sent (processes). Where it can, a call with a timeout or
+   * a signal may be handed ahead (its start is exact, and the calls behind it can be taken back if
+   * it must be ended), and so may a call of a slow function (taken back if a worker falls idle);
+   * where it cannot, a limited call goes only to a free worker, alone, and a slow function's calls
+   * are not handed ahead at all.
    */
-  protected abstract readonly handsLimitedCallsAhead: boolean;
+  protected abstract readonly takesCallsBack: boolean;
 
   /** The message for the calls a dead worker took with it (or for the broken pool). */
   protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit): string;

@@ -17,7 +17,7 @@ import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
 export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   readonly #childOptions: ProcessWorkerOptions;
   protected readonly deathBreaksPool = true;
-  protected readonly handsLimitedCallsAhead = false;
+  protected readonly takesCallsBack = false;
 
   constructor(options?: ProcessPoolExecutorOptions<I>) {
     const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(

@@ -21,7 +21,7 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   readonly #resourceLimits: ResourceLimits | undefined;
   #threadCount = 0;
   protected readonly deathBreaksPool = false;
-  protected readonly handsLimitedCallsAhead = true;
+  protected readonly takesCallsBack = true;
 
   constructor(options?: ThreadPoolExecutorOptions<I>) {
     const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(
