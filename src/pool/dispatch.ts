@@ -47,20 +47,19 @@ export interface DispatchHost {
 /** Hand a worker about this much work ahead (see docs/design.md). */
 const HAND_AHEAD_MS = 1;
 /**
- * A function whose calls take longer than this is fed one call ahead (Python's bound) on a thread
- * pool, and only while the queue holds a call for every worker. Not none: a worker that waits for
- * its next call waits a round trip, 1–3 ms on a busy 2-core machine (the pool's thread must be
- * woken and scheduled), which cost the prime job 4–5% of its time on one worker. Not at the tail
- * of a batch: there the call would wait a whole call while another worker may fall idle, to be
- * taken back. Not on a process pool: a call held by a child behind one that runs far longer than
- * its estimate (a hung call) could not be taken back, and would wait for it while other workers
- * sit idle, where Python's shared call queue lets any free worker take it.
+ * A function whose calls take longer than this is fed one call ahead (Python's bound), and only
+ * while the queue holds a call for every worker. Not none: a worker that waits for its next call
+ * waits a round trip, 1–3 ms on a busy 2-core machine (the pool's thread must be woken and
+ * scheduled), which cost the prime job 4–5% of its time on one worker. Not at the tail of a batch:
+ * there the call would wait a whole call while another worker may fall idle, to be taken back.
+ * Not where held calls can strand (see #heldCallsCanStrand).
  */
 const SLOW_CALL_MS = 10;
 const MAX_WINDOW = START_FLAG_SLOTS;
 /**
  * The window of a function not yet measured: one call running and one ahead, Python's bound
- * (EXTRA_QUEUED_CALLS = 1: "a larger number will make Future.cancel() succeed less frequently").
+ * (EXTRA_QUEUED_CALLS = 1: "a larger number will make Future.cancel() succeed less frequently");
+ * none where held calls can strand (see #heldCallsCanStrand).
  */
 const UNTIMED_WINDOW = 2;
 
@@ -70,7 +69,7 @@ interface Estimate {
   ms: number;
   /** Calls one worker may hold of this function, running or handed ahead. */
   window: number;
-  /** Its calls take SLOW_CALL_MS or more: handed ahead only to threads, while the queue can feed every worker. */
+  /** Its calls take SLOW_CALL_MS or more: handed ahead only while the queue can feed every worker. */
   slow: boolean;
 }
 
@@ -162,11 +161,23 @@ export class Dispatcher {
   /** Calls of function `id` one worker may hold now, running or handed ahead (see SLOW_CALL_MS). */
   #windowOf(id: number): number {
     const estimate = this.#estimates.get(id);
-    if (estimate === undefined) return UNTIMED_WINDOW;
-    return estimate.slow &&
-      (!this.#host.takesCallsBack() || this.queue.length < this.#host.workers.size)
+    if (estimate === undefined) return this.#heldCallsCanStrand() ? 1 : UNTIMED_WINDOW;
+    if (!estimate.slow) return estimate.window;
+    return this.#heldCallsCanStrand() || this.queue.length < this.#host.workers.size
       ? 1
       : estimate.window;
+  }
+
+  /**
+   * Whether a call held ahead by a busy worker could wait there while another worker sits idle: on
+   * a process pool of more than one worker. A child cannot be asked for a call it holds (a thread's
+   * is taken back), and the call before it may be a page that takes seconds or a call that hangs,
+   * where Python's shared call queue would let the first free worker take it. So there, only calls
+   * of a function measured fast are handed ahead (a child that finds one far slower than that hands
+   * back the calls behind it).
+   */
+  #heldCallsCanStrand(): boolean {
+    return !this.#host.takesCallsBack() && this.#host.maxWorkers > 1;
   }
 
   /**

@@ -161,9 +161,8 @@ export abstract class PoolExecutor extends Executor {
    * Whether a call handed ahead to a busy worker can be taken back unstarted (threads: by its
    * start flag) or counts as running once sent (processes). Where it can, a call with a timeout or
    * a signal may be handed ahead (its start is exact, and the calls behind it can be taken back if
-   * it must be ended), and so may a call of a slow function (taken back if a worker falls idle);
-   * where it cannot, a limited call goes only to a free worker, alone, and a slow function's calls
-   * are not handed ahead at all.
+   * it must be ended); where it cannot, a limited call goes only to a free worker, alone, and a
+   * pool of several workers hands ahead only calls of functions measured fast (see Dispatcher).
    */
   protected abstract readonly takesCallsBack: boolean;
 

@@ -1,10 +1,12 @@
-// A function whose calls are slow (≥ 10 ms each) gets one call handed ahead per busy thread while
-// the queue holds a call for every worker, so that no thread waits a round trip between two of
-// its calls; at the tail of a batch (fewer queued calls than workers) none is, and a process pool
-// hands none ahead at all (what a child holds cannot be taken back): no call waits behind a slow
-// one while another worker may fall idle. What a pool hands out shows in stats(): a call handed
-// ahead counts as running, a call still in the pool's queue as queued.
+// A function whose calls are slow (≥ 10 ms each) gets one call handed ahead per busy worker while
+// the queue holds a call for every worker, so that no worker waits a round trip between two of
+// its calls; at the tail of a batch (fewer queued calls than workers) none is. A process pool of
+// several workers hands ahead no call of a function it has not seen finish fast (what a child
+// holds cannot be taken back); one of a single worker may (no other worker could take the call).
+// So no call waits behind a slow one while another worker may fall idle. What a pool hands out
+// shows in stats(): a call handed ahead counts as running, a call still in its queue as queued.
 
+import { ProcessPoolExecutor } from 'concurrent-futures';
 import { cleanUpAfterEach, KINDS, track, work } from './support.js';
 
 cleanUpAfterEach();
@@ -38,14 +40,31 @@ describe.each(KINDS)('%s, 2 workers, a function measured slow', (kind, create) =
     expect(ranShort).not.toBe(ranLong);
   });
 
-  test('no call waits behind a long call of its function while the other worker is free', async () => {
-    const pool = track(create(2));
-    await Promise.all([pool.submit(work, 20), pool.submit(work, 20)]);
-    const long = pool.submit(work, 1500); // far past the estimate, as a hung call would be
-    const short = Array.from({ length: 6 }, () => pool.submit(work, 20));
-    const ranShort = await Promise.all(short);
-    expect(long.done()).toBe(false);
-    const ranLong = await long;
-    expect(ranShort.filter((who) => who === ranLong)).toEqual([]);
-  });
+  test.each([
+    ['measured slow', true],
+    ['not yet measured', false],
+  ])(
+    'no call waits behind a long call of a function %s while the other worker is free',
+    async (_what, measureFirst) => {
+      const pool = track(create(2));
+      if (measureFirst) await Promise.all([pool.submit(work, 20), pool.submit(work, 20)]);
+      const long = pool.submit(work, 1500); // far past any estimate, as a hung call or a slow page
+      const short = Array.from({ length: 6 }, () => pool.submit(work, 20));
+      const ranShort = await Promise.all(short);
+      expect(long.done()).toBe(false);
+      const ranLong = await long;
+      expect(ranShort.filter((who) => who === ranLong)).toEqual([]);
+    },
+  );
+});
+
+test('a process pool of one worker hands a slow call ahead: no other worker could take it', async () => {
+  const pool = track(new ProcessPoolExecutor({ maxWorkers: 1 }));
+  await pool.submit(work, 20);
+  const calls = [pool.submit(work, 300), pool.submit(work, 20), pool.submit(work, 20)];
+  await settle();
+  expect(pool.stats().calls).toMatchObject({ running: 2, queued: 1 });
+  expect(calls[1]!.cancel()).toBe(false); // held by the child: running, as in Python
+  expect(calls[2]!.cancel()).toBe(true);
+  await Promise.all(calls.slice(0, 2));
 });
