@@ -47,7 +47,7 @@ export interface DispatchHost {
 /** Hand a worker about this much work ahead (see docs/design.md). */
 const HAND_AHEAD_MS = 1;
 /**
- * A function whose calls take longer than this is fed one call ahead (Python's bound), and only
+ * A function whose calls take this long or longer is fed one call ahead (Python's bound), and only
  * while the queue holds a call for every worker. Not none: a worker that waits for its next call
  * waits a round trip, 1–3 ms on a busy 2-core machine (the pool's thread must be woken and
  * scheduled), which cost the prime job 4–5% of its time on one worker. Not at the tail of a batch:
@@ -173,8 +173,9 @@ export class Dispatcher {
    * a process pool of more than one worker. A child cannot be asked for a call it holds (a thread's
    * is taken back), and the call before it may be a page that takes seconds or a call that hangs,
    * where Python's shared call queue would let the first free worker take it. So there, only calls
-   * of a function measured fast are handed ahead (a child that finds one far slower than that hands
-   * back the calls behind it).
+   * of a function measured fast are handed ahead, and only to a child that holds nothing else: a call
+   * of a function not measured fast goes to a free child and holds it alone (a child whose fast call
+   * runs far past its function's usual time hands back the calls behind it when it ends).
    */
   #heldCallsCanStrand(): boolean {
     return !this.#host.takesCallsBack() && this.#host.maxWorkers > 1;
@@ -229,6 +230,7 @@ export class Dispatcher {
     let windowId = -1;
     let window = 1;
     let slow = false;
+    let mayRunLong = false;
     let room = worker.tasksLeft;
     const calls: Call[] = [];
     const flat: unknown[] = [];
@@ -247,10 +249,18 @@ export class Dispatcher {
       // A slow function's window depends on how many calls are left queued: judged for each call.
       if (call.def.id !== windowId || slow) {
         windowId = call.def.id;
-        slow = this.#estimates.get(windowId)?.slow === true;
+        const estimate = this.#estimates.get(windowId);
+        slow = estimate?.slow === true;
+        mayRunLong = (estimate === undefined || slow) && this.#heldCallsCanStrand();
         window = spare ? 1 : this.#windowOf(windowId);
       }
       if (held + calls.length >= window) break;
+      if (mayRunLong) {
+        // Its window is 1, so it is first, on a free worker: that worker takes nothing else until
+        // it reports back, so no call waits behind it (see #heldCallsCanStrand).
+        worker.holdAlone(call);
+        room = 1;
+      }
       if (call.transfer !== undefined) {
         // What it moves cannot be sent again: it goes alone to a free worker, which takes nothing
         // else until it is done, so it is never handed ahead nor taken back (see the Rulings).
@@ -318,8 +328,8 @@ export class Dispatcher {
     limited: boolean,
     reportStart: true | undefined,
   ): void {
-    // A call sent alone (limited, on a process; or moving a transfer list) holds its worker only
-    // once it travels: held again below.
+    // A call sent alone (limited or not yet measured fast, on a process; or moving a transfer list)
+    // holds its worker only once it travels: held again below.
     const alone =
       worker.heldAlone !== undefined && calls.includes(worker.heldAlone)
         ? worker.heldAlone
@@ -382,7 +392,7 @@ export class Dispatcher {
     // Results of earlier calls that never arrived (unreadable): those calls fail alone.
     if (worker.inFlight.length > 0 && worker.inFlight.peek()!.seq < message.first)
       for (const call of takeLostCalls(worker, message.first)) {
-        if (call.limited !== undefined || call.transfer !== undefined) worker.release(call);
+        if (call === worker.heldAlone) worker.release(call);
         if (call.future.state === 'CANCELLED_AND_NOTIFIED') this.cancelled++; // notified there
       }
     // Which functions these calls belong to, for their estimates: nearly always one.
@@ -400,8 +410,8 @@ export class Dispatcher {
         if (measuredId === -1) measuredId = id;
         else if (id !== measuredId) (otherIds ??= new Set()).add(id);
       }
-      // A call that may have held its worker alone frees it.
-      if (call.limited !== undefined || call.transfer !== undefined) worker.release(call);
+      // A call that held its worker alone frees it.
+      if (call === worker.heldAlone) worker.release(call);
       if (future.done()) {
         if (future.state === 'CANCELLED') {
           future.setRunningOrNotifyCancel();

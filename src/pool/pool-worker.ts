@@ -118,8 +118,9 @@ export abstract class PoolWorker {
   }
 
   /**
-   * The call it holds alone: a call whose transfer list moved to it, a process's limited call, or
-   * a limited call being ended. Until that call reports back, the worker is given no other call.
+   * The call it holds alone: a call whose transfer list moved to it, a process's limited call or
+   * call of a function not measured fast (in a pool of several), or a limited call being ended.
+   * Until that call reports back, the worker is given no other call.
    */
   get heldAlone(): Call | undefined {
     return this.#alone;

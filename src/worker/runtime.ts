@@ -445,8 +445,9 @@ export class WorkerRuntime {
   /**
    * A call of function `id` just took `took` ms. If that is far past its usual time here, the calls
    * still queued behind it were handed ahead on a wrong guess: give them back, unstarted, so a free
-   * worker runs them (a function never run here has no usual time: the pool handed at most one
-   * call ahead of it). The results so far go first, so the pool sees the calls before them done.
+   * worker runs them (a function never run here has no usual time: a pool of several workers sends
+   * such a call alone, and a pool of one has no other worker). The results so far go first, so the
+   * pool sees the calls before them done.
    */
   #maybeHandBack(id: number, took: number): void {
     const usual = this.#fastDefs.has(id) ? 0 : this.#slowMs.get(id);

@@ -58,6 +58,37 @@ describe.each(KINDS)('%s, 2 workers, a function measured slow', (kind, create) =
   );
 });
 
+/** A function of its own that the pool has not measured: sleeps `ms`, returns who ran it. */
+function unmeasured(ms: number): string {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const { threadId } = process.getBuiltinModule('node:worker_threads');
+  return `${process.pid}/${threadId}`;
+}
+
+describe.each(KINDS)('%s, 2 workers, calls of a fast function', (_kind, create) => {
+  test.each([
+    ['not yet measured', false],
+    ['measured slow', true],
+  ])(
+    'never wait behind a call of a function %s while the other worker is free',
+    async (_what, measureFirst) => {
+      const pool = track(create(2));
+      await Promise.all(Array.from({ length: 200 }, () => pool.submit(work, 0))); // work: fast
+      if (measureFirst)
+        await Promise.all([pool.submit(unmeasured, 20), pool.submit(unmeasured, 20)]);
+      const long = pool.submit(unmeasured, 1500);
+      const short = pool.submit(unmeasured, 100);
+      await settle(); // both running, one on each worker
+      const fast = Array.from({ length: 20 }, () => pool.submit(work, 0));
+      const ranFast = await Promise.all(fast);
+      expect(long.done()).toBe(false);
+      const [ranLong, ranShort] = await Promise.all([long, short]);
+      expect(ranLong).not.toBe(ranShort);
+      expect(ranFast.filter((who) => who === ranLong)).toEqual([]);
+    },
+  );
+});
+
 test('a process pool of one worker hands a slow call ahead: no other worker could take it', async () => {
   const pool = track(new ProcessPoolExecutor({ maxWorkers: 1 }));
   await pool.submit(work, 20);
