@@ -171,13 +171,15 @@ describe('memory', () => {
   test('settled calls with a different timeout each leave no FIFO behind', async () => {
     const constant = await growth(() => 60_000, false);
     const distinct = await growth((i) => 60_000 + i / 1000, false); // e.g. what is left of a budget
-    expect(distinct).toBeLessThan(constant + 2_000_000);
+    // The first measurement can come out below zero (garbage of the tests before it, collected
+    // during it): the baseline is never taken below nothing.
+    expect(distinct).toBeLessThan(Math.max(constant, 0) + 2_000_000);
   });
 
   test('settled calls behind a call still running with the same timeout are let go', async () => {
     const free = await growth(() => 60_000, false);
     const behindStuck = await growth(() => 60_000, true);
-    expect(behindStuck).toBeLessThan(free + 2_000_000);
+    expect(behindStuck).toBeLessThan(Math.max(free, 0) + 2_000_000); // (as above)
   });
 });
 
