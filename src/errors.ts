@@ -51,3 +51,27 @@ export class BrokenProcessPool extends BrokenExecutor {
     this.name = 'BrokenProcessPool';
   }
 }
+
+/**
+ * The name of the class each of these errors was made by, on its prototype under a key that every
+ * copy of this package shares (the ESM and CommonJS builds, a worker's own bundle): an error of
+ * these classes thrown in a worker (a nested future's timeout, a nested pool's breakage) is rebuilt
+ * in the pool as the same class, where any other error class but the built-in ones becomes a plain
+ * Error (see protocol/errors.ts).
+ */
+export const ERROR_CLASS = Symbol.for('concurrent-futures.errorClass');
+
+/** This package's error classes by name, for rebuilding one that a worker sent (a null prototype). */
+export const ERROR_CLASSES: Readonly<Record<string, new (message: string) => Error>> =
+  Object.assign(Object.create(null) as Record<string, new (message: string) => Error>, {
+    CancelledError,
+    TimeoutError,
+    InvalidStateError,
+    BrokenExecutor,
+    BrokenThreadPool,
+    BrokenProcessPool,
+  });
+
+for (const name of Object.keys(ERROR_CLASSES)) {
+  Object.defineProperty(ERROR_CLASSES[name]!.prototype, ERROR_CLASS, { value: name });
+}

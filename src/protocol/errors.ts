@@ -7,6 +7,7 @@
 // Error.prepareStackTrace): it reads with the built-ins captured at load (see
 // worker/intrinsics.ts), each property on its own, and never throws.
 
+import { ERROR_CLASS, ERROR_CLASSES } from '../errors.js';
 import {
   ArrayIsArray,
   NativeAggregateError,
@@ -36,6 +37,8 @@ export interface EncodedError {
   stack: string | undefined;
   /** The built-in constructor to rebuild with (keeps `instanceof TypeError` etc.), if any. */
   builtin: string | undefined;
+  /** The class of this package's it was made by (see ERROR_CLASS), to rebuild it with, if any. */
+  ours?: string;
   cause?: EncodedThrown;
   errors?: EncodedThrown[];
   props?: Record<string, unknown>;
@@ -168,6 +171,8 @@ function encodeUnguarded(
           : undefined,
     builtin,
   };
+  const ours = read(error, ERROR_CLASS).value;
+  if (typeof ours === 'string') encoded.ours = ours;
   if ('cause' in error) {
     const cause = read(error, 'cause');
     encoded.cause = encodeThrown(
@@ -247,7 +252,10 @@ export function decodeThrown(encoded: EncodedThrown): unknown {
   } else if (encoded.builtin === 'DOMException' && NativeDOMException !== undefined) {
     error = new NativeDOMException(encoded.message, encoded.name);
   } else {
-    const Ctor = (encoded.builtin !== undefined && BUILTINS[encoded.builtin]) || NativeError;
+    const Ctor =
+      (encoded.ours !== undefined && ERROR_CLASSES[encoded.ours]) ||
+      (encoded.builtin !== undefined && BUILTINS[encoded.builtin]) ||
+      NativeError;
     error = new Ctor(encoded.message);
   }
   if (error.name !== encoded.name) defineHidden(error, 'name', encoded.name);

@@ -6,25 +6,7 @@
 // which V8's serializer alone would drop.
 
 import { deserialize, serialize } from 'node:v8';
-import {
-  BrokenExecutor,
-  BrokenProcessPool,
-  BrokenThreadPool,
-  CancelledError,
-  InvalidStateError,
-  TimeoutError,
-} from '../errors.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
-
-/** Our own error classes come back as themselves (a host's TimeoutError is `instanceof TimeoutError`). */
-const OUR_ERRORS: Record<string, new (message: string) => Error> = {
-  CancelledError,
-  TimeoutError,
-  InvalidStateError,
-  BrokenExecutor,
-  BrokenThreadPool,
-  BrokenProcessPool,
-};
 
 /** Serializes a value to base64. Throws (DataCloneError, a getter's error, RangeError) if it cannot travel. */
 export function encodeValue(value: unknown): string {
@@ -54,21 +36,9 @@ export function encodeError(error: unknown): string {
   }
 }
 
+/** Reads back what `encodeError` wrote (this package's own error classes come back as themselves). */
 export function decodeError(text: string): unknown {
-  const error = decodeThrown(decodeValue(text) as EncodedThrown);
-  if (!(error instanceof Error) || !Object.hasOwn(OUR_ERRORS, error.name)) return error;
-  const ours = new OUR_ERRORS[error.name]!(error.message);
-  for (const key of ['stack', 'cause'] as const) {
-    if (Object.hasOwn(error, key)) {
-      Object.defineProperty(ours, key, {
-        value: error[key],
-        writable: true,
-        configurable: true,
-        enumerable: false,
-      });
-    }
-  }
-  return ours;
+  return decodeThrown(decodeValue(text) as EncodedThrown);
 }
 
 function safeString(value: unknown): string {

@@ -88,6 +88,32 @@ function throwNumber(): never {
   throw 42;
 }
 
+/** A wait on a future of its own that runs past its timeout: this package's TimeoutError. */
+async function awaitNestedFutureBriefly(): Promise<unknown> {
+  const { Future } = await import('concurrent-futures');
+  return new Future().result(1);
+}
+
+/** Throws one of this package's error classes, by name. */
+async function throwPackageError(className: string, message: string): Promise<never> {
+  const classes = (await import('concurrent-futures')) as unknown as Record<
+    string,
+    new (text: string) => Error
+  >;
+  throw new classes[className]!(message);
+}
+
+/** Throws an error class of the call's own that is only named like one of this package's. */
+function throwLookalikeTimeout(): never {
+  class TimeoutError extends Error {
+    constructor() {
+      super('not the package one');
+      this.name = 'TimeoutError';
+    }
+  }
+  throw new TimeoutError();
+}
+
 function failOn(item: number, bad: number): number {
   if (item === bad) throw new Error(`item ${item} failed`);
   return item * 10;
@@ -314,6 +340,26 @@ export function describeExecutorContract(
         const future = executor.submit(throwNumber);
         expect(await errorOf(future)).toBe(42);
         expect(await future.exception()).toBe(42);
+      });
+
+      test("an error of this package's own classes keeps its class; a lookalike does not take it", async () => {
+        const executor = make();
+        const nested = await errorOf(executor.submit(awaitNestedFutureBriefly));
+        expect(nested).toBeInstanceOf(TimeoutError);
+        expect(nested).toMatchObject({ name: 'TimeoutError' });
+        const cancelled = await errorOf(
+          executor.submit(throwPackageError, 'CancelledError', 'gone'),
+        );
+        expect(cancelled).toBeInstanceOf(CancelledError);
+        expect(cancelled).toMatchObject({ name: 'CancelledError', message: 'gone' });
+        const broken = await errorOf(
+          executor.submit(throwPackageError, 'BrokenProcessPool', 'a nested pool broke'),
+        );
+        expect(broken).toBeInstanceOf(BrokenExecutor);
+        expect(broken).toMatchObject({ name: 'BrokenProcessPool', message: 'a nested pool broke' });
+        const lookalike = await errorOf(executor.submit(throwLookalikeTimeout));
+        expect(lookalike).not.toBeInstanceOf(TimeoutError);
+        expect(lookalike).toMatchObject({ name: 'TimeoutError', message: 'not the package one' });
       });
 
       testIfSharesMemory('a thrown error is the very object the call threw', async () => {
