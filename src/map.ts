@@ -371,7 +371,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     for (let item = 0; item < this.#plan.chunksize; item++) {
       const before = flat.length;
       for (const iterator of iterators) {
-        const step = iterator.next();
+        const step = iteratorResult(iterator.next());
         if (step.done) {
           this.#exhausted = true;
           flat.length = before;
@@ -388,7 +388,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     for (let item = 0; item < this.#plan.chunksize; item++) {
       const before = flat.length;
       for (const iterator of this.#iterators) {
-        const step = await iterator.next();
+        const step = iteratorResult(await iterator.next());
         if (step.done) {
           this.#exhausted = true;
           flat.length = before;
@@ -428,4 +428,16 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     if (!this.#exhausted) this.#stopSource(undefined);
     if (this.#onAbort !== undefined) this.#plan.signal!.removeEventListener('abort', this.#onAbort);
   }
+}
+
+/**
+ * What `for...of` checks of every step: an iterator's `next()` must give an object. A broken one
+ * that gives `5` would otherwise read as an endless run of `undefined` items, submitted forever.
+ */
+function iteratorResult(step: unknown): IteratorResult<unknown> {
+  if ((typeof step === 'object' && step !== null) || typeof step === 'function')
+    return step as IteratorResult<unknown>;
+  throw new TypeError(
+    `An iterable given to map() has an iterator whose next() returned ${String(step)}, not an iterator result object ({ value, done }).`,
+  );
 }

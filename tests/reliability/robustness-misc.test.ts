@@ -281,6 +281,44 @@ describe('map: endings', () => {
     },
   );
 
+  test.each([
+    ['a sync iterator', 5],
+    ['a sync iterator', null],
+    ['an async iterator', 5],
+    ['an async iterator', null],
+  ] as const)(
+    '%s whose next() gives %p, not a result object: a TypeError, after one pull, and no call',
+    async (kind, step) => {
+      const executor = new EventLoopExecutor();
+      let pulls = 0;
+      const next = (): unknown => {
+        if (++pulls > 1000) throw new Error('map() pulled on past a broken step');
+        return kind === 'a sync iterator' ? step : Promise.resolve(step);
+      };
+      const source =
+        kind === 'a sync iterator'
+          ? { [Symbol.iterator]: () => ({ next }) }
+          : { [Symbol.asyncIterator]: () => ({ next }) };
+      const failure = await (async () => {
+        try {
+          const results = executor.map((x: unknown) => x, source as Iterable<unknown>);
+          await withTimeout(results.next(), 10_000, 'the first step');
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(failure).toBeInstanceOf(TypeError);
+      expect((failure as Error).message).toContain('not an iterator result object');
+      expect(pulls).toBe(1);
+      const { calls } = executor.stats();
+      expect(calls.queued + calls.running + calls.completed + calls.failed + calls.cancelled).toBe(
+        0,
+      );
+      await executor.shutdown();
+    },
+  );
+
   test("a step waiting on an async source throws the signal's reason when it aborts", async () => {
     const executor = new EventLoopExecutor();
     const controller = new AbortController();
