@@ -162,11 +162,6 @@ export abstract class Executor {
       checked.transfer === undefined || checked.transfer === null
         ? undefined
         : checkTransferList(checked.transfer, '`transfer`');
-    if (signal?.aborted) {
-      const cancelled = new Future<Awaited<R>>();
-      cancelled.cancel();
-      return cancelled;
-    }
     const limits = timeout === undefined && signal === undefined ? undefined : { timeout, signal };
     if (transfer !== undefined && transfer.length > 0)
       return this.submitTransferring(fn, args, limits, transfer);

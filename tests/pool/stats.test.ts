@@ -121,6 +121,24 @@ describe.each(kinds)('%s', (_name, make) => {
     expect(counted.cancelled).toBeGreaterThanOrEqual(9);
   });
 
+  test('a schedule() whose signal aborted already counts as cancelled, and never runs', async () => {
+    const executor = make(1);
+    expect(await executor.submit(ok, 1)).toBe(2);
+    const aborted = AbortSignal.abort(new Error('aborted before schedule()'));
+    const plain = executor.schedule(ok, { args: [2], signal: aborted });
+    const timed = executor.schedule(ok, { args: [3], signal: aborted, timeout: 60_000 });
+    expect(plain.cancelled()).toBe(true);
+    expect(timed.cancelled()).toBe(true);
+    await executor.shutdown();
+    expect(calls(executor.stats())).toEqual({
+      queued: 0,
+      running: 0,
+      completed: 1,
+      failed: 0,
+      cancelled: 2,
+    });
+  });
+
   test('run times: percentiles never below what the calls surely took', async () => {
     const executor = make(2);
     // The event loop times one call in 16: 32 calls give it two samples.
