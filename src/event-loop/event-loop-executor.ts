@@ -227,8 +227,12 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   protected override brokenError(): Error | undefined {
     if (this.#broken === undefined) return undefined;
     const { cause } = this.#broken;
+    // An arrow given as `initializer:` is named "initializer" by its property: said once, not twice.
+    const described = callableName(this.#initializer);
+    const name =
+      described === 'initializer' || described === 'the submitted function' ? '' : ` ${described}`;
     return new BrokenExecutor(
-      `This EventLoopExecutor is broken: its initializer ${callableName(this.#initializer)} failed ` +
+      `This EventLoopExecutor is broken: its initializer${name} failed ` +
         `(${describeError(cause)}), so it runs no more calls. Create a new executor.`,
       { cause },
     );

@@ -68,6 +68,24 @@ describe('nothing travels', () => {
     expect(() => broken.submit(() => 1)).toThrow(BrokenExecutor);
     await broken.shutdown();
   });
+
+  test("a broken executor's message names a named initializer, and an arrow's only once", async () => {
+    const arrow = new EventLoopExecutor({
+      initializer: () => {
+        throw new Error('db down');
+      },
+    });
+    const fromArrow = (await arrow.submit(() => 1).exception()) as Error;
+    expect(fromArrow.message).toContain('its initializer failed (Error: db down)');
+    await arrow.shutdown();
+    function connectToDatabase(): never {
+      throw new Error('db down');
+    }
+    const named = new EventLoopExecutor({ initializer: connectToDatabase });
+    const fromNamed = (await named.submit(() => 1).exception()) as Error;
+    expect(fromNamed.message).toContain('its initializer connectToDatabase failed');
+    await named.shutdown();
+  });
 });
 
 describe('scheduling on the event loop', () => {
