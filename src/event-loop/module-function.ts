@@ -30,7 +30,8 @@ async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
   }
   if (!(ref.exportName in namespace)) {
     const names = Object.keys(namespace);
-    throw new Error(
+    // A TypeError, as the pools' workers say it: the export is not a function because it is not there.
+    throw new TypeError(
       `Module ${ref.module} has no export "${ref.exportName}"` +
         (names.length > 0 ? ` (it exports: ${names.join(', ')}).` : ' (it exports nothing).'),
     );

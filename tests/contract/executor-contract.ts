@@ -390,7 +390,7 @@ export function describeExecutorContract(
       test('a missing export fails the future with an error naming the module and the export', async () => {
         const executor = make();
         const error = await errorOf(executor.submit(fromModule(tasksModule, 'noSuchExport')));
-        expect(error).toBeInstanceOf(Error);
+        expect(error).toBeInstanceOf(TypeError);
         expect((error as Error).message).toContain('noSuchExport');
         expect((error as Error).message).toContain('tasks.js');
         // The executor goes on working.
