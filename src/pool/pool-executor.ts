@@ -361,12 +361,20 @@ export abstract class PoolExecutor extends Executor {
     return terminated;
   }
 
-  /** Ends every worker at once with `signal`: calls not started are cancelled, running ones fail. */
+  /**
+   * Ends every worker at once with `signal`: calls not started are cancelled, running ones fail. A
+   * SIGTERM is followed by SIGKILL `endGraceMs` later: a child that ignores SIGTERM or is stopped
+   * (SIGSTOP) would otherwise hold the promise, and the parent's event loop, forever.
+   */
   protected endAllWorkers(signal: NodeJS.Signals | undefined, why: string): Promise<void> {
     const terminated = this.shutdown({ wait: true, cancelFutures: true });
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)
         if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
+      if (signal === 'SIGTERM' && this.#endGraceMs !== Infinity) {
+        worker.endWithGrace(this.#endGraceMs); // refs it too: its exit must be seen
+        continue;
+      }
       worker.advance('ending');
       worker.ref(); // an idle (unref'd) worker's exit must still be seen, or the promise never resolves
       worker.end(signal);

@@ -200,6 +200,30 @@ describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => 
     );
   });
 
+  test.each(['ignores SIGTERM', 'is stopped (SIGSTOP)'] as const)(
+    'resolves when a child %s: SIGKILL follows endGraceMs later',
+    async (how) => {
+      const ex = pool({ maxWorkers: 1, endGraceMs: 200 });
+      const file = join(scratchDir(), 'deaf');
+      const call = ex.submit(
+        async (log: string, stop: boolean) => {
+          const { appendFileSync } = await import('node:fs');
+          process.on('SIGTERM', () => undefined);
+          appendFileSync(log, `${process.pid}\n`);
+          if (stop) process.kill(process.pid, 'SIGSTOP');
+          for (;;); // deaf to SIGTERM: only SIGKILL ends it
+        },
+        file,
+        how === 'is stopped (SIGSTOP)',
+      );
+      await until(() => readLines(file).length === 1, 15_000, 'the call to start');
+      const pid = Number(readLines(file)[0]);
+      await withTimeout(ex[method](), 10_000, `${method}() on a child that ${how}`);
+      expect(await call.exception()).toBeInstanceOf(BrokenProcessPool);
+      expect(await stillAliveAfter([pid], 0)).toEqual([]);
+    },
+  );
+
   test('on an idle pool resolves once its children have exited', async () => {
     const ex = pool({ maxWorkers: 2 });
     const pids = await Promise.all(
