@@ -64,7 +64,9 @@ const reader = new FrameReader(
           claimStart: () => true,
           exit: () => {
             exitRequested = true;
-            if (unsent === 0) exitWorker(0);
+            // Or every byte is with the kernel already: a write that completes at once has its
+            // callback deferred through process.nextTick, which a call may have replaced.
+            if (unsent === 0 || channel.writableLength === 0) exitWorker(0);
           },
         },
         toWorker.init,

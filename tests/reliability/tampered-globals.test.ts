@@ -177,6 +177,12 @@ const ROWS: Row[] = [
     only: 'process',
   },
   {
+    what: 'process.nextTick (a no-op: a socket write that completes at once never calls back)',
+    body: 'process.nextTick = () => {}; return 1;',
+    expected: returnsOne,
+    only: 'process',
+  },
+  {
     what: 'MessagePort.prototype.postMessage',
     body: "return import('node:worker_threads').then(({ MessagePort }) => { MessagePort.prototype.postMessage = () => {}; return 1; });",
     expected: returnsOne,
