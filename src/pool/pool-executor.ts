@@ -166,8 +166,11 @@ export abstract class PoolExecutor extends Executor {
    */
   protected abstract readonly takesCallsBack: boolean;
 
-  /** The message for the calls a dead worker took with it (or for the broken pool). */
-  protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit): string;
+  /**
+   * The message for the calls a dead worker took with it (or for the broken pool); `hadCalls`:
+   * whether it held any call not yet settled when it died.
+   */
+  protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit, hadCalls: boolean): string;
 
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
@@ -494,7 +497,11 @@ export abstract class PoolExecutor extends Executor {
           call.future.setException(this.newBrokenError(startFailure(worker, exit), exit.error));
       this.#breakPool(startFailure(worker, exit), exit.error);
     } else if (died && this.#broken === undefined) {
-      const message = this.describeDeath(worker, exit);
+      const message = this.describeDeath(
+        worker,
+        exit,
+        lost.some((call) => !call.future.done()),
+      );
       if (this.deathBreaksPool) {
         for (const call of lost)
           if (!call.future.done())

@@ -79,13 +79,15 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     return new BrokenProcessPool(message, cause === undefined ? undefined : { cause });
   }
 
-  protected describeDeath(worker: PoolWorker, exit: WorkerExit): string {
+  protected describeDeath(worker: PoolWorker, exit: WorkerExit, hadCalls: boolean): string {
     const how =
       exit.signal !== null
         ? `was killed by signal ${exit.signal}`
         : `exited with code ${exit.code}`;
+    // As in Python, any abrupt death breaks the pool, an idle child's too (nothing says why it died).
+    const when = hadCalls ? 'while calls were pending or running' : 'while it was idle';
     return (
-      `A child process of the pool (pid ${worker.id}) ${how} while calls were pending or running, so the pool is broken. ` +
+      `A child process of the pool (pid ${worker.id}) ${how} ${when}, so the pool is broken. ` +
       `Create a new ProcessPoolExecutor to go on.`
     );
   }

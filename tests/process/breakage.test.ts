@@ -138,6 +138,32 @@ test('a call’s own error, however thrown, does not break the pool', async () =
   await ex.shutdown();
 });
 
+test('an idle child killed from outside breaks the pool, and the message says it was idle', async () => {
+  const ex = pool({ maxWorkers: 1 });
+  const pid = await ex.submit(() => process.pid);
+  process.kill(pid, 'SIGKILL');
+  await until(() => ex.workerIds.length === 0, 10_000, 'the child to be gone');
+  let refused: unknown;
+  await until(
+    () => {
+      try {
+        ex.submit(() => 1).cancel();
+        return false;
+      } catch (error) {
+        refused = error;
+        return true;
+      }
+    },
+    10_000,
+    'submit() to refuse the broken pool',
+  );
+  expect(refused).toBeInstanceOf(BrokenProcessPool);
+  expect((refused as Error).message).toContain(`pid ${pid}`);
+  expect((refused as Error).message).toContain('killed by signal SIGKILL while it was idle');
+  expect((refused as Error).message).not.toContain('while calls were pending or running');
+  await withTimeout(ex.shutdown(), 10_000, 'shutdown() of the broken pool');
+});
+
 describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => {
   test('ends every child at once: queued calls cancelled, running ones fail with BrokenProcessPool; the pool is shut down', async () => {
     const ex = pool({ maxWorkers: 2 });
