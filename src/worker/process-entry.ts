@@ -24,8 +24,9 @@ const ChannelSocket = makeSafe(Socket);
 steadyMethods(Socket); // and Node's stream code can still call them by Function.prototype.call
 const channel = new ChannelSocket({ fd: CHANNEL_FD, readable: true, writable: true });
 
-// A parent that exits or is killed closes both channels: leave at once.
-process.on('disconnect', () => exitWorker(0));
+// A parent that exits or is killed closes the pool's channel: leave at once. Not on Node's IPC
+// channel's 'disconnect': a call may call process.disconnect() itself, and the pool does not use
+// that channel, so the child goes on.
 // Listeners that emit() can still call once a call has replaced Function.prototype.apply.
 const leave = steadyListener(() => exitWorker(0));
 channel.on('end', leave);

@@ -183,6 +183,12 @@ const ROWS: Row[] = [
     only: 'process',
   },
   {
+    what: "Node's IPC channel (process.disconnect(); the pool does not use it)",
+    body: 'process.disconnect(); return 1;',
+    expected: returnsOne,
+    only: 'process',
+  },
+  {
     what: 'MessagePort.prototype.postMessage',
     body: "return import('node:worker_threads').then(({ MessagePort }) => { MessagePort.prototype.postMessage = () => {}; return 1; });",
     expected: returnsOne,
