@@ -78,7 +78,7 @@ function startWatchdogThread(): void {
   // ours, and otherwise kills this process.
   // On POSIX an orphan is re-parented, so its ppid changes. On Windows the ppid never changes: ask
   // whether that pid still names a live process (libuv answers signal 0 there from the exit code).
-  // A pid reused within the 500 ms defeats it; the IPC channel's 'disconnect' remains the fallback.
+  // A pid reused within the 500 ms defeats it; the pool channel's end remains the fallback.
   // Loaded only here: most children never start this thread, and node:worker_threads would cost
   // every child ~0.5 ms of start-up (getBuiltinModule: synchronous, and the same in both builds).
   const { Worker } = process.getBuiltinModule('node:worker_threads');

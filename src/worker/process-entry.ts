@@ -32,7 +32,7 @@ const leave = steadyListener(() => exitWorker(0));
 channel.on('end', leave);
 channel.on('error', leave);
 
-// A child busy in a long synchronous call never sees 'disconnect': a guard outside this thread
+// A child busy in a long synchronous call never sees the channel end: a guard outside this thread
 // kills it once the parent is gone.
 guardAgainstOrphaning();
 
