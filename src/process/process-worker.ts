@@ -5,7 +5,7 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CHANNEL_FD, FrameReader, encodeFrame } from '../protocol/frames.js';
+import { CHANNEL_FD, FrameReader, encodeFrame, newFrameKey } from '../protocol/frames.js';
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
@@ -76,10 +76,13 @@ export class ProcessWorker extends PoolWorker {
     };
     (this.#child.channel as { unref?: () => void } | null | undefined)?.unref?.();
     this.#channel = (this.#child.stdio as unknown as Socket[])[CHANNEL_FD]!;
-    // A frame that cannot be read back here: only its own calls fail (see resync()).
+    // A frame that cannot be read back here: only its own calls fail (see resync()). Only frames
+    // with this child's key are read: a call in the child can write to the pipe too (frames.ts).
+    const frameKey = newFrameKey();
     const reader = new FrameReader(
       (message) => this.deliver(events, message as FromWorker),
       () => this.resend(),
+      frameKey,
     );
     this.#channel.on('data', (chunk: Buffer) => reader.push(chunk));
     this.#channel.on('error', () => undefined); // the child is gone: its exit follows
@@ -102,7 +105,7 @@ export class ProcessWorker extends PoolWorker {
       if (this.#child.pid === undefined) reportExit(null, null);
     });
     try {
-      this.post({ t: 'init', init: { initializer, initargs, startFlags: undefined } });
+      this.post({ t: 'init', init: { initializer, initargs, startFlags: undefined, frameKey } });
     } catch (error) {
       // The child is already running: it must not be left behind by a pool that cannot use it.
       this.#child.kill('SIGKILL');

@@ -1,7 +1,14 @@
 // The framing of a process pool's own channel: a pipe (not Node's IPC channel) that carries
-// frames of V8-serialised messages, each behind a header of a marker and its length:
+// frames of V8-serialised messages, each behind a header of a marker, its length and a key:
 //
-//   ┌ 4 bytes: FRAME_MARKER ┬ 4 bytes: length n (LE) ┬ n bytes: v8.serialize(message) ┐
+//   ┌ 4 bytes: FRAME_MARKER ┬ 4 bytes: length n (LE) ┬ 8 bytes: key ┬ n bytes: v8.serialize(message) ┐
+//
+// The key is the child's: 64 random bits the pool sends it in its 'init' message, which a child
+// stamps on every frame it sends, and the pool reads only frames that carry it. A call runs in the
+// child and can write to the pipe (fd 5): without the key, eight bytes that look like a header
+// with a large length swallowed the frames after them and hung the pool, and a well-formed frame
+// it forged ('done', 'handBack') was taken for the runtime's. The pool's frames to a child carry no
+// key (zeros): nothing but the pool writes to the child's end.
 //
 // Why not the IPC channel with `serialization: 'advanced'`: Node deserialises each message inside
 // its own channel parser, where a value that serialises but cannot be read back (an Error whose
@@ -68,13 +75,24 @@ export function survivesSerialization(value: unknown): boolean {
 export const CHANNEL_FD = 5;
 
 const FRAME_MARKER = 0xcf0f5eed;
-const HEADER_BYTES = 8;
+const HEADER_BYTES = 16;
+
+/** A child's frame key (see the top of this file), as two 32-bit words. */
+export type FrameKey = readonly [number, number];
+
+const NO_KEY: FrameKey = [0, 0];
+
+/** A fresh random key for one child. */
+export function newFrameKey(): FrameKey {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  return [words[0]!, words[1]!];
+}
 const MARKER_BYTES = bufferFrom([0xed, 0x5e, 0x0f, 0xcf]); // FRAME_MARKER, little-endian
 
 const BLANK_HEADER = new Uint8Array(HEADER_BYTES);
 
-/** A message as one frame; throws if a value in it cannot be serialised. */
-export function encodeFrame(message: unknown): Buffer {
+/** A message as one frame, stamped with `key`; throws if a value in it cannot be serialised. */
+export function encodeFrame(message: unknown, key: FrameKey = NO_KEY): Buffer {
   // What v8.serialize() does, behind room for the header: the frame is one buffer, never copied.
   const serializer = new Serializer();
   serializer.writeRawBytes(BLANK_HEADER);
@@ -83,12 +101,15 @@ export function encodeFrame(message: unknown): Buffer {
   const frame = serializer.releaseBuffer();
   writeUInt32LE(frame, FRAME_MARKER, 0);
   writeUInt32LE(frame, frame.length - HEADER_BYTES, 4);
+  writeUInt32LE(frame, key[0], 8);
+  writeUInt32LE(frame, key[1], 12);
   return frame;
 }
 
 /**
  * Reassembles frames from a byte stream. `onMessage` gets each message that was read back;
- * `onUnreadable` is called for a whole frame whose body could not be deserialised.
+ * `onUnreadable` is called for a whole frame whose body could not be deserialised. With a `key`,
+ * a header that does not carry it is no frame: its bytes are skipped like any other.
  */
 export class FrameReader {
   // Chunks received and not yet parsed, joined only once a whole frame is there: joining at every
@@ -98,10 +119,12 @@ export class FrameReader {
   #needed = HEADER_BYTES; // bytes to wait for before parsing again
   readonly #onMessage: (message: unknown) => void;
   readonly #onUnreadable: () => void;
+  readonly #key: FrameKey | undefined;
 
-  constructor(onMessage: (message: unknown) => void, onUnreadable: () => void) {
+  constructor(onMessage: (message: unknown) => void, onUnreadable: () => void, key?: FrameKey) {
     this.#onMessage = onMessage;
     this.#onUnreadable = onUnreadable;
+    this.#key = key;
   }
 
   push(chunk: Buffer): void {
@@ -112,8 +135,13 @@ export class FrameReader {
       this.#chunks.length === 1 ? this.#chunks[0]! : concatBuffers(this.#chunks, this.#buffered);
     let offset = 0;
     let needed = HEADER_BYTES;
+    const key = this.#key;
     while (data.length - offset >= HEADER_BYTES) {
-      if (readUInt32LE(data, offset) !== FRAME_MARKER) {
+      if (
+        readUInt32LE(data, offset) !== FRAME_MARKER ||
+        (key !== undefined &&
+          (readUInt32LE(data, offset + 8) !== key[0] || readUInt32LE(data, offset + 12) !== key[1]))
+      ) {
         // Not a frame: skip to the next marker (or keep the last bytes, a marker may be split).
         const next = indexOf(data, MARKER_BYTES, offset + 1);
         if (next === -1) {

@@ -89,6 +89,8 @@ export interface WorkerInit {
   initargs: unknown[];
   /** Thread workers only: per-call start flags shared with the pool (see StartFlag). */
   startFlags: SharedArrayBuffer | undefined;
+  /** Child processes only: the key to stamp on every frame sent to the pool (see frames.ts). */
+  frameKey?: readonly [number, number];
   /**
    * Send the results held before each next call starts (threads with resourceLimits): a call that
    * runs out of memory kills its thread with no exit hook, and must not take finished results with it.

@@ -6,7 +6,13 @@
 // sends there is ignored by the parent, and a listener it removes there deafens nothing.
 
 import { Socket } from 'node:net';
-import { CHANNEL_FD, FrameReader, encodeFrame, survivesSerialization } from '../protocol/frames.js';
+import {
+  CHANNEL_FD,
+  FrameReader,
+  encodeFrame,
+  survivesSerialization,
+  type FrameKey,
+} from '../protocol/frames.js';
 import type { FromWorker, ToWorker } from '../protocol/messages.js';
 import { guardAgainstOrphaning } from './parent-guard.js';
 import { WorkerRuntime } from './runtime.js';
@@ -42,8 +48,13 @@ const onSent = (): void => {
   if (--unsent === 0 && exitRequested) exitWorker(0);
 };
 
+// The key the pool reads our frames by, from its 'init' (see protocol/frames.ts). Held here only,
+// out of reach of the calls, which can write to the pipe but cannot stamp a frame the pool reads.
+let frameKey: FrameKey | undefined;
+
 function send(message: FromWorker): void {
-  const frame = encodeFrame(message); // throws, before anything is written, if a value cannot travel
+  // Throws, before anything is written, if a value cannot travel.
+  const frame = encodeFrame(message, frameKey);
   unsent++;
   channel.write(frame, onSent);
 }
@@ -55,6 +66,7 @@ const reader = new FrameReader(
     if (runtime !== undefined) {
       runtime.receive(toWorker);
     } else if (toWorker.t === 'init') {
+      frameKey = toWorker.init.frameKey;
       runtime = new WorkerRuntime(
         {
           send,

@@ -4,7 +4,16 @@
 // Every test runs on real threads and real child processes, and a hang fails it (withTimeout).
 
 import type { ThreadPoolExecutor } from 'concurrent-futures';
-import { KINDS, cleanUpAfterEach, makePool, withTimeout, type AnyPool } from './support.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  KINDS,
+  cleanUpAfterEach,
+  makePool,
+  scratchDir,
+  withTimeout,
+  type AnyPool,
+} from './support.js';
 
 cleanUpAfterEach();
 
@@ -214,6 +223,49 @@ function writeGarbageOnChannel(): string {
   process.getBuiltinModule('node:fs').writeSync(5, 'not a frame \u0000\u0001 at all');
   return 'after garbage';
 }
+
+/**
+ * Writes on the pool's pipe what a frame of the runtime's looks like, without the child's key: a
+ * header whose length claims 64 KiB that never come, or a whole 'handBack' frame that, if read,
+ * hands back the calls this child holds, itself included. Counts its runs in `log`.
+ */
+function forgeFrameOnChannel(what: 'header' | 'handBack', log: string): string {
+  const fs = process.getBuiltinModule('node:fs');
+  fs.appendFileSync(log, 'ran\n');
+  const body =
+    what === 'header'
+      ? Buffer.alloc(0)
+      : process.getBuiltinModule('node:v8').serialize({ t: 'handBack', from: 0, count: 5 });
+  const header = Buffer.alloc(16); // marker, length, and an 8-byte key the forger does not know
+  header.writeUInt32LE(0xcf0f5eed, 0);
+  header.writeUInt32LE(what === 'header' ? 65_536 : body.length, 4);
+  fs.writeSync(5, Buffer.concat([header, body]));
+  return `forged ${what}`;
+}
+
+test.each(['header', 'handBack'] as const)(
+  "process pool, row 2: a forged %s on the pool's pipe is not read; every call settles once",
+  async (what) => {
+    const pool = makePool('process', { maxWorkers: 1 });
+    const log = join(scratchDir(), 'runs');
+    const got = await withTimeout(
+      outcomes([
+        pool.submit(forgeFrameOnChannel, what, log),
+        pool.submit(echo, 'second'),
+        pool.submit(echo, 'third'),
+      ]),
+      20_000,
+      'the calls around a forged frame',
+    );
+    expect(got).toEqual([
+      ['ok', `forged ${what}`],
+      ['ok', 'second'],
+      ['ok', 'third'],
+    ]);
+    expect(readFileSync(log, 'utf8')).toBe('ran\n');
+    await shutdownWithin(pool);
+  },
+);
 
 test("process pool, row 2: bytes on the pool's pipe that are not a frame are ignored", async () => {
   const pool = makePool('process', { maxWorkers: 1 });
