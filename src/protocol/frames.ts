@@ -76,20 +76,20 @@ export const CHANNEL_FD = 5;
 
 const FRAME_MARKER = 0xcf0f5eed;
 const HEADER_BYTES = 16;
+const MARKER_BYTES = bufferFrom([0xed, 0x5e, 0x0f, 0xcf]); // FRAME_MARKER, little-endian
+
+const BLANK_HEADER = new Uint8Array(HEADER_BYTES);
 
 /** A child's frame key (see the top of this file), as two 32-bit words. */
 export type FrameKey = readonly [number, number];
 
 const NO_KEY: FrameKey = [0, 0];
 
-/** A fresh random key for one child. */
+/** A fresh random key for one child (in the pool: a child never makes one). */
 export function newFrameKey(): FrameKey {
   const words = crypto.getRandomValues(new Uint32Array(2));
   return [words[0]!, words[1]!];
 }
-const MARKER_BYTES = bufferFrom([0xed, 0x5e, 0x0f, 0xcf]); // FRAME_MARKER, little-endian
-
-const BLANK_HEADER = new Uint8Array(HEADER_BYTES);
 
 /** A message as one frame, stamped with `key`; throws if a value in it cannot be serialised. */
 export function encodeFrame(message: unknown, key: FrameKey = NO_KEY): Buffer {
