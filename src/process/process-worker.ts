@@ -5,7 +5,7 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CHANNEL_FD, FrameReader, encodeFrame, newFrameKey } from '../protocol/frames.js';
+import { CHANNEL_FD, FrameReader, encodeFrame, type FrameKey } from '../protocol/frames.js';
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
@@ -49,6 +49,7 @@ export class ProcessWorker extends PoolWorker {
     events: PoolWorkerEvents,
   ) {
     super();
+    const frameKey = newFrameKey(); // before fork(): nothing after it may throw and leave the child
     this.#child = fork(ENTRY, [], {
       // The IPC channel carries only what calls send with process.send(), which nobody reads: JSON,
       // so that nothing a call sends can throw in this process's channel parser.
@@ -78,7 +79,6 @@ export class ProcessWorker extends PoolWorker {
     this.#channel = (this.#child.stdio as unknown as Socket[])[CHANNEL_FD]!;
     // A frame that cannot be read back here: only its own calls fail (see resync()). Only frames
     // with this child's key are read: a call in the child can write to the pipe too (frames.ts).
-    const frameKey = newFrameKey();
     const reader = new FrameReader(
       (message) => this.deliver(events, message as FromWorker),
       () => this.resend(),
@@ -156,4 +156,14 @@ export class ProcessWorker extends PoolWorker {
     this.#child.unref();
     this.#channel.unref();
   }
+}
+
+/**
+ * A fresh random key for one child's frames (protocol/frames.ts). From node:crypto, not the global
+ * `crypto`, which `--no-experimental-global-webcrypto` removes and a script may replace; loaded on
+ * the first child (~0.1 ms), not at import.
+ */
+function newFrameKey(): FrameKey {
+  const words = process.getBuiltinModule('node:crypto').randomFillSync(new Uint32Array(2));
+  return [words[0]!, words[1]!];
 }

@@ -7,8 +7,10 @@
 // stamps on every frame it sends, and the pool reads only frames that carry it. A call runs in the
 // child and can write to the pipe (fd 5): without the key, eight bytes that look like a header
 // with a large length swallowed the frames after them and hung the pool, and a well-formed frame
-// it forged ('done', 'handBack') was taken for the runtime's. The pool's frames to a child carry no
-// key (zeros): nothing but the pool writes to the child's end.
+// it forged ('done', 'handBack') was taken for the runtime's. (Bytes a call writes into the middle
+// of a large frame while it is being written still corrupt that frame: the pool reads it as
+// unreadable, and only its calls fail.) The pool's frames to a child carry no key (zeros): nothing
+// but the pool writes to the child's end.
 //
 // Why not the IPC channel with `serialization: 'advanced'`: Node deserialises each message inside
 // its own channel parser, where a value that serialises but cannot be read back (an Error whose
@@ -84,12 +86,6 @@ const BLANK_HEADER = new Uint8Array(HEADER_BYTES);
 export type FrameKey = readonly [number, number];
 
 const NO_KEY: FrameKey = [0, 0];
-
-/** A fresh random key for one child (in the pool: a child never makes one). */
-export function newFrameKey(): FrameKey {
-  const words = crypto.getRandomValues(new Uint32Array(2));
-  return [words[0]!, words[1]!];
-}
 
 /** A message as one frame, stamped with `key`; throws if a value in it cannot be serialised. */
 export function encodeFrame(message: unknown, key: FrameKey = NO_KEY): Buffer {

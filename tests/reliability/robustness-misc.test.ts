@@ -145,6 +145,22 @@ describe('options that cannot reach a worker fail at construction, or break the 
   );
 });
 
+test('process pool: works without the global crypto (node --no-experimental-global-webcrypto)', async () => {
+  // Each child's frame key once came from globalThis.crypto: without it the pool broke, left its
+  // child running and kept the script from exiting.
+  const out = await runScript(
+    scratchDir(),
+    `import { ProcessPoolExecutor } from ${JSON.stringify(LIBRARY)};
+     const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+     const results = await Promise.all([1, 2, 3].map((x) => executor.submit((n) => n * 10, x)));
+     await executor.shutdown();
+     console.log(typeof globalThis.crypto, JSON.stringify(results));`,
+    ['--no-experimental-global-webcrypto'],
+    60_000,
+  );
+  expect(out.trim()).toBe('undefined [10,20,30]');
+});
+
 describe('EventLoopExecutor: a call that waits for its own shutdown()', () => {
   test('fails at once, the executor shuts down, and the other calls finish', async () => {
     const executor = new EventLoopExecutor();
