@@ -228,9 +228,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     if (this.#broken === undefined) return undefined;
     const { cause } = this.#broken;
     // An arrow given as `initializer:` is named "initializer" by its property: said once, not twice.
-    const described = callableName(this.#initializer);
-    const name =
-      described === 'initializer' || described === 'the submitted function' ? '' : ` ${described}`;
+    const initializer = this.#initializer;
+    const unnamed =
+      typeof initializer === 'function' &&
+      (functionName(initializer) === '' || functionName(initializer) === 'initializer');
+    const name = unnamed ? '' : ` ${callableName(initializer)}`;
     return new BrokenExecutor(
       `This EventLoopExecutor is broken: its initializer${name} failed ` +
         `(${describeError(cause)}), so it runs no more calls. Create a new executor.`,

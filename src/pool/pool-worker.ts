@@ -177,8 +177,10 @@ export abstract class PoolWorker {
   endWithGrace(graceMs: number): void {
     this.advance('ending');
     this.ref(); // its exit must be seen, so that a fresh worker can take its place
+    // Ended twice (a limited call's grace, then a broken pool or terminateWorkers()): the first
+    // SIGKILL deadline stands, or each new ending would put it off again.
+    if (this.#killTimer !== undefined) return;
     this.end('SIGTERM');
-    clearTimeout(this.#killTimer); // ended twice (a limited call's grace, then a broken pool): one timer
     this.#killTimer = setTimeout(() => {
       this.#killTimer = undefined;
       if (this.#life !== 'exited') this.end('SIGKILL');

@@ -1,6 +1,6 @@
 // Makes sure a child process of a ProcessPoolExecutor never outlives the pool's process, even
-// while a call holds the child's only thread in a synchronous loop (the child then never sees its
-// IPC channel close, and would run on as an orphan).
+// while a call holds the child's only thread in a synchronous loop (the child then never sees the
+// pool's channel end, and would run on as an orphan).
 //
 // Where there is a POSIX shell, a guard shell does it: the parent gives the child one more socket
 // (fd GUARD_FD) of which only the parent holds the other end; the child hands it to `/bin/sh` as
