@@ -108,7 +108,19 @@ export async function startWorkerHost(
       cancelledEarly.delete(id);
     }
   });
-  await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
+  // A host that cannot start (a wrong password, a Redis that refuses) lets go of what it opened:
+  // a caller that catches the rejection must not be kept alive by its connections or pool.
+  const abandon = async (): Promise<void> => {
+    subscriber.disconnect();
+    if (connections.owned) connections.client.disconnect();
+    await local.shutdown({ cancelFutures: true });
+  };
+  try {
+    await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
+  } catch (error) {
+    await abandon();
+    throw error;
+  }
 
   // Two parameters, not three: BullMQ makes an AbortController for every job of a processor that
   // takes its third (the signal), and aborts it only from Worker.cancelJob(), which no one calls on
@@ -165,9 +177,15 @@ export async function startWorkerHost(
       }
       const fn = reference(data.m, data.e);
       const args = decodeValue(data.a);
-      if (!Array.isArray(args) || (data.k !== undefined && args.length % data.k !== 0)) {
+      if (
+        !Array.isArray(args) ||
+        // Every argument a producer sends takes at least a byte: a longer list is a sparse one made
+        // by hand (20 bytes can say 2^32 - 1 items), which would run out of memory or run for ever.
+        args.length > decodedLength(data.a) ||
+        (data.k !== undefined && args.length % data.k !== 0)
+      ) {
         throw new Error(
-          "This job's arguments are malformed (not a list of arguments, or not whole chunks of the chunk's arity), " +
+          "This job's arguments are malformed (not a list of arguments, a sparse one, or not whole chunks of the chunk's arity), " +
             'so this host does not run it. Add calls through a QueueExecutor, not by hand.',
         );
       }
@@ -193,17 +211,19 @@ export async function startWorkerHost(
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    // Past 2^31 - 1 ms Node would fire the timer at once: such a timeout is no limit (checkTimeout).
+    const limit = timeout === undefined ? Infinity : checkTimeout(timeout, 'timeout')!;
     const timer =
-      timeout === undefined
+      limit === Infinity
         ? undefined
         : setTimeout(
             () =>
               controller.abort(
                 new TimeoutError(
-                  `A chunk of ${fn.exportName} from ${fn.module} ran past its timeout of ${timeout} ms and was ended.`,
+                  `A chunk of ${fn.exportName} from ${fn.module} ran past its timeout of ${limit} ms and was ended.`,
                 ),
               ),
-            timeout,
+            limit,
           );
     const results: unknown[] = [];
     try {
@@ -235,7 +255,14 @@ export async function startWorkerHost(
     ...(settings.maxStalledCount !== undefined && { maxStalledCount: settings.maxStalledCount }),
   });
   worker.on('error', ignore); // a lost connection: BullMQ reconnects by itself
-  await worker.waitUntilReady();
+  try {
+    await worker.waitUntilReady();
+  } catch (error) {
+    await worker.close(true).catch(ignore);
+    workerConnection.disconnect();
+    await abandon();
+    throw error;
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -246,8 +273,11 @@ export async function startWorkerHost(
       return (closing ??= (async () => {
         const finished = worker.close();
         let timer: NodeJS.Timeout | undefined;
+        // Infinity (or past 2^31 - 1 ms, which checkTimeout made Infinity): the calls may take as
+        // long as they need; a timer that long would fire at once.
         const graceOver = new Promise<'grace over'>((resolve) => {
-          timer = setTimeout(() => resolve('grace over'), settings.closeGraceMs);
+          if (settings.closeGraceMs !== Infinity)
+            timer = setTimeout(() => resolve('grace over'), settings.closeGraceMs);
         });
         if ((await Promise.race([finished, graceOver])) === 'grace over') {
           const reason = new Error('The worker host is closing: the call goes back to the queue.');

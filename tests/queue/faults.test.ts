@@ -1,7 +1,9 @@
 // Faults on real processes: a host killed with SIGKILL mid-call, too many stalls, Redis killed
 // and restarted on the same port and data, Redis unreachable from the start, a host closed with
-// calls running, and a producer's shutdown() while calls are in flight.
+// calls running (within its grace, past it, and with a grace past a timer's reach), a producer's
+// shutdown() while calls are in flight, and a host that cannot start (a wrong password).
 
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { Redis } from 'ioredis';
 import {
   describeWithRedis,
   ownServer,
+  projectRoot,
   startHost,
   startRedis,
   tasksModule,
@@ -206,5 +209,54 @@ describeWithRedis('QueueExecutor faults', () => {
     await until(() => readFileSync(marker, 'utf8') === 'AB', 'host B to take the call');
     writeFileSync(gate, 'open');
     expect(await future).toBe('handed back');
+  });
+
+  test('a host closed with a grace past what a timer can wait lets its running call finish', async () => {
+    // 1e12 ms (or Infinity) once fired the grace timer at once: the call went back to the queue.
+    const queue = uniqueQueue('long-grace');
+    const only = await host({ redis: redis.url, queue, name: 'A', workers: 1, closeGraceMs: 1e12 });
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const marker = join(dir, 'long-grace-marker');
+    const gate = join(dir, 'long-grace-gate');
+    const future = executor.submit(markThenAwaitGate, marker, gate, 'finished here');
+    await until(() => existsSync(marker), 'host A to start the call');
+    const stopping = only.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(only.child.exitCode).toBeNull(); // still in its grace, with the call running
+    writeFileSync(gate, 'open');
+    expect(await future).toBe('finished here');
+    await stopping;
+    expect(readFileSync(marker, 'utf8')).toBe('A');
+  });
+
+  test('startQueueWorker() that cannot start (a wrong password) leaves nothing that keeps the process alive', async () => {
+    const admin = new Redis(redis.url);
+    const user = `cf-host-${process.pid}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right', '~*', '&*', '+@all');
+    await admin.quit();
+    const url = new URL(redis.url);
+    url.username = user;
+    url.password = 'wrong';
+    const script = `
+      import { startQueueWorker } from ${JSON.stringify(new URL('../../dist/queue/index.js', import.meta.url).href)};
+      try {
+        await startQueueWorker({ connection: ${JSON.stringify(url.href)}, queue: 'never', allow: ['./tests/queue/fixtures/tasks.mjs'], pool: 'thread', workers: 1 });
+        console.log('started');
+      } catch (error) {
+        console.log('rejected: ' + error.message);
+      }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const how = await new Promise<number | string | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    clearTimeout(kill);
+    expect(out).toMatch(/^rejected: .*WRONGPASS/);
+    expect(how).toBe(0); // it exited by itself, not killed by the test
   });
 });

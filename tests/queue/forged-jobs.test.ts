@@ -5,7 +5,7 @@ import { serialize } from 'node:v8';
 import { Queue, QueueEvents } from 'bullmq';
 import { fromModule } from 'concurrent-futures';
 import { QueueExecutor } from 'concurrent-futures/queue';
-import { decodeError } from '../../src/queue/codec.js';
+import { decodeError, decodeValue } from '../../src/queue/codec.js';
 import {
   describeWithRedis,
   startHost,
@@ -27,6 +27,16 @@ const call = (fields: Record<string, unknown>): Record<string, unknown> => ({
   ...fields,
 });
 
+/** V8 serialisation of a sparse array of 2^32 - 1 holes, as a forger would write it by hand. */
+function sparseArgs(): string {
+  // 0xFF 0x0F: version 15; 'a' (0x61): sparse array; length 2^32 - 1 as a varint; '@' (0x40): its
+  // end, with no properties and the length again.
+  const bytes = [
+    0xff, 0x0f, 0x61, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x40, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f,
+  ];
+  return Buffer.from(bytes).toString('base64');
+}
+
 const FORGED: Array<[string, unknown, RegExp]> = [
   ['no data', null, /not made by a QueueExecutor/],
   ['another format version', call({ v: 2 }), /not made by a QueueExecutor/],
@@ -42,6 +52,10 @@ const FORGED: Array<[string, unknown, RegExp]> = [
   ['a chunk arity of 0', call({ k: 0 }), /arity must be an integer >= 1, got 0/],
   ['a negative chunk arity', call({ k: -1 }), /arity must be an integer >= 1, got -1/],
   ['a chunk that is not whole', call({ k: 3 }), /not whole chunks/],
+  // 20 bytes of V8 serialisation that say an array of 2^32 - 1 holes: the host ran out of memory
+  // building the call (one call) or ran for ever (a chunk of arity 1).
+  ['a sparse list of 2^32 - 1 arguments', call({ a: sparseArgs() }), /malformed.*sparse/],
+  ['a sparse chunk of 2^32 - 1 items', call({ a: sparseArgs(), k: 1 }), /malformed.*sparse/],
   ['a negative timeout', call({ t: -5 }), /timeout must be a number of milliseconds >= 0/],
   ['a timeout that is text', call({ t: 'soon' }), /timeout must be a number/],
   ['no result size limit', call({ r: undefined }), /result size limit must be an integer >= 1/],
@@ -76,6 +90,15 @@ describeWithRedis('a worker host given forged jobs', () => {
     const outcome = (await job.waitUntilFinished(events, 15_000)) as { err?: string };
     expect(outcome).toHaveProperty('err');
     expect(String((decodeError(outcome.err!) as Error).message)).toMatch(message);
+  });
+
+  test('a chunk whose timeout is past what a timer can wait runs as having none', async () => {
+    // A timer past 2^31 - 1 ms fires at once in Node: the chunk timed out before it began.
+    const data = call({ a: serialize([1, 2, 3, 4]).toString('base64'), k: 2, t: 2 ** 40 });
+    const job = await queue.add('call', data);
+    const outcome = (await job.waitUntilFinished(events, 15_000)) as { ok?: string; err?: string };
+    expect(outcome.err === undefined ? undefined : decodeError(outcome.err)).toBeUndefined();
+    expect(decodeValue(outcome.ok!)).toEqual([3, 7]);
   });
 
   test('the host still runs real calls afterwards', async () => {
