@@ -76,6 +76,8 @@ export class RedisLink {
     else this.#everConnected = true;
     client.on('ready', this.#onReady);
     client.on('close', this.#onDown);
+    client.on('connecting', this.#onRetrying);
+    client.on('reconnecting', this.#onRetrying);
     client.on('error', ignore); // ioredis reconnects by itself; our watchdog decides when it is gone
     const connection = { connection: client, prefix: this.prefix };
     this.#queue = new bullmq.Queue(this.queueName, connection);
@@ -126,9 +128,11 @@ export class RedisLink {
     this.#idleTimer = undefined;
     if (!idle) {
       stream?.ref?.();
+      this.#retryTimer()?.ref?.();
       return;
     }
     stream?.unref?.();
+    this.#retryTimer()?.unref?.();
     if (this.#eventsOpen === undefined || this.#closed) return;
     this.#idleTimer = setTimeout(this.#closeEventsIfIdle, IDLE_CLOSE_MS);
     this.#idleTimer.unref();
@@ -164,6 +168,24 @@ export class RedisLink {
     this.#downSince ??= Date.now();
   };
 
+  /**
+   * While Redis cannot be reached, ioredis retries on a timer of its own (and each attempt opens a
+   * new socket), which would keep an idle executor's process alive for as long as Redis is away:
+   * with nothing pending, both are unref'd as the socket is (see idle()). Emitted once they exist.
+   */
+  readonly #onRetrying = (): void => {
+    if (this.listener.outstanding() === 0 && !this.#closed) this.idle(true);
+  };
+
+  /** ioredis's pending reconnect timer, on the client we made (none on one the user gave us). */
+  #retryTimer(): NodeJS.Timeout | undefined {
+    const connections = this.#connections;
+    if (connections?.owned !== true) return undefined;
+    // A private field of ioredis (5 and 6), read only: absent, nothing is unref'd, as before.
+    const client = connections.client as unknown as { reconnectTimeout?: NodeJS.Timeout | null };
+    return client.reconnectTimeout ?? undefined;
+  }
+
   /** Closes the events stream, the Queue and the connection we made; the link is not used again. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -172,6 +194,8 @@ export class RedisLink {
     if (connections === undefined) return;
     connections.client.off('ready', this.#onReady);
     connections.client.off('close', this.#onDown);
+    connections.client.off('connecting', this.#onRetrying);
+    connections.client.off('reconnecting', this.#onRetrying);
     // Not waiting for a stream being opened or closed: with Redis away, that may be never. One
     // being opened sees `closed` when its read of the stream's end returns, and opens nothing.
     await Promise.allSettled([this.#closeEvents(), this.#queue?.close()]);

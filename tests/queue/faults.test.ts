@@ -1,7 +1,8 @@
 // Faults on real processes: a host killed with SIGKILL mid-call, too many stalls, Redis killed
 // and restarted on the same port and data, Redis unreachable from the start, a host closed with
 // calls running (within its grace, past it, and with a grace past a timer's reach), a producer's
-// shutdown() while calls are in flight, and a host that cannot start (a wrong password).
+// shutdown() while calls are in flight, a producer that forgets shutdown() while Redis is away, and
+// a host that cannot start (a wrong password).
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,22 @@ const markThenAwaitGate = fromModule<(marker: string, gate: string, value: strin
 );
 
 const testOwnServer = ownServer ? test : test.skip;
+
+/** Runs an ES module script in a node of its own; SIGKILL after 20 s if it does not exit by itself. */
+async function runAlone(script: string): Promise<{ out: string; how: number | string | null }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const how = await new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  clearTimeout(kill);
+  return { out, how };
+}
 
 describeWithRedis('QueueExecutor faults', () => {
   let redis: RedisServer;
@@ -245,18 +262,23 @@ describeWithRedis('QueueExecutor faults', () => {
       } catch (error) {
         console.log('rejected: ' + error.message);
       }`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const how = await new Promise<number | string | null>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    clearTimeout(kill);
+    const { out, how } = await runAlone(script);
     expect(out).toMatch(/^rejected: .*WRONGPASS/);
+    expect(how).toBe(0); // it exited by itself, not killed by the test
+  });
+
+  test('a producer that forgets shutdown() exits by itself once its calls settle, though Redis is away', async () => {
+    // ioredis retries on a ref'd timer of its own: it once kept such a script alive for as long
+    // as Redis stayed away.
+    const script = `
+      import { fromModule } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      import { QueueExecutor } from ${JSON.stringify(new URL('../../dist/queue/index.js', import.meta.url).href)};
+      const executor = new QueueExecutor({ connection: 'redis://127.0.0.1:1', queue: 'away', unreachableTimeout: 500 });
+      const add = fromModule(${JSON.stringify(tasksModule.href)}, 'add');
+      const error = await executor.submit(add, 1, 2).exception();
+      console.log('failed: ' + error.message);`;
+    const { out, how } = await runAlone(script);
+    expect(out).toMatch(/^failed: .*could not be reached/);
     expect(how).toBe(0); // it exited by itself, not killed by the test
   });
 });
