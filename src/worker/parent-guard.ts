@@ -15,7 +15,7 @@
 // two cores slowed the children's first CPU-bound calls by ~6% and showed in every child's memory.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 
 /** The child's fd of the socket whose other end only the parent holds (see process-worker.ts). */
@@ -67,6 +67,17 @@ function isSocket(fd: number): boolean {
     return fstatSync(fd).isSocket();
   } catch {
     return false;
+  } finally {
+    // Node 20's fs.realpathSync, which ESM resolution runs, reads the mode of the last stat this
+    // thread made when a path's first parts are cached, and stops at a socket. Left as the guard
+    // socket's, a package reached through a symlink (pnpm, npm link) resolved to the link, not its
+    // real path, and its own imports broke (p-queue: "Class extends value #<Object>"). A directory's
+    // mode is left instead.
+    try {
+      statSync('/');
+    } catch {
+      // No root to stat (not POSIX): this guard is not used there.
+    }
   }
 }
 
