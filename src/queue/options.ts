@@ -1,5 +1,18 @@
 import type { RedisClient } from './peers.js';
-import type { OptionKeys } from '../validate.js';
+import { describe, type OptionKeys } from '../validate.js';
+
+/**
+ * A queue name or key prefix, the same rule for producers and hosts (BullMQ joins them into keys
+ * with ":", so a ":" in either could make two queues share keys).
+ */
+export function checkKeyName(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '' || value.includes(':')) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a non-empty string without ":", got ${describe(value)}.`,
+    );
+  }
+  return value;
+}
 
 /** Options of `new QueueExecutor(options)`. `null` or `undefined` means the option is not given. */
 export interface QueueExecutorOptions {

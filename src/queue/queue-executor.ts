@@ -45,7 +45,7 @@ import {
 } from './queue-call.js';
 import { RedisLink } from './redis-link.js';
 import { Watchdog } from './watchdog.js';
-import { QUEUE_EXECUTOR_OPTION_KEYS, type QueueExecutorOptions } from './options.js';
+import { QUEUE_EXECUTOR_OPTION_KEYS, checkKeyName, type QueueExecutorOptions } from './options.js';
 import type { ExecutorStats } from '../stats.js';
 
 export type { QueueExecutorOptions } from './options.js';
@@ -115,11 +115,11 @@ export class QueueExecutor extends Executor {
       'new QueueExecutor()',
     );
     this.#connection = checkConnection(checked.connection);
-    this.#queueName = checkName(checked.queue, 'queue');
+    this.#queueName = checkKeyName(checked.queue, 'queue');
     this.#prefix =
       checked.prefix === undefined || checked.prefix === null
         ? 'bull'
-        : checkName(checked.prefix, 'prefix');
+        : checkKeyName(checked.prefix, 'prefix');
     this.#maxPending =
       checkPositiveInteger(checked.maxPending, 'maxPending') ?? DEFAULT_MAX_PENDING;
     this.#refillBatch = Math.max(1, Math.floor(this.#maxPending / 4));
@@ -476,13 +476,4 @@ export class QueueExecutor extends Executor {
     this.#watchdog.stop();
     await this.#link.close();
   }
-}
-
-function checkName(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '' || value.includes(':')) {
-    throw new TypeError(
-      `Expected \`${name}\` to be a non-empty string without ":", got ${describe(value)}.`,
-    );
-  }
-  return value;
 }

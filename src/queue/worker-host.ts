@@ -30,7 +30,7 @@ import {
   type CancelMessage,
 } from './job-data.js';
 import { allowedName, findProjectRoot, resolveJobModule } from './module-names.js';
-import { QUEUE_WORKER_OPTION_KEYS, type QueueWorkerOptions } from './options.js';
+import { QUEUE_WORKER_OPTION_KEYS, checkKeyName, type QueueWorkerOptions } from './options.js';
 import { bullmq, type RedisClient } from './peers.js';
 import type { Job, Worker } from 'bullmq';
 
@@ -355,11 +355,11 @@ function checkWorkerOptions(options: QueueWorkerOptions): WorkerSettings {
     QUEUE_WORKER_OPTION_KEYS,
     'startQueueWorker()',
   );
-  if (typeof checked.queue !== 'string' || checked.queue === '' || checked.queue.includes(':')) {
-    throw new TypeError(
-      `Expected \`queue\` to be a non-empty string without ":", got ${describe(checked.queue)}.`,
-    );
-  }
+  const queue = checkKeyName(checked.queue, 'queue');
+  const prefix =
+    checked.prefix === undefined || checked.prefix === null
+      ? 'bull'
+      : checkKeyName(checked.prefix, 'prefix');
   const pool = checked.pool ?? 'process';
   if (pool !== 'process' && pool !== 'thread' && pool !== 'event-loop') {
     throw new TypeError(
@@ -394,8 +394,8 @@ function checkWorkerOptions(options: QueueWorkerOptions): WorkerSettings {
   }
   return {
     connection: checkConnection(checked.connection),
-    queue: checked.queue,
-    prefix: checked.prefix ?? 'bull',
+    queue,
+    prefix,
     allowed: new Set(checked.allow.map((entry) => allowedName(entry, root))),
     root,
     pool,
