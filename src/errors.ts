@@ -1,8 +1,39 @@
 // The error classes of the public API. This module imports nothing, so every other module (the
 // worker runtimes included) can depend on it without pulling in anything else.
 
+// Taken at load: `instanceof` below must not depend on what a call may since have replaced.
+const ordinaryHasInstance = Function.prototype.call.bind(
+  Function.prototype[Symbol.hasInstance],
+) as (cls: unknown, value: unknown) => boolean;
+const isPrototypeOf = Function.prototype.call.bind(Object.prototype.isPrototypeOf) as (
+  proto: object,
+  value: unknown,
+) => boolean;
+
+/**
+ * `value instanceof cls`, also for an error made by another copy of this package: an app that
+ * imports the ESM build and a dependency that requires the CommonJS one have two of each class,
+ * told apart by the name each carries under ERROR_CLASS (a Future is recognised the same way).
+ */
+function isErrorOf(cls: { prototype: object }, value: unknown): boolean {
+  if (ordinaryHasInstance(cls, value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  let name: unknown;
+  try {
+    name = (value as Record<symbol, unknown>)[ERROR_CLASS];
+  } catch {
+    return false; // a Proxy whose trap throws is no error of ours
+  }
+  const made = typeof name === 'string' ? ERROR_CLASSES[name] : undefined;
+  return made !== undefined && (made === cls || isPrototypeOf(cls.prototype, made.prototype));
+}
+
 /** The future was cancelled before its call started; thrown by `result()` and `exception()`. */
 export class CancelledError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorOf(this, value);
+  }
+
   constructor(
     message = 'The future was cancelled before its call started.',
     options?: ErrorOptions,
@@ -14,6 +45,10 @@ export class CancelledError extends Error {
 
 /** A wait ran past its `timeout` (the future itself is unaffected), or a call ran past its limit. */
 export class TimeoutError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorOf(this, value);
+  }
+
   constructor(message = 'The operation timed out.', options?: ErrorOptions) {
     super(message, options);
     this.name = 'TimeoutError';
@@ -22,6 +57,10 @@ export class TimeoutError extends Error {
 
 /** A future was asked to do something its state does not allow (e.g. `setResult` twice). */
 export class InvalidStateError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorOf(this, value);
+  }
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'InvalidStateError';
@@ -30,6 +69,10 @@ export class InvalidStateError extends Error {
 
 /** The executor can no longer run calls: an initializer failed or a worker died in a way that breaks it. */
 export class BrokenExecutor extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorOf(this, value);
+  }
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'BrokenExecutor';
