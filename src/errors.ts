@@ -11,6 +11,14 @@ const isPrototypeOf = Function.prototype.call.bind(Object.prototype.isPrototypeO
 ) => boolean;
 
 /**
+ * What the error classes take besides their message: the `cause`, as ES2022's ErrorOptions, which
+ * the declarations do not name so that a project with an older target compiles them.
+ */
+export interface ErrorCauseOptions {
+  cause?: unknown;
+}
+
+/**
  * `value instanceof cls`, also for an error made by another copy of this package: an app that
  * imports the ESM build and a dependency that requires the CommonJS one have two of each class,
  * told apart by the name each carries under ERROR_CLASS (a Future is recognised the same way).
@@ -36,7 +44,7 @@ export class CancelledError extends Error {
 
   constructor(
     message = 'The future was cancelled before its call started.',
-    options?: ErrorOptions,
+    options?: ErrorCauseOptions,
   ) {
     super(message, options);
     this.name = 'CancelledError';
@@ -49,7 +57,7 @@ export class TimeoutError extends Error {
     return isErrorOf(this, value);
   }
 
-  constructor(message = 'The operation timed out.', options?: ErrorOptions) {
+  constructor(message = 'The operation timed out.', options?: ErrorCauseOptions) {
     super(message, options);
     this.name = 'TimeoutError';
   }
@@ -61,7 +69,7 @@ export class InvalidStateError extends Error {
     return isErrorOf(this, value);
   }
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorCauseOptions) {
     super(message, options);
     this.name = 'InvalidStateError';
   }
@@ -73,7 +81,7 @@ export class BrokenExecutor extends Error {
     return isErrorOf(this, value);
   }
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorCauseOptions) {
     super(message, options);
     this.name = 'BrokenExecutor';
   }
@@ -81,7 +89,7 @@ export class BrokenExecutor extends Error {
 
 /** A `ThreadPoolExecutor` is broken (its initializer failed). */
 export class BrokenThreadPool extends BrokenExecutor {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorCauseOptions) {
     super(message, options);
     this.name = 'BrokenThreadPool';
   }
@@ -89,7 +97,7 @@ export class BrokenThreadPool extends BrokenExecutor {
 
 /** A `ProcessPoolExecutor` is broken (its initializer failed, or a child process died abruptly). */
 export class BrokenProcessPool extends BrokenExecutor {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorCauseOptions) {
     super(message, options);
     this.name = 'BrokenProcessPool';
   }

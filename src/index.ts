@@ -3,7 +3,8 @@
 // The declarations use Node's types (@types/node) and the disposable protocol (`await using`): the
 // references below, kept in the emitted index.d.ts, bring both into a user's program, so that it
 // compiles without `"types": ["node"]` (TypeScript 6 and later load no @types by default) or a lib
-// that names `esnext.disposable`. The README says to install @types/node.
+// that names `esnext.disposable`. The README says to install @types/node. (The error classes take
+// `ErrorCauseOptions`, not ES2022's ErrorOptions: a project whose target is older has none.)
 /// <reference types="node" preserve="true" />
 /// <reference lib="esnext.disposable" preserve="true" />
 export {

@@ -300,18 +300,23 @@ const compilers: Array<[string, string]> = [
 describe.each(compilers)(
   'TypeScript %s compiles the type tests against the installed types',
   (_version, pkg) => {
-    test.each(['nodenext', 'node16'])(
-      'module %s, as ESM and as CommonJS, strict',
-      async (module) => {
+    // ES2017: a project whose target's lib has no ErrorOptions (ES2022) must still compile ours.
+    test.each([
+      ['nodenext', 'ES2022'],
+      ['node16', 'ES2022'],
+      ['nodenext', 'ES2017'],
+    ])(
+      'module %s, target %s, as ESM and as CommonJS, strict',
+      async (module, target) => {
         const typeTests = readFileSync(join(root, 'tests/types/public-api.test-d.ts'), 'utf8');
-        const project = join(app, `types-${pkg}-${module}`);
+        const project = join(app, `types-${pkg}-${module}-${target}`);
         write(project, {
           'api.mts': typeTests,
           'api.cts': typeTests,
           // Only what a user's own tsconfig would say: no "types", no "lib", no "typeRoots".
           'tsconfig.json': JSON.stringify({
             compilerOptions: {
-              target: 'ES2022',
+              target,
               module,
               moduleResolution: module,
               strict: true,
