@@ -7,7 +7,6 @@
 import { createRequire } from 'node:module';
 import * as mineCopy from '../../src/index.js';
 import {
-  asCompleted,
   BrokenExecutor,
   BrokenProcessPool,
   BrokenThreadPool,
