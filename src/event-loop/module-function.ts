@@ -28,15 +28,25 @@ async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
       { cause: error },
     );
   }
-  if (!(ref.exportName in namespace)) {
+  // A CommonJS module whose exports Node cannot list (`module.exports = { add }`, or TypeScript a
+  // loader compiled to CommonJS) has them only on its default export, `module.exports`.
+  const commonJs = namespace.default;
+  const fromCommonJs =
+    !(ref.exportName in namespace) &&
+    ((typeof commonJs === 'object' && commonJs !== null) || typeof commonJs === 'function') &&
+    ref.exportName in commonJs;
+  if (!(ref.exportName in namespace) && !fromCommonJs) {
     const names = Object.keys(namespace);
+    if (typeof commonJs === 'object' && commonJs !== null) names.push(...Object.keys(commonJs));
     // A TypeError, as the pools' workers say it: the export is not a function because it is not there.
     throw new TypeError(
       `Module ${ref.module} has no export "${ref.exportName}"` +
         (names.length > 0 ? ` (it exports: ${names.join(', ')}).` : ' (it exports nothing).'),
     );
   }
-  const fn = namespace[ref.exportName];
+  const fn = fromCommonJs
+    ? (commonJs as Record<string, unknown>)[ref.exportName]
+    : namespace[ref.exportName];
   if (typeof fn !== 'function') {
     throw new TypeError(
       `Export "${ref.exportName}" of module ${ref.module} is not a function: it is ${describe(fn)}.`,

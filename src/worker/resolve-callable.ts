@@ -196,14 +196,17 @@ export async function importExport(module: string, exportName: string): Promise<
       },
     );
   }
-  const exported = namespace[exportName];
+  const exported = exportOf(namespace, exportName);
   if (typeof exported !== 'function') {
     const available: string[] = [];
-    const keys = ReflectOwnKeys(namespace);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (typeof key === 'string' && typeof namespace[key] === 'function')
-        available[available.length] = key;
+    for (const exports of [namespace, commonJsExports(namespace)]) {
+      if (exports === undefined) continue;
+      const keys = ReflectOwnKeys(exports);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (typeof key === 'string' && key !== 'default' && typeof exports[key] === 'function')
+          available[available.length] = key;
+      }
     }
     throw new NativeTypeError(
       exported === undefined
@@ -212,6 +215,26 @@ export async function importExport(module: string, exportName: string): Promise<
     );
   }
   return exported as AnyFunction;
+}
+
+/**
+ * `namespace[exportName]`, or, when the module has no such named export, the property of that name
+ * of its default export where that is a CommonJS module's `module.exports`: Node lists a CommonJS
+ * module's exports only when it can see them statically, so `module.exports = { add, double }`, or
+ * TypeScript that a loader compiled to CommonJS, has its functions on the default export alone.
+ */
+function exportOf(namespace: Record<string, unknown>, exportName: string): unknown {
+  const named = namespace[exportName];
+  if (named !== undefined || exportName === 'default') return named;
+  return commonJsExports(namespace)?.[exportName];
+}
+
+/** The default export when it may be a CommonJS `module.exports` (an object or a function). */
+function commonJsExports(namespace: Record<string, unknown>): Record<string, unknown> | undefined {
+  const exports = namespace.default;
+  return (typeof exports === 'object' && exports !== null) || typeof exports === 'function'
+    ? (exports as Record<string, unknown>)
+    : undefined;
 }
 
 /**

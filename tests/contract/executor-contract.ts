@@ -182,6 +182,7 @@ async function rejectToInitialize(message: string): Promise<never> {
 // ── Helpers the test itself uses (never submitted) ──────────────────────────────────────────
 
 const tasksModule = new URL('./fixtures/tasks.js', import.meta.url);
+const objectExportsModule = new URL('./fixtures/object-exports.cjs', import.meta.url);
 
 /** Waits for `condition` to hold: a bound on how long, not an assertion about speed. */
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -385,6 +386,26 @@ export function describeExecutorContract(
         expect(
           await executor.submit(fromModule<(name: string) => string>(tasksModule), 'you'),
         ).toBe('hello you');
+      });
+
+      test('a CommonJS module that assigns module.exports an object: its functions by name', async () => {
+        const executor = make();
+        expect(
+          await executor.submit(
+            fromModule<(a: number, b: number) => number>(objectExportsModule, 'add'),
+            2,
+            3,
+          ),
+        ).toBe(5);
+        expect(
+          await executor.submit(
+            fromModule<(x: number) => number>(objectExportsModule, 'double'),
+            4,
+          ),
+        ).toBe(8);
+        const missing = await errorOf(executor.submit(fromModule(objectExportsModule, 'triple')));
+        expect(missing).toBeInstanceOf(TypeError);
+        expect((missing as Error).message).toMatch(/"triple".*add, double|add, double.*"triple"/);
       });
 
       test('a missing export fails the future with an error naming the module and the export', async () => {

@@ -3,7 +3,8 @@
 // (fromModule) applies it, in threads and child processes alike, so a .ts module (also named by
 // its .js name, the README's form) loads. Observed from inside the workers: tsx hooks require()
 // for .ts files wherever it is registered; ts-node requires a marker module (fixtures/tsconfig.json)
-// wherever it registers, which logs the process and thread.
+// wherever it registers, which logs the process and thread. TypeScript in a CommonJS package
+// (fixtures/commonjs) loads too, though its exports come through as a default export alone.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -128,6 +129,22 @@ test.each(['thread', 'process'])(
   },
   90_000,
 );
+
+test('under tsx, TypeScript in a CommonJS package: its exports by name, in every executor', async () => {
+  // tsx compiles such a module to module.exports, which an import sees as the default export
+  // alone: the workers found "no export named" its functions.
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--no-warnings', ...LOADERS.tsx, 'commonjs-probe.mts'],
+    { cwd: fixtures, timeout: 60_000 },
+  );
+  expect(stderr).toBe('');
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+    ThreadPoolExecutor: 15,
+    ProcessPoolExecutor: 15,
+    EventLoopExecutor: 15,
+  });
+});
 
 test('under ts-node, children transpile only (they do not type-check again) and its --loader warning prints once, in the parent', async () => {
   const { stdout, stderr } = await run(process.execPath, ['--loader', 'ts-node/esm', 'parent.ts'], {

@@ -54,7 +54,11 @@ export function queueRow(): QueueRow {
         queue,
         pool: 'event-loop',
         workers: 8,
-        allow: ['./tests/queue/fixtures/contract-tasks.mjs', './tests/contract/fixtures/tasks.js'],
+        allow: [
+          './tests/queue/fixtures/contract-tasks.mjs',
+          './tests/contract/fixtures/tasks.js',
+          './tests/contract/fixtures/object-exports.cjs',
+        ],
       });
     },
     async stop() {
