@@ -257,8 +257,11 @@ export abstract class PoolExecutor extends Executor {
     let cancelledHeld = 0; // cancelled, not yet let go: still in the queue or a worker's hands
     let busy = 0;
     for (const call of dispatcher.queue) {
-      if (!call.future.done()) queued++;
-      else if (call.future.state === 'CANCELLED') cancelledHeld++;
+      // A call a child handed back was handed to a worker once and is RUNNING: it counts so.
+      if (!call.future.done()) {
+        if (call.handedBack) running++;
+        else queued++;
+      } else if (call.future.state === 'CANCELLED') cancelledHeld++;
     }
     for (const worker of this.#workers) {
       let holds = false;
@@ -337,6 +340,7 @@ export abstract class PoolExecutor extends Executor {
    */
   protected endAllWorkersAfterGrace(why: string): Promise<void> {
     const terminated = this.shutdown({ wait: true, cancelFutures: true });
+    this.#failHandedBackCalls(why);
     const ending = [...this.#workers];
     for (const worker of ending) {
       for (const call of worker.inFlight) {
@@ -371,6 +375,7 @@ export abstract class PoolExecutor extends Executor {
    */
   protected endAllWorkers(signal: NodeJS.Signals | undefined, why: string): Promise<void> {
     const terminated = this.shutdown({ wait: true, cancelFutures: true });
+    this.#failHandedBackCalls(why);
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)
         if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
@@ -383,6 +388,20 @@ export abstract class PoolExecutor extends Executor {
       worker.end(signal);
     }
     return terminated;
+  }
+
+  /**
+   * Calls a child handed back wait in the queue for a free worker, RUNNING: cancelFutures cannot
+   * reach them. Ending the pool fails them as it fails the calls in the workers' hands, or a new
+   * child would be started after terminateWorkers() / killWorkers() to run them.
+   */
+  #failHandedBackCalls(why: string): void {
+    const queue = this.#dispatcher.queue;
+    for (const call of queue.drain()) {
+      if (call.handedBack && !call.future.done())
+        call.future.setException(this.newBrokenError(why, undefined));
+      else queue.push(call);
+    }
   }
 
   #holdAtWork(): void {

@@ -250,6 +250,54 @@ describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => 
     },
   );
 
+  test('fails the calls a child handed back, and starts no child after it', async () => {
+    // Calls a child hands back (they were behind a call far past its function's usual time) wait
+    // in the pool's queue, RUNNING, for a free child: they once outlived the ending, and a child
+    // started after it ran them. The window is short (until the child that gave them back has
+    // exited and another has started), so the scenario runs a few times.
+    // Two functions (a function is known by its source text): each is timed on its own.
+    function spin(ms: number): number {
+      const end = Date.now() + ms;
+      while (Date.now() < end);
+      return process.pid;
+    }
+    function spinElsewhere(ms: number): number {
+      const end = Date.now() + ms;
+      while (Date.now() < end);
+      return process.pid;
+    }
+    for (let round = 0; round < 3; round++) {
+      const ex = pool({ maxWorkers: 2, maxTasksPerChild: 12 });
+      await Promise.all([ex.submit(spin, 0), ex.submit(spin, 0)]); // spin is measured fast
+      const slow = ex.submit(spinElsewhere, 3000); // holds one child alone
+      await until(() => ex.stats().workers.busy === 1, 10_000, 'the slow call to start');
+      // The other child takes spin(300) and fast calls behind it, which it hands back when
+      // spin(300) ends (4x past its usual time). The ending comes right after that result, and so
+      // right after the hand-back the child sends with it.
+      let startedBefore = new Set<number>();
+      let ended: Promise<void> | undefined;
+      const long = ex.submit(spin, 300);
+      long.addDoneCallback(() =>
+        setImmediate(() => {
+          startedBefore = new Set(ex.workerIds);
+          ended = ex[method]();
+        }),
+      );
+      const behind = Array.from({ length: 10 }, () => ex.submit(spin, 0));
+      await until(() => ended !== undefined, 15_000, 'spin(300) to end');
+      await withTimeout(ended!, 15_000, `${method}()`);
+      // Each finished before the ending, on a child started before it; else failed, or cancelled.
+      const settled = (future: Future<number>): Promise<unknown> =>
+        future.cancelled() ? Promise.resolve('cancelled') : future.exception();
+      for (const future of [slow, ...behind]) {
+        const error = await withTimeout(settled(future), 15_000, 'every future to settle');
+        if (error === undefined) expect(startedBefore.has(await future)).toBe(true);
+        else if (error !== 'cancelled') expect(error).toBeInstanceOf(BrokenProcessPool);
+      }
+      expect(ex.workerIds).toEqual([]);
+    }
+  });
+
   test('on an idle pool resolves once its children have exited', async () => {
     const ex = pool({ maxWorkers: 2 });
     const pids = await Promise.all(
