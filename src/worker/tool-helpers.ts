@@ -16,7 +16,8 @@
 // the worker's globals and a source that uses none of them costs one regular expression test.
 // A coverage counter counts into a sink that accepts any read, write, call or increment: coverage
 // of code run inside workers is not reported (it never was), and the call runs as written.
-// What cannot be provided is named by `toolHelperAdvice`, with what to change.
+// What cannot be provided is named by `toolHelperAdvice`, with what to change: helpers for features
+// an older target lacks, those of `using` (Node 20 cannot run `using` itself), and Babel's.
 
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -179,6 +180,14 @@ export function toolHelperAdvice(name: string): string | undefined {
     return (
       `"${name}" is a coverage counter that istanbul (jest's default coverageProvider 'babel', nyc) ` +
       `wrote into the function. Use V8 coverage instead: coverageProvider: 'v8' in the jest config, or c8 in place of nyc.`
+    );
+  }
+  if (regExpTest(/^__(?:using|callDispose|addDisposableResource|disposeResources)$/, name)) {
+    // Node 20 cannot run `using` itself, so no target setting keeps it out of the function.
+    return (
+      `"${name}" is a helper that TypeScript or esbuild (tsx) writes into a function that declares ` +
+      `\`using\` or \`await using\`, which no worker provides. Export the function from a module and ` +
+      `submit fromModule(...), or dispose of the resource with try/finally in the function sent by source.`
     );
   }
   if (

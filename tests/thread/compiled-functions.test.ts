@@ -42,6 +42,13 @@ export async function describeValue(value: { a: number; b: number; c: number }) 
 }
 `;
 
+const USING_SOURCE = `
+export function withResource(n: number) {
+  using resource = { [Symbol.dispose]() {} };
+  return n * 2;
+}
+`;
+
 const ISTANBUL_SOURCE = `
 function classify(n) {
   const label = n > 10 ? 'big' : 'small';
@@ -141,6 +148,15 @@ describe.each(pools)('%s runs functions compiled by tools', (_name, create) => {
     expect(es5).toBeInstanceOf(ReferenceError);
     expect(es5.message).toMatch(/__generator.*TypeScript.*"target": "ES2022"/);
     expect(es5.message).not.toMatch(/as an argument/);
+
+    // `using` in a function sent by source: tsc writes its helpers at any target Node 20 runs.
+    const { withResource } = compileWithTsc(USING_SOURCE, ts.ScriptTarget.ES2022);
+    expect(String(withResource)).toContain('__addDisposableResource(');
+    const using = (await executor.submit(withResource, 2).exception()) as Error;
+    expect(using.message).toMatch(
+      /__(?:addDisposableResource|disposeResources).*`using`.*fromModule/,
+    );
+    expect(using.message).not.toMatch(/as an argument/);
 
     const coverageGlobal = new Function('return __coverage__.x;') as () => unknown;
     const coverage = (await executor.submit(coverageGlobal).exception()) as Error;
