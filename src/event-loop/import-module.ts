@@ -7,6 +7,7 @@
 // TypeScript module loads as the tests' own files do). The ES module build has no require() and
 // reports the import's error as it is.
 
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const IMPORT_UNAVAILABLE = new Set([
@@ -19,6 +20,7 @@ export async function importModule(specifier: string): Promise<Record<string, un
     return (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') return requireByHook(specifier, error);
     if (typeof require !== 'function' || !IMPORT_UNAVAILABLE.has(code as string)) throw error;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fallback is require() itself
     const exported: unknown = require(
@@ -30,4 +32,21 @@ export async function importModule(specifier: string): Promise<Record<string, un
     }
     return { ...(exported as Record<string, unknown>), default: exported };
   }
+}
+
+/**
+ * A file whose extension only a CommonJS hook knows (`--require ts-node/register` compiles .ts for
+ * require() alone; import() refuses the extension): required, shaped as import() shapes CommonJS.
+ * Any other file rethrows the import's error.
+ */
+function requireByHook(specifier: string, error: unknown): Record<string, unknown> {
+  if (!specifier.startsWith('file:')) throw error;
+  const path = fileURLToPath(specifier);
+  const nodeModule = process.getBuiltinModule('node:module') as unknown as {
+    _extensions: Record<string, unknown>;
+    createRequire(from: string): (id: string) => unknown;
+  };
+  if (!(extname(path) in nodeModule._extensions)) throw error;
+  const exported = nodeModule.createRequire(path)(path) as Record<string, unknown>;
+  return { ...exported, default: exported };
 }

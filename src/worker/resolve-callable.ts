@@ -1,7 +1,8 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
-import { sep } from 'node:path';
+import { extname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { applyLazyLoaders } from './loaders.js';
@@ -187,7 +188,7 @@ export async function importExport(module: string, exportName: string): Promise<
   let namespace: Record<string, unknown>;
   try {
     await applyLazyLoaders(); // the parent's TypeScript loader, before this worker's first import
-    namespace = (await import(module)) as Record<string, unknown>;
+    namespace = await importOrRequire(module);
   } catch (error) {
     throw new NativeError(
       `Could not import module ${module} for its export "${exportName}": ${describeError(error)}${typeScriptHint(module, error)}`,
@@ -215,6 +216,28 @@ export async function importExport(module: string, exportName: string): Promise<
     );
   }
   return exported as AnyFunction;
+}
+
+/**
+ * import(), or require() where only a CommonJS hook knows the module's extension: a loader given
+ * as `--require ts-node/register` compiles .ts for require() alone, and import() refuses it
+ * ("Unknown file extension"). What require() returns is shaped as import() shapes CommonJS.
+ */
+async function importOrRequire(module: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(module)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !regExpTest(/^file:/, module)) throw error;
+    const path = fileURLToPath(module);
+    const nodeModule = process.getBuiltinModule('node:module') as unknown as {
+      _extensions: Record<string, unknown>;
+      createRequire(from: string): (id: string) => unknown;
+    };
+    if (!(extname(path) in nodeModule._extensions)) throw error;
+    const exported = nodeModule.createRequire(path)(path) as Record<string, unknown>;
+    return { ...exported, default: exported };
+  }
 }
 
 /**

@@ -4,7 +4,8 @@
 // its .js name, the README's form) loads. Observed from inside the workers: tsx hooks require()
 // for .ts files wherever it is registered; ts-node requires a marker module (fixtures/tsconfig.json)
 // wherever it registers, which logs the process and thread. TypeScript in a CommonJS package
-// (fixtures/commonjs) loads too, though its exports come through as a default export alone.
+// (fixtures/commonjs) loads too, though its exports come through as a default export alone, and
+// under `--require ts-node/register`, whose hook compiles .ts for require() only.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -136,6 +137,22 @@ test('under tsx, TypeScript in a CommonJS package: its exports by name, in every
   const { stdout, stderr } = await run(
     process.execPath,
     ['--no-warnings', ...LOADERS.tsx, 'commonjs-probe.mts'],
+    { cwd: fixtures, timeout: 60_000 },
+  );
+  expect(stderr).toBe('');
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+    ThreadPoolExecutor: 15,
+    ProcessPoolExecutor: 15,
+    EventLoopExecutor: 15,
+  });
+});
+
+test('under -r ts-node/register, TypeScript in a CommonJS package: every executor', async () => {
+  // ts-node's register hook compiles .ts for require() alone, and import() refused the extension
+  // ("Unknown file extension") in every executor, the main thread's too.
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--no-warnings', '--require', 'ts-node/register', 'commonjs/probe.ts'],
     { cwd: fixtures, timeout: 60_000 },
   );
   expect(stderr).toBe('');
