@@ -7,8 +7,8 @@
 // TypeScript module loads as the tests' own files do). The ES module build has no require() and
 // reports the import's error as it is.
 
-import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireByHook } from '../require-by-hook.js';
 
 const IMPORT_UNAVAILABLE = new Set([
   'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING',
@@ -32,21 +32,4 @@ export async function importModule(specifier: string): Promise<Record<string, un
     }
     return { ...(exported as Record<string, unknown>), default: exported };
   }
-}
-
-/**
- * A file whose extension only a CommonJS hook knows (`--require ts-node/register` compiles .ts for
- * require() alone; import() refuses the extension): required, shaped as import() shapes CommonJS.
- * Any other file rethrows the import's error.
- */
-function requireByHook(specifier: string, error: unknown): Record<string, unknown> {
-  if (!specifier.startsWith('file:')) throw error;
-  const path = fileURLToPath(specifier);
-  const nodeModule = process.getBuiltinModule('node:module') as unknown as {
-    _extensions: Record<string, unknown>;
-    createRequire(from: string): (id: string) => unknown;
-  };
-  if (!(extname(path) in nodeModule._extensions)) throw error;
-  const exported = nodeModule.createRequire(path)(path) as Record<string, unknown>;
-  return { ...exported, default: exported };
 }

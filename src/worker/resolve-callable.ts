@@ -1,13 +1,13 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
-import { extname, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sep } from 'node:path';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { applyLazyLoaders } from './loaders.js';
 import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 import { describeError } from '../describe-error.js';
+import { requireByHook } from '../require-by-hook.js';
 import {
   ArrayPrototypeJoin,
   ArrayPrototypeSlice,
@@ -218,25 +218,12 @@ export async function importExport(module: string, exportName: string): Promise<
   return exported as AnyFunction;
 }
 
-/**
- * import(), or require() where only a CommonJS hook knows the module's extension: a loader given
- * as `--require ts-node/register` compiles .ts for require() alone, and import() refuses it
- * ("Unknown file extension"). What require() returns is shaped as import() shapes CommonJS.
- */
+/** import(), or require() where only a CommonJS hook knows the module's extension (see requireByHook). */
 async function importOrRequire(module: string): Promise<Record<string, unknown>> {
   try {
     return (await import(module)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !regExpTest(/^file:/, module)) throw error;
-    const path = fileURLToPath(module);
-    const nodeModule = process.getBuiltinModule('node:module') as unknown as {
-      _extensions: Record<string, unknown>;
-      createRequire(from: string): (id: string) => unknown;
-    };
-    if (!(extname(path) in nodeModule._extensions)) throw error;
-    const exported = nodeModule.createRequire(path)(path) as Record<string, unknown>;
-    return { ...exported, default: exported };
+    return requireByHook(module, error);
   }
 }
 

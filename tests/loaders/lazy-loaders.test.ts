@@ -131,37 +131,28 @@ test.each(['thread', 'process'])(
   90_000,
 );
 
-test('under tsx, TypeScript in a CommonJS package: its exports by name, in every executor', async () => {
-  // tsx compiles such a module to module.exports, which an import sees as the default export
-  // alone: the workers found "no export named" its functions.
-  const { stdout, stderr } = await run(
-    process.execPath,
-    ['--no-warnings', ...LOADERS.tsx, 'commonjs-probe.mts'],
-    { cwd: fixtures, timeout: 60_000 },
-  );
-  expect(stderr).toBe('');
-  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
-    ThreadPoolExecutor: 15,
-    ProcessPoolExecutor: 15,
-    EventLoopExecutor: 15,
-  });
-});
-
-test('under -r ts-node/register, TypeScript in a CommonJS package: every executor', async () => {
-  // ts-node's register hook compiles .ts for require() alone, and import() refused the extension
-  // ("Unknown file extension") in every executor, the main thread's too.
-  const { stdout, stderr } = await run(
-    process.execPath,
-    ['--no-warnings', '--require', 'ts-node/register', 'commonjs/probe.ts'],
-    { cwd: fixtures, timeout: 60_000 },
-  );
-  expect(stderr).toBe('');
-  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
-    ThreadPoolExecutor: 15,
-    ProcessPoolExecutor: 15,
-    EventLoopExecutor: 15,
-  });
-});
+// TypeScript in a CommonJS package (fixtures/commonjs): tsx compiles it to module.exports, which
+// an import sees as the default export alone (the workers found "no export named" its functions);
+// ts-node's register hook compiles .ts for require() alone, and import() refused the extension
+// ("Unknown file extension") in every executor, the main thread's too.
+test.each([
+  ['--import tsx', LOADERS.tsx, 'commonjs-probe.mts'],
+  ['--require ts-node/register', ['--require', 'ts-node/register'], 'commonjs/probe.ts'],
+] as const)(
+  'under %s, TypeScript in a CommonJS package: its exports by name, in every executor',
+  async (_loader, nodeArgs, probe) => {
+    const { stdout, stderr } = await run(process.execPath, ['--no-warnings', ...nodeArgs, probe], {
+      cwd: fixtures,
+      timeout: 60_000,
+    });
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      ThreadPoolExecutor: 15,
+      ProcessPoolExecutor: 15,
+      EventLoopExecutor: 15,
+    });
+  },
+);
 
 test('under ts-node, children transpile only (they do not type-check again) and its --loader warning prints once, in the parent', async () => {
   const { stdout, stderr } = await run(process.execPath, ['--loader', 'ts-node/esm', 'parent.ts'], {
