@@ -260,7 +260,8 @@ function typeScriptHint(module: string, error: unknown): string {
     return '';
   return (
     `. This worker has no TypeScript loader: register one in every worker with the initializer option, ` +
-    `e.g. initializer: fromModule('tsx/esm/api', 'register'), or submit the compiled JavaScript module.`
+    `e.g. initializer: fromModule('tsx/esm/api', 'register') (in a CommonJS package, 'tsx/cjs/api'), ` +
+    `or submit the compiled JavaScript module.`
   );
 }
 

@@ -154,6 +154,22 @@ test.each([
   },
 );
 
+test("no loader in the parent: tsx's CommonJS hook as the initializer, as the docs advise for a CommonJS package", async () => {
+  // tsx's ESM hook (tsx/esm/api) met such a .ts module as CommonJS and failed with
+  // ERR_REQUIRE_CYCLE_MODULE; its CommonJS hook compiles .ts for require(), which the workers use
+  // when import() refuses the extension.
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--no-warnings', 'commonjs/initializer-probe.cjs'],
+    { cwd: fixtures, timeout: 60_000 },
+  );
+  expect(stderr).toBe('');
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+    ThreadPoolExecutor: 15,
+    ProcessPoolExecutor: 15,
+  });
+});
+
 test('under ts-node, children transpile only (they do not type-check again) and its --loader warning prints once, in the parent', async () => {
   const { stdout, stderr } = await run(process.execPath, ['--loader', 'ts-node/esm', 'parent.ts'], {
     cwd: join(fixtures, 'type-checked'),
