@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { redact } from './connection.js';
-import { startWorkerHost, type ConnectionWatcher } from './worker-host.js';
+import { startWorkerHost, type ConnectionWatcher, type QueueWorker } from './worker-host.js';
 
 const USAGE = `Usage: concurrent-futures worker --redis URL --queue NAME --allow MODULE [MODULE...] [options]
 
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command ${JSON.stringify(command)}.\n\n${USAGE}`);
     return 1;
   }
-  let host;
+  let host: QueueWorker | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -97,14 +97,15 @@ export async function main(argv: string[]): Promise<number> {
         stalledInterval: number(values['stalled-interval'], '--stalled-interval'),
         maxStalledCount: number(values['max-stalled-count'], '--max-stalled-count'),
       },
-      reportConnection(redact(redis)),
+      reportConnection(redact(redis), () => host !== undefined),
     );
     process.stdout.write(
       `concurrent-futures worker: queue ${values.queue} on ${redact(redis)}, ${values.pool ?? 'process'} pool, ` +
         `allowing ${allow.join(', ')}. Ready.\n`,
     );
   } catch (error) {
-    process.stderr.write(`concurrent-futures worker: ${(error as Error).message}\n`);
+    const login = refusedLogin(error) ? ` ${LOGIN_HINT}` : '';
+    process.stderr.write(`concurrent-futures worker: ${(error as Error).message}${login}\n`);
     return 1;
   }
   const started = host;
@@ -135,16 +136,34 @@ export function reasonOf(error: Error & { code?: unknown }): string {
   return first?.message || error.name;
 }
 
-/** Says when Redis cannot be reached (at once, then every 30 s) and when it answers again. */
-function reportConnection(where: string): ConnectionWatcher {
+const LOGIN_HINT =
+  'Give the password in --redis as redis://:PASSWORD@HOST:PORT (redis://USER:PASSWORD@HOST:PORT for ' +
+  'an ACL user), with characters such as @, : or / percent-encoded.';
+
+/** Redis turned the connection's credentials down (or asked for some). */
+function refusedLogin(error: unknown): boolean {
+  const message = (error as Error | undefined)?.message;
+  return typeof message === 'string' && /^(WRONGPASS|NOAUTH)\b/.test(message);
+}
+
+/**
+ * Says when Redis cannot be reached (at once, then every 30 s) and when it answers again. A login
+ * that Redis refuses while the host starts ends the start, which says so itself: only a refusal
+ * once started (a password changed under a running host) is retried, and said here.
+ */
+function reportConnection(where: string, started: () => boolean): ConnectionWatcher {
   let lastSaid: number | undefined;
   return {
     unreachable(error) {
+      const login = refusedLogin(error);
+      if (login && !started()) return;
       const now = Date.now();
       if (lastSaid !== undefined && now - lastSaid < UNREACHABLE_REPEAT_MS) return;
       lastSaid = now;
       process.stderr.write(
-        `concurrent-futures worker: cannot reach Redis at ${where} (${reasonOf(error)}); retrying until it answers.\n`,
+        login
+          ? `concurrent-futures worker: Redis at ${where} refuses this host's login (${reasonOf(error)}); retrying until it accepts it. ${LOGIN_HINT}\n`
+          : `concurrent-futures worker: cannot reach Redis at ${where} (${reasonOf(error)}); retrying until it answers.\n`,
       );
     },
     reached() {

@@ -22,6 +22,14 @@ export function checkConnection(value: unknown): string | RedisClient {
         `Expected \`connection\` to be a redis:// or rediss:// URL or an ioredis client, got ${JSON.stringify(redact(value))}.`,
       );
     }
+    // ioredis would say only "Invalid URL", at the first connection.
+    if (!URL.canParse(value)) {
+      throw new TypeError(
+        `\`connection\` ${JSON.stringify(redact(value))} is not a valid URL: the port must be 0–65535 ` +
+          'and characters such as @, :, / or # in a user name or password must be percent-encoded ' +
+          '(encodeURIComponent).',
+      );
+    }
     return value;
   }
   if (value instanceof Redis) return value;
@@ -50,13 +58,14 @@ export function openConnections(connection: string | RedisClient): Connections {
   };
 }
 
-/** A URL without its password. */
+/** A URL without its password (also one that does not parse, as far as it can be read). */
 export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return parsed.href;
   } catch {
-    return url;
+    // Everything between the first colon after `//` and the last `@` may be the password.
+    return url.replace(/^([a-z]+:\/\/[^:/@]*:).*@/i, '$1***@');
   }
 }

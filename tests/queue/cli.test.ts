@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromModule } from 'concurrent-futures';
 import { QueueExecutor } from 'concurrent-futures/queue';
+import { Redis } from 'ioredis';
 import {
   describeWithRedis,
   projectRoot,
@@ -109,6 +110,29 @@ describe('concurrent-futures worker: bad command lines', () => {
     }
   });
 
+  test('a --redis URL that does not parse says what is wrong with it, without its password', () => {
+    // ioredis said only "Invalid URL".
+    const result = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'worker',
+        '--redis',
+        'redis://me:se/cret@127.0.0.1:99999',
+        '--queue',
+        'q',
+        '--allow',
+        TASKS,
+      ],
+      { cwd: projectRoot, encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /"redis:\/\/me:\*\*\*@127\.0\.0\.1:99999" is not a valid URL: the port/,
+    );
+    expect(result.stderr).not.toMatch(/cret/);
+  });
+
   test('--help prints the usage', () => {
     const result = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
@@ -125,6 +149,28 @@ describeWithRedis('concurrent-futures worker', () => {
 
   afterAll(async () => {
     await redis?.stop();
+  });
+
+  test('a password Redis refuses: one message that says how to give it, and exit code 1', async () => {
+    // It once said "retrying until it answers", then exited.
+    const admin = new Redis(redis.url);
+    const user = `cf-cli-${process.pid}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right', '~*', '&*', '+@all');
+    await admin.quit();
+    const url = new URL(redis.url);
+    url.username = user;
+    url.password = 'wrong';
+    const result = spawnSync(
+      process.execPath,
+      [bin, 'worker', '--redis', url.href, '--queue', 'q', '--allow', TASKS],
+      { cwd: projectRoot, encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toMatch(/retrying/);
+    expect(result.stderr).toMatch(
+      /WRONGPASS.*Give the password in --redis as redis:\/\/:PASSWORD@/,
+    );
+    expect(result.stderr).not.toMatch(/wrong/);
   });
 
   test('runs calls on a process pool, and SIGTERM closes it with exit code 0', async () => {
