@@ -292,7 +292,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** As Python logs it: the executor must not be disturbed by a user's callback. */
   #logCallbackError(error: unknown): void {
-    console.error(`exception calling callback for ${this}:`, error);
+    try {
+      console.error(`exception calling callback for ${this}:`, error);
+    } catch {
+      // A console.error that throws (a test setup that fails on it) or an error whose inspection
+      // throws: had it escaped, it would have failed the executor's own bookkeeping, as Python's
+      // logging never does.
+      try {
+        process.stderr.write(`exception calling callback for ${this} (it could not be printed)\n`);
+      } catch {
+        // Nowhere left to say it.
+      }
+    }
   }
 
   #outcome(timeout: unknown, method: string, asException: boolean): Promise<unknown> {
@@ -373,14 +384,29 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+// toString() describes whatever a call returned or threw: it must not throw itself (a getter, a
+// Proxy, a parsed `{"constructor": …}`), or logging a callback's error would fail in turn.
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value !== 'object') return typeof value;
-  return (value as { constructor?: { name?: string } }).constructor?.name || 'Object';
+  try {
+    const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'Object';
+  } catch {
+    return 'Object';
+  }
 }
 
 function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name;
+  try {
+    if (error instanceof Error) {
+      const name: unknown = error.name;
+      return typeof name === 'string' ? name : 'Error';
+    }
+  } catch {
+    return 'Error';
+  }
   return typeName(error);
 }
 

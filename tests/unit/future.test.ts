@@ -318,6 +318,49 @@ describe('done callbacks', () => {
     }
   });
 
+  test('a console.error that throws, or a value whose description throws, disturbs nothing', () => {
+    // Both once escaped setResult(): an event loop executor lost its slot and its later calls.
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => {
+      throw new Error('console.error is not allowed in this test setup');
+    });
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const hostile = {
+        get constructor(): never {
+          throw new Error('no constructor for you');
+        },
+      };
+      const future = new Future<unknown>();
+      const calls: string[] = [];
+      future.addDoneCallback(() => {
+        throw new Error('callback failed');
+      });
+      future.addDoneCallback(() => calls.push('after'));
+      expect(() => future.setResult(hostile)).not.toThrow();
+      expect(calls).toEqual(['after']);
+      expect(String(future)).toBe('Future<finished returned Object>');
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(String(write.mock.calls[0]![0])).toMatch(
+        /exception calling callback for Future<.*could not be printed/,
+      );
+      const proxy = new Future<unknown>();
+      proxy.setException(
+        new Proxy(
+          {},
+          {
+            getPrototypeOf() {
+              throw new Error('trap');
+            },
+          },
+        ),
+      );
+      expect(String(proxy)).toBe('Future<finished raised Error>');
+    } finally {
+      write.mockRestore();
+      spy.mockRestore();
+    }
+  });
+
   test('addDoneCallback() refuses a value that is not a function', () => {
     const future = new Future<number>();
     expect(() => future.addDoneCallback('nope' as unknown as () => void)).toThrow(TypeError);
