@@ -138,6 +138,14 @@ export function outsideCalls<A, R>(fn: (arg: A) => R, arg: A): R {
   }
 }
 
+/**
+ * True inside `outsideCalls()`: code that is outside every call (a done callback) though a call's
+ * synchronous part may be below it on the stack (the call cancelled a future).
+ */
+export function isOutsideCalls(): boolean {
+  return state.outsideDepth !== 0;
+}
+
 /** For the worker runtime: how to find the running call's signal (undefined between calls). */
 export function setWorkerCallSignal(source: () => AbortSignal | undefined): void {
   state.workerCallSignal = source;

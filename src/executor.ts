@@ -189,10 +189,17 @@ export abstract class Executor {
       return Promise.reject(error);
     }
     // Shut first, then cancel (as Python): a done callback run by a cancel() must not be able to submit.
-    const first = !this.#shutdownStarted;
-    this.#shutdownStarted = true;
-    if (cancelFutures) this.cancelPendingCalls();
-    if (first) this.#terminated = this.startShutdown();
+    if (!this.#shutdownStarted) {
+      this.#shutdownStarted = true;
+      // Set before the cancels: a done callback they run may call shutdown() again, and must get
+      // this same promise.
+      let finish!: (terminated: Promise<void>) => void;
+      this.#terminated = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      if (cancelFutures) this.cancelPendingCalls();
+      finish(this.startShutdown());
+    } else if (cancelFutures) this.cancelPendingCalls();
     return wait ? this.#terminated! : Promise.resolve();
   }
 

@@ -22,7 +22,13 @@ import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { callableName, isModuleFunction, type Callable } from '../callable.js';
 import { functionName } from '../function-name.js';
-import { outsideCalls, plainCallEnded, plainCallStarted, runCall } from '../current-signal.js';
+import {
+  isOutsideCalls,
+  outsideCalls,
+  plainCallEnded,
+  plainCallStarted,
+  runCall,
+} from '../current-signal.js';
 import { BrokenExecutor } from '../errors.js';
 import { Executor, type ShutdownOptions } from '../executor.js';
 import { Future } from '../future.js';
@@ -241,17 +247,26 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   protected override startShutdown(): Promise<void> {
-    if (this.#outstanding === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.#onDrained = resolve;
-    });
+    const drained =
+      this.#outstanding === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#onDrained = resolve;
+          });
+    // An initializer still running (its calls cancelled meanwhile) is waited for too, as Python's
+    // shutdown() joins a thread still in its initializer: what it opens is not left behind.
+    const initializing = this.#initializing;
+    return initializing === undefined ? drained : Promise.all([drained, initializing]).then(ignore);
   }
 
   protected override cancelPendingCalls(): void {
     // Take the calls out first: cancel() runs done callbacks, which must find the queue settled.
+    // All are counted before the first cancel(): the done callbacks it runs may read stats().
     const calls = this.#dropPendingCalls();
-    for (const call of calls) if (call.future.cancel()) this.#cancelled++;
+    for (const { future } of calls)
+      if (future.state === 'PENDING' || future.cancelled()) this.#cancelled++;
     this.#over(calls.length);
+    for (const { future } of calls) if (future.state === 'PENDING') future.cancel();
   }
 
   // ── The hot path ─────────────────────────────────────────────────────────────────────────
@@ -442,7 +457,9 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   override shutdown(options?: ShutdownOptions): Promise<void> {
     const terminated = super.shutdown(options);
     if (options?.wait === false || !this.isShutdown) return terminated;
-    if (this.#callBodiesRunning !== 0) {
+    // A done callback that a call's body set off (by a cancel()) is not in that call: its wait
+    // ends when the call does.
+    if (this.#callBodiesRunning !== 0 && !isOutsideCalls()) {
       return Promise.reject(
         new Error(
           'shutdown() was called with wait: true from inside a call of this same EventLoopExecutor: it would wait for ' +
@@ -551,12 +568,12 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   /** The initializer failed: every call not started fails with BrokenExecutor; submit throws it from now on. */
   #breakDown(cause: unknown): void {
     this.#broken = { cause };
+    // All are counted before the first fails, as in cancelPendingCalls().
     const calls = this.#dropPendingCalls();
-    for (const { future } of calls) {
-      if (future.state === 'PENDING') future.setException(this.brokenError());
-      else if (future.cancelled()) this.#cancelled++;
-    }
+    for (const { future } of calls) if (future.cancelled()) this.#cancelled++;
     this.#over(calls.length);
+    for (const { future } of calls)
+      if (future.state === 'PENDING') future.setException(this.brokenError());
   }
 
   /** Empties our queue (running calls go on; the runners find it empty and end). */
