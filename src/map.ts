@@ -67,6 +67,10 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #current: Unit | undefined = undefined;
   #aborted: { reason: unknown } | undefined = undefined;
   #onAbort: (() => void) | undefined = undefined;
+  /** Units not yet settled, counted only while #onAbort listens. */
+  #unsettled = 0;
+  /** Every call settled and the source ran out: the signal is read at each step instead of listened to. */
+  #signalReleased = false;
   #progress: Promise<void> | undefined = undefined; // what a step waiting on an async source awaits (see #untilProgress)
   #onProgress: (() => void) | undefined = undefined;
   // Results at hand (a chunk's values), yielded before the next unit is awaited.
@@ -122,6 +126,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
       this.#end(); // nothing will iterate this run: let go of the signal and the source
       throw error;
     }
+    this.#maybeReleaseSignal();
   }
 
   [Symbol.asyncIterator](): this {
@@ -129,6 +134,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   }
 
   next(): Promise<IteratorResult<R>> {
+    if (this.#signalReleased && !this.#ended && this.#plan.signal!.aborted)
+      this.#abort(this.#plan.signal!.reason);
     if (this.#stepping === 0 && this.#bufferIndex < this.#buffer.length) {
       return Promise.resolve({ done: false, value: this.#buffer[this.#bufferIndex++] as R });
     }
@@ -315,6 +322,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #submit(flatArgs: Pulled, atMapCall: boolean): boolean {
     if (flatArgs === undefined || flatArgs.length === 0) {
       this.#exhausted = true;
+      this.#maybeReleaseSignal();
       return false;
     }
     try {
@@ -322,11 +330,15 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
       const submitted = chunked
         ? this.#plan.submitChunk(this.#arity, flatArgs)
         : this.#plan.submitOne(flatArgs);
-      this.#units.push(
+      const unit: Unit =
         submitted instanceof LimitedCall
           ? { future: submitted.future, limited: submitted, chunked }
-          : { future: submitted, limited: undefined, chunked },
-      );
+          : { future: submitted, limited: undefined, chunked };
+      this.#units.push(unit);
+      if (this.#onAbort !== undefined) {
+        this.#unsettled++;
+        unit.future.addDoneCallback(this.#unitSettled);
+      }
       this.#notifyProgress();
       return true;
     } catch (error) {
@@ -334,6 +346,25 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
       this.#stopSource({ error });
       return false;
     }
+  }
+
+  readonly #unitSettled = (): void => {
+    this.#unsettled--;
+    this.#maybeReleaseSignal();
+  };
+
+  /**
+   * A map whose calls have all settled has nothing left for its signal to cancel or end: its
+   * listener goes, so that a map never iterated to its end (or never iterated) does not stay
+   * reachable from a long-lived signal with every result it holds. A later abort is still seen,
+   * by the next step.
+   */
+  #maybeReleaseSignal(): void {
+    if (this.#onAbort === undefined || this.#ended || this.#unsettled > 0 || !this.#exhausted)
+      return;
+    this.#plan.signal!.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = undefined;
+    this.#signalReleased = true;
   }
 
   #stopSource(failure: { error: unknown } | undefined): void {
@@ -348,6 +379,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         // The source is being abandoned; its own cleanup errors are not the map's to report.
       }
     }
+    this.#maybeReleaseSignal();
   }
 
   /** Up to `chunksize` items, zipped and flattened, from arrays: undefined once one runs out. */

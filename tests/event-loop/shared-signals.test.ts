@@ -227,3 +227,46 @@ describe('calls sharing one AbortSignal', () => {
     expect(w.warnings).toEqual([]);
   });
 });
+
+describe('map() with a long-lived signal', () => {
+  test('a map never iterated lets go of the signal once its calls are over; a later abort is still thrown', async () => {
+    // Such a map once stayed listening, with every result it held, until the signal aborted:
+    // an application signal given to many maps gathered them all.
+    const executor = new EventLoopExecutor({ maxWorkers: 2 });
+    const app = new AbortController();
+    try {
+      const maps = Array.from({ length: 20 }, () =>
+        executor.map(async (x: number) => x * 2, [1, 2, 3], { signal: app.signal }),
+      );
+      expect(getEventListeners(app.signal, 'abort').length).toBeGreaterThan(0);
+      await executor.onIdle();
+      await settle();
+      expect(getEventListeners(app.signal, 'abort')).toHaveLength(0);
+      expect(await maps[0]!.next()).toEqual({ done: false, value: 2 });
+      app.abort(new Error('app closing'));
+      await expect(maps[0]!.next()).rejects.toThrow('app closing');
+      await expect(maps[1]!.next()).rejects.toThrow('app closing');
+    } finally {
+      await executor.shutdown();
+    }
+  });
+
+  test('a map whose calls still run keeps listening: an abort ends them', async () => {
+    const executor = new EventLoopExecutor({ maxWorkers: 1 });
+    const app = new AbortController();
+    try {
+      const run = executor.map(
+        () => new Promise((resolve) => setTimeout(resolve, 10_000)),
+        [1, 2],
+        { signal: app.signal },
+      );
+      await settle();
+      expect(getEventListeners(app.signal, 'abort').length).toBeGreaterThan(0);
+      app.abort(new Error('stop'));
+      await expect(run.next()).rejects.toThrow('stop');
+      expect(executor.stats().calls.running).toBe(0);
+    } finally {
+      await executor.shutdown();
+    }
+  });
+});
