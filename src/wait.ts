@@ -101,6 +101,18 @@ export function asCompleted<F extends Future<any> = Future<any>>(
   return new AsCompletedIterator(futures, deadline) as AsyncIterableIterator<F & { then: any }>;
 }
 
+/**
+ * An iteration dropped before its end (`await asCompleted(fs).next()` for the first one done) never
+ * reaches #finish(); its waiter would stay on every future still pending, one more per such call.
+ * Once the iterator is collected its waiter leaves them, as Python's generator does when collected.
+ * The held value must not reach the iterator, or it would never be collected.
+ */
+const abandoned = new FinalizationRegistry<{ waiter: Waiter; pending: Set<Future<any>> }>(
+  ({ waiter, pending }) => {
+    for (const future of pending) removeWaiter(future, waiter);
+  },
+);
+
 // A hand-written iterator, not an async generator: an async generator awaits what it yields, and
 // a Future is thenable, so `yield future` would hand out the future's result instead of the future.
 class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
@@ -174,11 +186,14 @@ class AsCompletedIterator implements AsyncIterableIterator<Future<any>> {
     }
     for (const future of this.#ready) this.#pending.delete(future);
     for (const future of this.#pending) addWaiter(future, this.#waiter);
+    if (this.#pending.size > 0)
+      abandoned.register(this, { waiter: this.#waiter, pending: this.#pending }, this);
   }
 
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    abandoned.unregister(this);
     for (const future of this.#pending) removeWaiter(future, this.#waiter);
     this.#pending.clear();
     this.#ready = [];

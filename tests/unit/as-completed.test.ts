@@ -1,6 +1,7 @@
 // asCompleted(): done futures first, then completion order; each distinct future once; a timeout
 // counted from the call; bad arguments thrown at the call; no waiter left behind.
 
+import { execFileSync } from 'node:child_process';
 import { jest } from '@jest/globals';
 import { asCompleted, Future, TimeoutError } from '../../src/index.js';
 import { waiterCount } from '../../src/future.js';
@@ -286,5 +287,35 @@ describe('bad arguments throw at the call, synchronously', () => {
 
   test('options that are not an object: TypeError', () => {
     expect(() => asCompleted([running()], 'fast' as unknown as object)).toThrow(TypeError);
+  });
+});
+
+describe('an iteration dropped before its end', () => {
+  test('leaves no waiter behind once collected (`await asCompleted(fs).next()` for the first one done)', () => {
+    // Each such call once left its waiter on every future still pending, for as long as it stayed
+    // pending. Collection needs --expose-gc: a child process, on the built package.
+    const script = `
+      import { asCompleted, Future } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      const waiters = Symbol.for('concurrent-futures.Future.waiterCount');
+      const long = new Future();
+      for (let i = 0; i < 1000; i++) {
+        const quick = new Future();
+        setTimeout(() => quick.setResult(i), 0);
+        await asCompleted([quick, long]).next();
+      }
+      const before = long[waiters]();
+      for (let i = 0; i < 5 && long[waiters]() > 0; i++) {
+        globalThis.gc();
+        await new Promise((resolve) => setTimeout(resolve, 10)); // finalizers run in a later task
+      }
+      console.log(JSON.stringify({ before, after: long[waiters]() }));`;
+    const output = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    const { before, after } = JSON.parse(output) as { before: number; after: number };
+    expect(before).toBeGreaterThan(0); // the step did add them: the test sees what it is about
+    expect(after).toBe(0);
   });
 });
