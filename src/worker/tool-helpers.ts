@@ -201,6 +201,16 @@ export function toolHelperAdvice(name: string): string | undefined {
       `Set "target": "ES2022" (or later) in the tsconfig that compiles this file (ts-jest reads tsconfig.json).`
     );
   }
+  if (regExpTest(/^_(?:this|arguments|newTarget)\d*$/, name)) {
+    // An arrow function compiled below ES2015 reads `this` from a variable of the scope around it.
+    return (
+      `"${name}" is a variable that TypeScript or Babel writes in place of \`this\`, \`arguments\` or ` +
+      `\`new.target\` when it compiles an arrow function for a target older than ES2015, and it stays ` +
+      `behind with the scope. Set "target": "ES2022" (or later) in the tsconfig that compiles this file ` +
+      `(ts-jest reads tsconfig.json), or for Babel targets: { node: 'current' }. If the function reads a ` +
+      `variable of that name of its own, pass it as an argument instead.`
+    );
+  }
   if (
     regExpTest(
       /^(?:_asyncToGenerator|_interopRequire\w+|_objectSpread\d*|_objectWithoutProperties\w*|_defineProperty|_regenerator\w*|regeneratorRuntime|_toConsumableArray|_slicedToArray)$/,

@@ -149,6 +149,20 @@ describe.each(pools)('%s runs functions compiled by tools', (_name, create) => {
     expect(es5.message).toMatch(/__generator.*TypeScript.*"target": "ES2022"/);
     expect(es5.message).not.toMatch(/as an argument/);
 
+    // An async arrow (the form most code submits) below ES2015 first misses tsc's `_this`: once
+    // advised to pass "_this" as an argument, which cannot help.
+    const { makeDouble } = compileWithTsc(
+      'export function makeDouble() { return async (x: number) => x * 2; }',
+      ts.ScriptTarget.ES5,
+    );
+    const double = makeDouble() as (x: number) => Promise<number>;
+    expect(String(double)).toContain('__awaiter(_this');
+    const arrow = (await executor.submit(double, 2).exception()) as Error;
+    expect(arrow).toBeInstanceOf(ReferenceError);
+    expect(arrow.message).toMatch(
+      /"_this" is a variable that TypeScript or Babel writes.*"target": "ES2022"/,
+    );
+
     // `using` in a function sent by source: tsc writes its helpers at any target Node 20 runs.
     const { withResource } = compileWithTsc(USING_SOURCE, ts.ScriptTarget.ES2022);
     expect(String(withResource)).toContain('__addDisposableResource(');
