@@ -20,7 +20,8 @@ export async function importModule(specifier: string): Promise<Record<string, un
     return (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') return requireByHook(specifier, error);
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_MODULE_NOT_FOUND')
+      return requireByHook(specifier, error);
     if (typeof require !== 'function' || !IMPORT_UNAVAILABLE.has(code as string)) throw error;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fallback is require() itself
     const exported: unknown = require(

@@ -218,7 +218,7 @@ export async function importExport(module: string, exportName: string): Promise<
   return exported as AnyFunction;
 }
 
-/** import(), or require() where only a CommonJS hook knows the module's extension (see requireByHook). */
+/** import(), or require() where only a CommonJS hook can load the module (see requireByHook). */
 async function importOrRequire(module: string): Promise<Record<string, unknown>> {
   try {
     return (await import(module)) as Record<string, unknown>;

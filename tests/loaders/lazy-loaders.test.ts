@@ -135,16 +135,32 @@ test.each(['thread', 'process'])(
 // an import sees as the default export alone (the workers found "no export named" its functions);
 // ts-node's register hook compiles .ts for require() alone, and import() refused the extension
 // ("Unknown file extension") in every executor, the main thread's too.
+// Under a CommonJS hook alone, the .js name of a .ts module (the README's form) was not found:
+// "Cannot find module" from the EventLoopExecutor (tsx) or from every executor (ts-node).
 test.each([
-  ['--import tsx', LOADERS.tsx, 'commonjs-probe.mts'],
-  ['--require ts-node/register', ['--require', 'ts-node/register'], 'commonjs/probe.ts'],
+  ['--import tsx', LOADERS.tsx, ['commonjs-probe.mts']],
+  ['--require ts-node/register', ['--require', 'ts-node/register'], ['commonjs/probe.ts']],
+  [
+    '--require tsx/cjs, by its .js name',
+    ['--require', 'tsx/cjs'],
+    ['commonjs/probe.ts', 'tasks.js'],
+  ],
+  [
+    '--require ts-node/register, by its .js name',
+    ['--require', 'ts-node/register'],
+    ['commonjs/probe.ts', 'tasks.js'],
+  ],
 ] as const)(
   'under %s, TypeScript in a CommonJS package: its exports by name, in every executor',
   async (_loader, nodeArgs, probe) => {
-    const { stdout, stderr } = await run(process.execPath, ['--no-warnings', ...nodeArgs, probe], {
-      cwd: fixtures,
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--no-warnings', ...nodeArgs, ...probe],
+      {
+        cwd: fixtures,
+        timeout: 60_000,
+      },
+    );
     expect(stderr).toBe('');
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
       ThreadPoolExecutor: 15,
