@@ -453,9 +453,14 @@ export class Dispatcher {
   /** Sizes function `id`'s hand-ahead window from how long its calls take (see the drawing at the top). */
   #observe(id: number, perCall: number): void {
     let estimate = this.#estimates.get(id);
-    if (estimate === undefined)
+    if (estimate === undefined) {
       this.#estimates.set(id, (estimate = { ms: perCall, window: 1, slow: false }));
-    else estimate.ms = estimate.ms * 0.7 + perCall * 0.3;
+      // Bounded, as the functions a worker keeps: a stream of generated functions would otherwise
+      // leave one estimate each. The oldest goes (a Map iterates in insertion order); a function
+      // still in use merely starts again at Python's bound of one call ahead.
+      if (this.#estimates.size > MAX_ESTIMATES)
+        this.#estimates.delete(this.#estimates.keys().next().value!);
+    } else estimate.ms = estimate.ms * 0.7 + perCall * 0.3;
     const average = Math.max(estimate.ms, 1e-6);
     estimate.slow = average >= SLOW_CALL_MS;
     const ahead = estimate.slow ? 1 : Math.max(1, Math.floor(HAND_AHEAD_MS / average));
@@ -559,6 +564,9 @@ export class Dispatcher {
  * not grow every worker forever. One that comes back is simply sent again.
  */
 const MAX_FUNCTIONS_PER_WORKER = 1024;
+
+/** Functions whose call times the pool keeps, at most. */
+const MAX_ESTIMATES = 4096;
 
 /** Ids `worker` may forget (see MAX_FUNCTIONS_PER_WORKER), oldest first, none that a call in its hands or in `batch` needs. */
 function forgetOldFunctions(worker: PoolWorker, batch: Call[]): number[] | undefined {

@@ -233,6 +233,7 @@ export class WorkerRuntime {
       this.#functions.delete(id);
       this.#defs.delete(id);
       this.#fastDefs.delete(id);
+      this.#slowMs.delete(id);
     }
   }
 

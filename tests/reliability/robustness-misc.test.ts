@@ -266,6 +266,42 @@ describe('function caches are bounded', () => {
     expect(out).toContain('caller 4000');
   });
 
+  test("in the caller: the pool's per-function state does not grow with a stream of generated functions", async () => {
+    // The pool kept one call-time estimate per function, forever (about 110 bytes each). V8 itself
+    // keeps something of every new Function, so the growth is judged against the same functions
+    // made without the pool.
+    const out = await runScript(
+      scratchDir(),
+      `import { ThreadPoolExecutor } from ${JSON.stringify(LIBRARY)};
+       const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+       const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
+       let n = 0;
+       const make = () => new Function('x', 'return x + ' + n++);
+       async function submitDistinct(count) {
+         for (let done = 0; done < count; done += 1000)
+           await Promise.all(Array.from({ length: 1000 }, () => pool.submit(make(), 0)));
+       }
+       async function makeAlone(count) {
+         for (let done = 0; done < count; done += 1000) {
+           for (let i = 0; i < 1000; i++) Function.prototype.toString.call(make());
+           await new Promise((resolve) => setImmediate(resolve));
+         }
+       }
+       await submitDistinct(10_000); // past every bound the pool keeps
+       let start = heap();
+       await makeAlone(60_000);
+       const alone = heap() - start;
+       start = heap();
+       await submitDistinct(60_000);
+       const pooled = heap() - start;
+       await pool.shutdown();
+       console.log(JSON.stringify({ aloneMb: alone / 1e6, pooledMb: pooled / 1e6 }));`,
+      ['--expose-gc'],
+    );
+    const seen = JSON.parse(out.trim().split('\n').pop()!) as { aloneMb: number; pooledMb: number };
+    expect(seen.pooledMb - seen.aloneMb).toBeLessThan(3); // about 6.6 MB when every estimate is kept
+  });
+
   test('a function forgotten by a worker and submitted again still runs', async () => {
     const pool = makePool('thread', { maxWorkers: 1 });
     const first = (x: number): number => x * 7;
