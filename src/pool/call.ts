@@ -16,6 +16,8 @@ export class Call implements RemoteStart {
   handedBack = false;
   /** A stand-in for a call taken back from this worker (see takenBackStandIn). */
   takenBack = false;
+  /** Workers that died holding it before it started (threads): past MAX_LOST_BEFORE_START it fails. */
+  lostBeforeStart = 0;
   /** For the stats' wait time: 0 until its first dispatch stamps it, -1 once handed to a worker. */
   queuedAt = 0;
   /** Moved, not copied, to its worker (threads): it goes only to a free worker (see dispatch). */

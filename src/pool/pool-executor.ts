@@ -87,6 +87,8 @@ export abstract class PoolExecutor extends Executor {
   readonly #createdAt = performance.now();
   /** onIdle()'s promises, resolved once nothing is queued or held by a worker. */
   #idleWaiters: Array<() => void> = [];
+  /** Workers in a row that died holding nothing, before they ran any call (see #onExit). */
+  #idleDeaths = 0;
   /** Workers stopped by their idle clock, unref'd while nothing waits for their exit (see fellIdle). */
   readonly #quietlyStopping = new Set<PoolWorker>();
 
@@ -474,8 +476,14 @@ export abstract class PoolExecutor extends Executor {
 
   #onMessage(worker: PoolWorker, message: FromWorker): void {
     if (message.t === 'started') {
+      worker.markReported();
       this.#limits.started(worker, message.seq);
     } else if (message.t === 'done') {
+      // A worker on its way out sends an empty 'done' (see flushResults): that reports no call.
+      if (message.results.length > 0) {
+        worker.markReported();
+        this.#idleDeaths = 0;
+      }
       this.#dispatcher.complete(worker, message);
       this.#dispatcher.run();
       this.#noteIfIdle(worker);
@@ -521,13 +529,25 @@ export abstract class PoolExecutor extends Executor {
         exit,
         lost.some((call) => !call.future.done()),
       );
-      if (this.deathBreaksPool) {
+      // A thread that dies before it has run anything would be replaced, and die, forever.
+      const beforeAnyCall =
+        !worker.reported && !lost.some((call) => !call.future.done() && call.future.running());
+      const outOfMemory = (exit.error as { code?: unknown } | undefined)?.code === OUT_OF_MEMORY;
+      if (this.deathBreaksPool || (beforeAnyCall && !outOfMemory)) {
+        // Nothing of a call's ran in that thread: what killed it was left there by its initializer
+        // (a promise it did not await, a timer that throws) or by a preload.
+        const why = this.deathBreaksPool ? message : leftBehindFailure(worker, exit);
         for (const call of lost)
-          if (!call.future.done())
-            call.future.setException(this.newBrokenError(message, exit.error));
-        this.#breakPool(message, exit.error);
+          if (!call.future.done()) call.future.setException(this.newBrokenError(why, exit.error));
+        this.#breakPool(why, exit.error);
       } else {
-        this.#recoverCalls(worker, lost, () => new Error(message, { cause: exit.error }));
+        this.#recoverCalls(worker, lost, () => new Error(message, { cause: exit.error }), exit);
+        // Out of memory before any call, holding none: an initializer that fills the heap, with
+        // minWorkers replacing the thread at once. A few in a row break the pool.
+        if (beforeAnyCall && !lost.some((call) => !call.future.done())) {
+          if (++this.#idleDeaths >= MAX_IDLE_DEATHS)
+            this.#breakPool(leftBehindFailure(worker, exit), exit.error);
+        }
       }
     } else {
       this.#recoverCalls(worker, lost, () =>
@@ -551,8 +571,12 @@ export abstract class PoolExecutor extends Executor {
     }
   }
 
-  /** Calls a gone worker held: those it never started go back to the queue, in order; the one it ran fails. */
-  #recoverCalls(worker: PoolWorker, lost: Call[], failure: () => Error): void {
+  /**
+   * Calls a gone worker held: those it never started go back to the queue, in order; the one it ran
+   * fails. After a death (`death`), a call that has now lost MAX_LOST_BEFORE_START workers before
+   * it started fails instead: arguments too big for resourceLimits kill every thread that reads them.
+   */
+  #recoverCalls(worker: PoolWorker, lost: Call[], failure: () => Error, death?: WorkerExit): void {
     const again: Call[] = [];
     for (const call of lost) {
       const future = call.future;
@@ -563,6 +587,11 @@ export abstract class PoolExecutor extends Executor {
         }
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
         setRemoteStart(future, undefined);
+        if (death !== undefined && ++call.lostBeforeStart >= MAX_LOST_BEFORE_START) {
+          call.limited?.unstarted();
+          future.setException(lostBeforeStartFailure(worker, death));
+          continue;
+        }
         call.limited?.unstarted(); // its time begins when it starts elsewhere
         again.push(call);
       } else {
@@ -604,6 +633,40 @@ export abstract class PoolExecutor extends Executor {
       resolve();
     }
   }
+}
+
+/** A worker thread ran out of memory (resourceLimits). */
+const OUT_OF_MEMORY = 'ERR_WORKER_OUT_OF_MEMORY';
+
+/** Workers in a row that may die before they run anything, holding nothing, before the pool breaks. */
+const MAX_IDLE_DEATHS = 3;
+
+/** Workers that may die holding a call before it starts; with the last, the call fails. */
+const MAX_LOST_BEFORE_START = 2;
+
+function howItExited(exit: WorkerExit): string {
+  const how =
+    exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+  const error = exit.error as Error | undefined;
+  return error === undefined ? how : `${how} (${describeError(error)})`;
+}
+
+function leftBehindFailure(worker: PoolWorker, exit: WorkerExit): string {
+  return (
+    `A worker (id ${worker.id}) ${howItExited(exit)} after its initializer returned and before it ran any call, ` +
+    `so the pool is broken: each new worker would die the same way. Something the initializer started ` +
+    `and did not await (a promise, a timer) failed later, or a preload did (execArgv), or the initializer fills ` +
+    `the worker's memory (resourceLimits). Fix it and create a new executor.`
+  );
+}
+
+function lostBeforeStartFailure(worker: PoolWorker, exit: WorkerExit): Error {
+  return new Error(
+    `This call was not run: worker ${worker.id} ${howItExited(exit)} before it started it, and so did the ` +
+      `worker it was given to before. Its arguments may not fit in the pool's resourceLimits (each thread ` +
+      `runs out of memory reading them): raise maxOldGenerationSizeMb, or pass less.`,
+    { cause: exit.error },
+  );
 }
 
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {

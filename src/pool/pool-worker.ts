@@ -45,6 +45,7 @@ export abstract class PoolWorker {
   #tasksLeft = Infinity;
   #life: WorkerLife = 'working';
   #ready = false;
+  #reported = false;
   /** The call this worker holds alone (see holdAlone). */
   #alone: Call | undefined = undefined;
   /** Armed while the call it holds alone is being ended: past it, the worker is ended. */
@@ -115,6 +116,15 @@ export abstract class PoolWorker {
 
   markReady(): void {
     this.#ready = true;
+  }
+
+  /** It has sent back results or a start: a death after that is not one of its start-up. */
+  get reported(): boolean {
+    return this.#reported;
+  }
+
+  markReported(): void {
+    this.#reported = true;
   }
 
   /**

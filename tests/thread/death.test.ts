@@ -2,7 +2,7 @@
 // happened; the pool replaces it and every other call (those handed ahead to the dying worker
 // included) still runs, exactly once.
 
-import { BrokenExecutor, ThreadPoolExecutor } from 'concurrent-futures';
+import { BrokenExecutor, BrokenThreadPool, ThreadPoolExecutor } from 'concurrent-futures';
 import { Gate, record, warmUp } from './helpers.js';
 
 const N = 200;
@@ -123,4 +123,107 @@ test('with several workers, a death takes only its own call', async () => {
     else expect(outcome).toBeUndefined();
   });
   for (let i = 0; i < 60; i++) expect(gate.runs(i)).toBe(i === 30 ? 0 : 1);
+});
+
+/** Submits (and cancels) a call every 20 ms until submit() throws; rejects after 30 s. */
+function untilBroken(executor: ThreadPoolExecutor): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    const deadline = Date.now() + 30_000; // bounds a hang: the test is that it breaks at all
+    const poll = setInterval(() => {
+      try {
+        executor.submit((x: number) => x, 1).cancel(); // throws once the pool is broken
+      } catch (error) {
+        clearInterval(poll);
+        resolve(error);
+      }
+      if (Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error('the pool kept replacing dying workers for 30 s'));
+      }
+    }, 20);
+  });
+}
+
+// A thread that dies before it runs anything was replaced by one that died the same way, forever:
+// the call never settled, its timeout never fired, shutdown() never resolved.
+describe('deaths before any call: no endless replacing', () => {
+  test('a call whose arguments do not fit in resourceLimits fails after two threads; the pool goes on', async () => {
+    const executor = new ThreadPoolExecutor({
+      maxWorkers: 2,
+      resourceLimits: { maxOldGenerationSizeMb: 6, maxYoungGenerationSizeMb: 2 },
+    });
+    try {
+      const big = Array.from({ length: 600_000 }, (_, i) => ({ i, s: `v${i}` }));
+      const error = (await executor
+        .schedule((items: unknown[]) => items.length, { args: [big], timeout: 1000 })
+        .exception()) as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(BrokenExecutor);
+      expect(error.message).toMatch(/^This call was not run: worker \d+ exited .* resourceLimits/);
+      expect(await executor.submit((x: number) => x * 2, 21)).toBe(42);
+      expect(executor.stats().calls).toMatchObject({
+        running: 0,
+        queued: 0,
+        failed: 1,
+        completed: 1,
+      });
+    } finally {
+      await executor.shutdown();
+    }
+  });
+
+  test('an initializer that leaves a promise it did not await breaks the pool, as one that throws does', async () => {
+    const executor = new ThreadPoolExecutor({
+      maxWorkers: 1,
+      initializer: () => void Promise.reject(new Error('left behind')),
+    });
+    try {
+      const error = (await executor.submit((x: number) => x, 1).exception()) as Error;
+      expect(error).toBeInstanceOf(BrokenThreadPool);
+      expect(error.message).toMatch(/after its initializer returned and before it ran any call/);
+      expect((error.cause as Error).message).toBe('left behind');
+      expect(() => executor.submit((x: number) => x, 2)).toThrow(BrokenThreadPool);
+    } finally {
+      await executor.shutdown();
+    }
+  });
+
+  test('warm workers (minWorkers) killed by a timer their initializer left break the pool', async () => {
+    // About 40 threads a second were started and lost, with no call submitted at all.
+    const executor = new ThreadPoolExecutor({
+      maxWorkers: 2,
+      minWorkers: 2,
+      initializer: () =>
+        void setTimeout(() => {
+          throw new Error('left behind');
+        }, 5),
+    });
+    try {
+      const broken = await untilBroken(executor);
+      expect(broken).toBeInstanceOf(BrokenThreadPool);
+      expect((broken as Error).message).toMatch(/a promise, a timer/);
+    } finally {
+      await executor.shutdown();
+    }
+  });
+
+  test('warm workers (minWorkers) that die idle, of an initializer that fills memory, break the pool', async () => {
+    const executor = new ThreadPoolExecutor({
+      maxWorkers: 1,
+      minWorkers: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+      initializer: () =>
+        void setTimeout(() => {
+          const hoard: number[][] = [];
+          for (;;) hoard.push(new Array(100_000).fill(1));
+        }, 5),
+    });
+    try {
+      const broken = await untilBroken(executor);
+      expect(broken).toBeInstanceOf(BrokenThreadPool);
+      expect((broken as Error).message).toMatch(/fills the worker's memory/);
+    } finally {
+      await executor.shutdown();
+    }
+  });
 });
