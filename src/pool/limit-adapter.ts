@@ -4,6 +4,7 @@
 //   ended while running (its future has failed already)
 //     └─ 'abort' to the worker (its currentSignal() aborts); the worker holds the call alone: it
 //        takes no new call meanwhile, and a thread pool takes back the calls it holds unstarted
+//        ├─ a process had not started it (still in its initializer): 'willSkip', nothing ended
 //        └─ still running after endGraceMs ─▶ worker ended on purpose (no death)
 //             thread: terminate(); process: SIGTERM, then SIGKILL after endGraceMs
 
@@ -47,6 +48,15 @@ export class PoolLimits implements LimitAdapter<Call> {
     if (call?.limited === undefined || call.future.done()) return;
     call.future.running(); // a thread's call: the start flag says RUNNING now
     call.limited.started();
+  }
+
+  /**
+   * The worker will skip call `seq`, which was ended before it started: no need to end the worker
+   * for it (it still holds the call alone until the skip is reported, in its turn).
+   */
+  willSkip(worker: PoolWorker, seq: number): void {
+    const call = worker.heldAlone;
+    if (call !== undefined && call.seq === seq) worker.cancelEndAfterGrace(call);
   }
 
   nameOf(call: Call): string {

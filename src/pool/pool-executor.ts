@@ -478,6 +478,8 @@ export abstract class PoolExecutor extends Executor {
     if (message.t === 'started') {
       worker.markReported();
       this.#limits.started(worker, message.seq);
+    } else if (message.t === 'willSkip') {
+      this.#limits.willSkip(worker, message.seq);
     } else if (message.t === 'done') {
       // A worker on its way out sends an empty 'done' (see flushResults): that reports no call.
       if (message.results.length > 0) {

@@ -160,6 +160,13 @@ export abstract class PoolWorker {
     }, ms);
   }
 
+  /** The call it holds alone will not run after all: no need to end the worker for it. */
+  cancelEndAfterGrace(call: Call): void {
+    if (this.#alone !== call) return;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+  }
+
   /**
    * It fell idle (with an idleTimeout): if no call comes within `idleTimeout` ms, `timedOut()` runs
    * (the pool stops it, or keeps it for minWorkers). The clock is read once per idle spell (not per

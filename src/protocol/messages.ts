@@ -142,6 +142,16 @@ export interface StartedMessage {
   seq: number;
 }
 
+/**
+ * Processes: the worker was told to abort call `seq` before it started it, and will skip it. The
+ * pool need not end the worker for it (a child still in its initializer cannot report the skip
+ * until it reaches the call).
+ */
+export interface WillSkipMessage {
+  t: 'willSkip';
+  seq: number;
+}
+
 /** The worker could not read a message with calls from `from` on: the pool sends them again. */
 export interface LostMessage {
   t: 'lost';
@@ -160,7 +170,13 @@ export interface HandBackMessage {
 }
 
 export type FromWorker =
-  DoneMessage | ReadyMessage | InitFailedMessage | StartedMessage | LostMessage | HandBackMessage;
+  | DoneMessage
+  | ReadyMessage
+  | InitFailedMessage
+  | StartedMessage
+  | WillSkipMessage
+  | LostMessage
+  | HandBackMessage;
 
 /**
  * Per-call start flags in a SharedArrayBuffer (thread workers): slot `seq % capacity` of an

@@ -210,8 +210,9 @@ export class WorkerRuntime {
         );
       } else if (message.seq >= this.#seq) {
         // Not started yet (a process counts it as running, and has failed its future already):
-        // it must never start.
+        // it must never start. Said at once, so that the pool does not end this worker for it.
         this.#abortedEarly.add(message.seq);
+        this.#side.send({ t: 'willSkip', seq: message.seq });
       }
     } else if (message.t === 'resend') {
       this.#resend(message.from);
