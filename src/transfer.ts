@@ -79,7 +79,16 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
   }
   const MessagePortClass = (globalThis as { MessagePort?: abstract new () => unknown }).MessagePort;
   value.forEach((item: unknown, index) => {
-    if (item instanceof ArrayBuffer) return;
+    if (item instanceof ArrayBuffer) {
+      if (isDetached(item)) {
+        throw new TypeError(
+          `Element ${index} of ${name} is an ArrayBuffer that was moved already (by an earlier transfer): ` +
+            `it is detached and has nothing left to send. Transfer a buffer once, or move a copy ` +
+            `(buffer.slice()).`,
+        );
+      }
+      return;
+    }
     if (MessagePortClass !== undefined && item instanceof MessagePortClass) return;
     let hint = 'Only ArrayBuffers and MessagePorts can be transferred.';
     if (ArrayBuffer.isView(item))
@@ -93,4 +102,15 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
   return value.length > 1 && new Set(value).size !== value.length
     ? [...new Set(value as TransferItem[])]
     : (value as TransferItem[]);
+}
+
+/** Node 20 has no `ArrayBuffer.prototype.detached`: a detached buffer is empty and refuses slice(). */
+function isDetached(buffer: ArrayBuffer): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    buffer.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }

@@ -7,7 +7,11 @@ import { PoolExecutor } from '../pool/pool-executor.js';
 import type { PoolWorker, PoolWorkerEvents, WorkerExit } from '../pool/pool-worker.js';
 import { serialize, deserialize } from 'node:v8';
 import { checkCommonPoolOptions, checkInitargsTravel } from '../pool/settings.js';
+import type { Callable } from '../callable.js';
+import type { Future } from '../future.js';
+import type { CallLimits } from '../limits/limited-call.js';
 import type { CallableDef } from '../protocol/messages.js';
+import type { TransferItem } from '../transfer.js';
 import { checkPositiveInteger, describe } from '../validate.js';
 import { childStartup } from './exec-argv.js';
 import { PROCESS_POOL_OPTION_KEYS, type ProcessPoolExecutorOptions } from './options.js';
@@ -65,6 +69,29 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
       'SIGKILL',
       'killWorkers() ended the child process running this call.',
     );
+  }
+
+  /** A process pool copies what it sends; a MessagePort cannot be copied to another process. */
+  protected override submitTransferring(
+    fn: Callable,
+    args: unknown[],
+    limits: CallLimits | undefined,
+    transfer: readonly TransferItem[],
+  ): Future<any> {
+    const MessagePortClass = (globalThis as { MessagePort?: abstract new () => unknown })
+      .MessagePort;
+    const index =
+      MessagePortClass === undefined
+        ? -1
+        : transfer.findIndex((item) => item instanceof MessagePortClass);
+    if (index !== -1) {
+      throw new TypeError(
+        `Element ${index} of \`transfer\` is a MessagePort, which cannot reach a child process: a ` +
+          `process pool copies what it sends, and a port cannot be copied. Use a ThreadPoolExecutor to ` +
+          `hand a port to a call.`,
+      );
+    }
+    return super.submitTransferring(fn, args, limits, transfer);
   }
 
   protected createWorker(

@@ -49,6 +49,15 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
         `Expected \`resourceLimits\` to be an object of Worker resource limits, got ${describe(resourceLimits)}.`,
       );
     }
+    // Node 20 aborts the whole process (not just the thread) when a worker's stack cannot hold
+    // its own start-up: below about 0.3 MB here.
+    const stackSizeMb = (resourceLimits as ResourceLimits | null | undefined)?.stackSizeMb;
+    if (typeof stackSizeMb === 'number' && stackSizeMb < MIN_STACK_SIZE_MB) {
+      throw new RangeError(
+        `resourceLimits.stackSizeMb of ${stackSizeMb} is too small for a thread to start: Node ends the ` +
+          `whole process, not just the thread. Give ${MIN_STACK_SIZE_MB} or more (Node's default is 4).`,
+      );
+    }
     checkInitargsTravel(common.initargs, structuredClone);
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
@@ -105,3 +114,6 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     return `Worker thread ${worker.id} died while running this call: ${why}. The pool replaced it; the other calls go on.`;
   }
 }
+
+/** The smallest worker stack accepted: Node aborts the process below about 0.3 MB. */
+const MIN_STACK_SIZE_MB = 0.5;

@@ -2,6 +2,7 @@
 // byte stream), the event loop passes everything by reference. Both accept the option and check it
 // as the thread pool does; a Buffer is a Buffer on both, nested too.
 
+import { MessageChannel } from 'node:worker_threads';
 import { EventLoopExecutor, ProcessPoolExecutor, transfer } from 'concurrent-futures';
 
 describe('ProcessPoolExecutor', () => {
@@ -27,6 +28,21 @@ describe('ProcessPoolExecutor', () => {
     expect(() => executor.schedule(() => 1, { transfer: [new Float64Array(1)] as never })).toThrow(
       /Element 0 of `transfer`/,
     );
+  });
+
+  test('a MessagePort, which cannot be copied to a child, is a TypeError that says so', () => {
+    // It failed with a dump of the port and advice about the structured clone algorithm.
+    const { port1, port2 } = new MessageChannel();
+    try {
+      expect(() =>
+        executor.schedule((p: unknown) => typeof p, { args: [port1], transfer: [port1] }),
+      ).toThrow(
+        /Element 0 of `transfer` is a MessagePort, which cannot reach a child process.*ThreadPoolExecutor/,
+      );
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 
   test('a result marked with transfer() is copied back', async () => {

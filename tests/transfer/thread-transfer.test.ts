@@ -128,6 +128,25 @@ describe('schedule({ transfer })', () => {
     expect(() => executor.schedule(fn, { transfer: null })).not.toThrow();
   });
 
+  test('a buffer moved already is a TypeError saying so, not a call on empty memory', async () => {
+    // Transferring the same buffer a second time once ran the call on a 0-byte buffer.
+    const memory = new ArrayBuffer(8);
+    const length = (m: ArrayBuffer): number => m.byteLength;
+    expect(await executor.schedule(length, { args: [memory], transfer: [memory] })).toBe(8);
+    expect(() => executor.schedule(length, { args: [memory], transfer: [memory] })).toThrow(
+      /Element 0 of `transfer` is an ArrayBuffer that was moved already.*detached/,
+    );
+    const empty = new ArrayBuffer(0); // empty is not detached
+    expect(await executor.schedule(length, { args: [empty], transfer: [empty] })).toBe(0);
+  });
+
+  test('too small a stack for a thread to start is refused at construction', () => {
+    // Node aborted the caller's whole process as the thread started.
+    expect(() => new ThreadPoolExecutor({ resourceLimits: { stackSizeMb: 0.2 } })).toThrow(
+      /resourceLimits.stackSizeMb of 0.2 is too small.*whole process/,
+    );
+  });
+
   test('an ArrayBuffer listed twice is moved once', async () => {
     const memory = new ArrayBuffer(4);
     const length = await executor.schedule((m: ArrayBuffer) => m.byteLength, {
