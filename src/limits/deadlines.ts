@@ -19,7 +19,8 @@
 //   settle ─▶ settled(): mark, drop the marked heads; a FIFO left empty asks for the idle check
 //   idle check ─▶ drop the empty FIFOs (timeouts computed per call would pile them up); none
 //                 left: unref the timer
-//   timer ─▶ expire every head whose deadline has passed, arm again for the earliest head left
+//   timer ─▶ expire every head whose deadline has passed (in deadline order, across FIFOs), arm
+//            again for the earliest head left
 //
 // A pool's timer never keeps the process alive (`keepsAlive` false): a worker with a call in its
 // hands does already, so the pool skips the ref/unref and the idle check at every call.
@@ -124,24 +125,30 @@ export class Deadlines<T> {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     const now = performance.now();
-    const expired: T[] = [];
+    const expired: { at: number; item: T }[] = [];
+    let fifosExpired = 0;
     let next = Infinity;
     for (const fifo of this.#fifos.values()) {
       const { entries } = fifo;
+      const before = expired.length;
       for (let head = entries.peek(); head !== undefined && head.at <= now; head = entries.peek()) {
         entries.shift();
         if (head.item === undefined) fifo.marked--;
-        else expired.push(head.item);
+        else expired.push({ at: head.at, item: head.item });
         head.item = undefined;
       }
+      if (expired.length > before) fifosExpired++;
       fifo.dropSettledHeads();
       const head = entries.peek();
       if (head === undefined) this.#fifos.delete(fifo.timeout);
       else if (head.at < next) next = head.at;
     }
     if (next !== Infinity) this.#arm(next);
+    // A timer that fires late (a busy loop) finds several timeouts' calls due: they end in the
+    // order of their deadlines, not of their FIFOs, as one timer per call would end them.
+    if (fifosExpired > 1) expired.sort((a, b) => a.at - b.at);
     // Last: ending a call runs its future's done callbacks, which may start or settle calls here.
-    for (const item of expired) this.#expire(item);
+    for (const { item } of expired) this.#expire(item);
   };
 
   readonly #idleCheck = (): void => {

@@ -179,3 +179,20 @@ test('a call taken back unstarted keeps no deadline: its time begins when it sta
   limited.started(); // started elsewhere: counts from now
   expect(await future.exception(10_000)).toBeInstanceOf(TimeoutError);
 });
+
+describe('Deadlines, fired late', () => {
+  test('calls of several timeouts found due at once end in the order of their deadlines', async () => {
+    // They ended FIFO by FIFO, in the order the timeouts were first used: a busy loop that made
+    // the timer late ended a 50 ms call before a 20 ms one.
+    const { Deadlines } = await import('../../src/limits/deadlines.js');
+    const ended: string[] = [];
+    const deadlines = new Deadlines<string>((item) => ended.push(item));
+    deadlines.add('50 ms', 50);
+    deadlines.add('20 ms', 20);
+    deadlines.add('another 50 ms', 50);
+    const until = performance.now() + 80;
+    while (performance.now() < until); // every deadline passes before the timer can fire
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ended).toEqual(['20 ms', '50 ms', 'another 50 ms']);
+  });
+});
