@@ -175,13 +175,17 @@ test('futures of the ESM and the CommonJS builds are one kind: wait, asCompleted
     const pool = new cjs.ThreadPoolExecutor({ maxWorkers: 1 });
     const c = pool.submit((x) => x + 1, 1);
     setTimeout(() => b.setResult('cjs'), 10);
-    const first = await esm.wait([a, b, c], { returnWhen: esm.ALL_COMPLETED, timeout: 200 });
+    // No time limit that a slow thread start could pass: an ESM wait() for a CommonJS future and
+    // a pool's, then one that only reads which are done.
+    const waited = await esm.wait([b, c], { returnWhen: esm.ALL_COMPLETED });
+    const first = await esm.wait([a, b, c], { returnWhen: esm.ALL_COMPLETED, timeout: 0 });
     a.setResult('esm');
     const order = [];
     for await (const f of cjs.asCompleted([a, b, c])) order.push(await f.result());
     await pool.shutdown();
     console.log(JSON.stringify({
       distinctClasses: esm.Future !== cjs.Future,
+      waited: waited.done.size,
       doneBeforeA: first.done.size,
       values: order.sort(),
       instanceof: [a instanceof cjs.Future, b instanceof esm.Future, c instanceof esm.Future, {} instanceof esm.Future],
@@ -189,6 +193,7 @@ test('futures of the ESM and the CommonJS builds are one kind: wait, asCompleted
   `;
   expect(await nodeEval(script, 'module')).toEqual({
     distinctClasses: true,
+    waited: 2,
     doneBeforeA: 2,
     values: [2, 'cjs', 'esm'],
     instanceof: [true, true, true, false],
