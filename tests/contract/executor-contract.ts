@@ -671,19 +671,23 @@ export function describeExecutorContract(
       test('leaving the loop early cancels the calls that have not started', async () => {
         const executor = make({ maxWorkers: 1 });
         const gate = newGate();
+        const later = newGate();
         const indexes = [0, 1, 2, 3, 4, 5];
-        // Call 0 runs until the gate opens; each of the others would take 50 ms.
+        // Call 0 runs until the gate opens; the others wait at a second gate, opened only once
+        // the loop is left: none can finish (and let the next start) while the test is slow to
+        // leave it, as a loaded machine once made a call of 50 ms do.
         const results = executor.map(
           markAwaitSleep,
           indexes.map((index) => marker(index)),
-          indexes.map((index) => (index === 0 ? gate : '')),
-          indexes.map((index) => (index === 0 ? 0 : 50)),
+          indexes.map((index) => (index === 0 ? gate : later)),
+          indexes.map(() => 0),
           indexes,
         );
         const first = results.next();
         openGate(gate);
         expect(await first).toEqual({ done: false, value: 0 });
         await results.return!();
+        openGate(later);
         await executor.shutdown();
         expect(ran(0)).toBe(true);
         // Call 1 may have started as call 0 finished, and a pool may have handed one more ahead;
