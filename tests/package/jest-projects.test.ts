@@ -42,6 +42,9 @@ async function jest(project: string, args: string[], nodeOptions: string[] = [])
       join(project, 'node_modules/jest/bin/jest.js'),
       '--ci',
       '--no-watchman',
+      // A cold pool under --coverage on a loaded machine can pass jest's 5 s default: the config
+      // under test stays as its tool wrote it.
+      '--testTimeout=30000',
       `--cacheDirectory=${join(project, '.jest-cache')}`,
       ...args,
     ],

@@ -69,9 +69,10 @@ describeWithRedis('QueueExecutor: timeouts and signals', () => {
 
   test('the timeout counts from the start on the host, not from the submit', async () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue: processQueue });
-    // The host runs one call at a time: the second waits ~600 ms in Redis, then runs ~100 ms.
-    const first = executor.submit(sleepFor, 600, 'first');
-    const second = executor.schedule(sleepFor, { args: [100, 'second'], timeout: 450 });
+    // The host runs one call at a time: the second waits ~1000 ms in Redis, twice its timeout,
+    // then runs at once (a call of its own of any length would race a loaded host's stalls).
+    const first = executor.submit(sleepFor, 1000, 'first');
+    const second = executor.schedule(sleepFor, { args: [0, 'second'], timeout: 500 });
     expect(await first).toBe('first');
     expect(await second).toBe('second');
   });

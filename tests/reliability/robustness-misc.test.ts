@@ -207,7 +207,7 @@ describe('pools dropped without shutdown() let their workers go', () => {
        for (let i = 0; i < 3; i++) await useProcesses(i);
        function startBusy() { return new ThreadPoolExecutor({ maxWorkers: 1 }).submit(() => new Promise((r) => setTimeout(() => r('finished'), 1000))); }
        const busy = startBusy();
-       for (let i = 0; i < 40 && (threads() > before + 2 || pids.some(alive)); i++) { global.gc(); await sleep(100); }
+       for (let i = 0; i < 150 && (threads() > before + 2 || pids.some(alive)); i++) { global.gc(); await sleep(100); }
        console.log(JSON.stringify({ before, used, after: threads(), childrenAlive: pids.filter(alive).length, busy: await busy }));`,
       ['--expose-gc'],
     );

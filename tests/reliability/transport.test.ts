@@ -4,7 +4,7 @@
 // Every test runs on real threads and real child processes, and a hang fails it (withTimeout).
 
 import type { ThreadPoolExecutor } from 'concurrent-futures';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   KINDS,
@@ -397,8 +397,11 @@ test('thread pool, row 9: calls finished before one that runs out of memory keep
 
 // ── Row 14: a process call aborted after it was handed to a child, before it started ─────────
 
-async function slowStart(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+/** An initializer that holds the child until the file `gate` exists (20 s at most). */
+async function slowStart(gate: string): Promise<void> {
+  const { existsSync } = process.getBuiltinModule('node:fs');
+  for (const until = Date.now() + 20_000; !existsSync(gate) && Date.now() < until;)
+    await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 function countRun(): number {
@@ -413,12 +416,21 @@ function runsSoFar(): number {
 
 test('process pool, row 14: an aborted call handed to a starting child fails with the reason and never runs', async () => {
   // No grace that would end the child: the same child must skip the call, not be replaced.
-  const pool = makePool('process', { maxWorkers: 1, initializer: slowStart, endGraceMs: 600_000 });
+  // The child's initializer waits at a gate opened only after the abort: however slow this
+  // process is, the call cannot start first.
+  const gate = join(scratchDir(), 'gate');
+  const pool = makePool('process', {
+    maxWorkers: 1,
+    initializer: slowStart,
+    initargs: [gate],
+    endGraceMs: 600_000,
+  });
   const controller = new AbortController();
   const future = pool.schedule(countRun, { signal: controller.signal });
   await new Promise((resolve) => setTimeout(resolve, 300)); // handed to the child, which is starting
   const reason = new Error('aborted before it started');
   controller.abort(reason);
+  writeFileSync(gate, '');
   await expect(withTimeout(future.result(), 20_000, 'the aborted call')).rejects.toBe(reason);
   const pid = pool.workerIds[0];
   expect(await withTimeout(pool.submit(runsSoFar).result(), 20_000, 'runsSoFar')).toBe(0);
