@@ -4,8 +4,11 @@
 //
 // Timing: where time is the point, the tests assert outcomes and order, with bounds far from the
 // values at stake (a 50 ms call under a 1000 ms limit behind a 1500 ms call). "At once" is asserted
-// as "well before the call would have finished" (under 2 s for a call that would take 10 s).
-// "Started" is a fact the call writes to a file, never a guess from the clock.
+// without a clock: the future is done right after abort() returns (a map's step has thrown before
+// any I/O or timer could run). "Started" is a fact the call writes to a file, never a guess from the
+// clock. A call that must still be running when the test looks waits for the release file, not for
+// a time: a loaded machine can stall the test's process for a second and more, so no outcome may
+// depend on how soon the test (or the executor's timer) reacts.
 
 import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -217,7 +220,11 @@ export function describeEnding(target: EndingExecutor): void {
         expect(error).toBeInstanceOf(TimeoutError);
         expect((error as Error).message).toContain('"fetchWithCurrentSignal"');
         expect((error as Error).message).toContain('1500 ms');
-        expect(slow.requests()).toBe(1);
+        // One request at most, never a retry. Not exactly one: the server runs on the test's thread
+        // (and the EventLoopExecutor's fetch too), so after a stall past the timeout the deadline
+        // can run before the request was read, or even sent. The outcome below is what shows that
+        // the fetch itself was ended by the timeout.
+        expect(slow.requests()).toBeLessThanOrEqual(1);
 
         // The fetch itself was aborted with (a copy of) the TimeoutError, in the same worker.
         const outcome = await readWhen(executor, key, (value) => value !== undefined);
@@ -245,10 +252,10 @@ export function describeEnding(target: EndingExecutor): void {
         });
         await until(() => slow.requests() === 1, 'the server got the request');
         const reason = new Error('the user gave up');
-        const abortedAt = Date.now();
         controller.abort(reason);
+        // At once: failed inside abort(), before the fetch (or its worker) has even heard of it.
+        expect(future.done()).toBe(true);
         expect(await errorOf(future)).toBe(reason);
-        expect(Date.now() - abortedAt).toBeLessThan(2000);
 
         expect(await readWhen(executor, key, (value) => value !== undefined)).toBe(
           'Error: the user gave up',
@@ -314,10 +321,10 @@ export function describeEnding(target: EndingExecutor): void {
         expect(future.running()).toBe(true);
 
         const reason = new Error('stop now');
-        const abortedAt = Date.now();
         controller.abort(reason);
+        // At once: failed inside abort(), not once the call (which ignores its signal) has ended.
+        expect(future.done()).toBe(true);
         expect(await errorOf(future)).toBe(reason);
-        expect(Date.now() - abortedAt).toBeLessThan(2000);
         expect(mark('deaf', 'finished')).toBeUndefined();
         await until(
           () => mark('deaf', 'aborted') !== undefined,
@@ -402,23 +409,34 @@ export function describeEnding(target: EndingExecutor): void {
     describe('endGraceMs and ended workers', () => {
       test('endGraceMs: Infinity never ends the worker: the future fails at once, the call runs on, and what it returns is ignored', async () => {
         const executor = make({ maxWorkers: 1, endGraceMs: Infinity });
+        // The call ignores its signal and runs until the test releases it: the timeout passes while
+        // it runs however late the test sees the TimeoutError, and what it returns comes after.
         const future = executor.schedule(slowCall, {
-          args: [job('long', 1000, false, 'late')],
+          args: [job('long', 20_000, false, 'late')],
           timeout: 200,
         });
         const error = await errorOf(future);
         expect(error).toBeInstanceOf(TimeoutError);
         expect(mark('long', 'finished')).toBeUndefined();
 
-        const next = await executor.submit(workerId);
         if (endsWorkers) {
-          // The same worker, once it had run the call to its end.
+          // The next call waits for the one worker, which is never ended. The pause gives a wrong
+          // end the time to show (Infinity taken for the default 1000 ms, or passed to setTimeout,
+          // which runs it after 1 ms); the test passes however long it lasts. Released, the call
+          // runs to its end there, and the next call runs on the same worker.
+          const pending = executor.submit(workerId);
+          await new Promise((resolve) => setTimeout(resolve, 1200));
+          expect(mark('long', 'finished')).toBeUndefined();
+          release();
+          const next = await pending;
           expect(String(next)).toBe(mark('long', 'started'));
           expect(mark('long', 'finished')).toBe('finished');
           expect(ids(executor)).toEqual([next]);
         } else {
-          // Its slot was freed at once; the call still runs to its end.
+          // Its slot was freed at once: the next call runs while the abandoned one still runs on.
+          await executor.submit(workerId);
           expect(mark('long', 'finished')).toBeUndefined();
+          release();
           await until(() => mark('long', 'finished') !== undefined, 'the abandoned call finished');
         }
         expect(await future.exception()).toBe(error);
@@ -541,10 +559,15 @@ export function describeEnding(target: EndingExecutor): void {
         );
         const running = [Number(mark('s1', 'started')), Number(mark('s2', 'started'))];
         const reason = new Error('map stopped');
-        const abortedAt = Date.now();
         controller.abort(reason);
-        expect(await errorOf(results.next())).toBe(reason);
-        expect(Date.now() - abortedAt).toBeLessThan(2000);
+        // At once: the step throws without waiting for the running calls (deaf to their signals) to
+        // end. It has settled before anything but promise reactions could run: no worker message,
+        // no timer, so however slow the machine.
+        let settled = false;
+        const step = errorOf(results.next()).finally(() => (settled = true));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(settled).toBe(true);
+        expect(await step).toBe(reason);
         expect(await results.next()).toEqual({ done: true, value: undefined });
 
         // The running calls were ended: their currentSignal() aborted with (a copy of) the reason.

@@ -206,17 +206,35 @@ describe('calls sharing one AbortSignal', () => {
       expect(onLoop.every((f) => f.cancelled())).toBe(true);
       expect(getEventListeners(ctrl.signal, 'abort')).toHaveLength(0);
 
-      // A running pool call ended by a shared signal; its pool frees, next call runs.
+      // A running pool call ended by a shared signal; its pool frees, next call runs. The call
+      // ignores its signal and holds the one worker until the test opens its gate (gate[0] = 1;
+      // bounded, so nothing hangs): the queued call cannot start however slow the test is.
       const ctrl2 = new AbortController();
-      const running = pool.schedule(() => new Promise((r) => setTimeout(r, 200)), {
-        signal: ctrl2.signal,
-      });
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      const running = pool.schedule(
+        async (shared: SharedArrayBuffer) => {
+          const cells = new Int32Array(shared);
+          for (const until = Date.now() + 10_000; Atomics.load(cells, 0) === 0;) {
+            if (Date.now() > until) throw new Error('the gate was never opened');
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        },
+        { args: [gate.buffer], signal: ctrl2.signal },
+      );
       const queued = pool.schedule(() => 3, { signal: ctrl2.signal });
-      while (!running.running()) await new Promise((r) => setTimeout(r, 5));
-      ctrl2.abort(new Error('x'));
-      expect(queued.cancelled()).toBe(true);
-      expect((await running.exception()) as Error).toHaveProperty('message', 'x');
-      expect(getEventListeners(ctrl2.signal, 'abort')).toHaveLength(0);
+      try {
+        for (const until = Date.now() + 20_000; !running.running() && !running.done();) {
+          if (Date.now() > until) throw new Error('the gated call never started');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(running.running()).toBe(true);
+        ctrl2.abort(new Error('x'));
+        expect(queued.cancelled()).toBe(true);
+        expect((await running.exception()) as Error).toHaveProperty('message', 'x');
+        expect(getEventListeners(ctrl2.signal, 'abort')).toHaveLength(0);
+      } finally {
+        Atomics.store(gate, 0, 1);
+      }
       expect(await pool.submit(() => 5)).toBe(5);
     } finally {
       await pool.shutdown();
@@ -256,7 +274,8 @@ describe('map() with a long-lived signal', () => {
     const app = new AbortController();
     try {
       const run = executor.map(
-        () => new Promise((resolve) => setTimeout(resolve, 10_000)),
+        // Runs until ended: no timer left behind to keep jest waiting.
+        () => new Promise((resolve) => currentSignal().addEventListener('abort', resolve)),
         [1, 2],
         { signal: app.signal },
       );
