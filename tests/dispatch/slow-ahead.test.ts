@@ -5,38 +5,76 @@
 // holds cannot be taken back); one of a single worker may (no other worker could take the call).
 // So no call waits behind a slow one while another worker may fall idle. What a pool hands out
 // shows in stats(): a call handed ahead counts as running, a call still in its queue as queued.
+//
+// The long calls wait at gates that the test opens (see `gated`), in the order it needs, rather
+// than sleep a few hundred ms: still running whenever the test looks, however long a loaded
+// machine stalls it, so what it sees is where the pool put each call, not how soon it heard of an
+// end.
 
 import { ProcessPoolExecutor } from 'concurrent-futures';
-import { cleanUpAfterEach, KINDS, track, work } from './support.js';
+import {
+  cleanUpAfterEach,
+  gated,
+  KINDS,
+  newGate,
+  openGate,
+  openGatesAfterEach,
+  track,
+  work,
+} from './support.js';
 
+openGatesAfterEach();
 cleanUpAfterEach();
 
-/** Lets the pool dispatch what was just submitted (a microtask) and read its workers' replies. */
+/**
+ * Lets the pool dispatch what was just submitted (a microtask). What the test then reads cannot
+ * change while it is late: the calls it looks at wait at gates.
+ */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** `promise`, or a failure naming `what` after `ms` (shorter than a gate's bound of 20 s). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}.`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 describe.each(KINDS)('%s, 2 workers, a function measured slow', (kind, create) => {
   test('with a backlog, each busy thread holds one call ahead; a child process none', async () => {
     const pool = track(create(2));
-    await Promise.all([pool.submit(work, 20), pool.submit(work, 20)]); // both started, measured slow
-    const first = [pool.submit(work, 400), pool.submit(work, 400)];
-    const rest = Array.from({ length: 4 }, () => pool.submit(work, 20));
+    // Both started, measured slow.
+    await Promise.all([pool.submit(gated, 20), pool.submit(gated, 20)]);
+    const gate = newGate(kind);
+    const first = [pool.submit(gated, 0, gate), pool.submit(gated, 0, gate)]; // held till opened
+    const rest = Array.from({ length: 4 }, () => pool.submit(gated, 20));
     await settle();
     const ahead = kind === 'ThreadPoolExecutor' ? 2 : 0;
     expect(pool.stats().calls).toMatchObject({ running: 2 + ahead, queued: 4 - ahead });
+    openGate(gate);
     const ranBy = await Promise.all([...first, ...rest]);
     expect(new Set(ranBy).size).toBe(2);
   });
 
   test('at the tail of a batch, the last call waits in the queue for the first free worker', async () => {
     const pool = track(create(2));
-    await Promise.all([pool.submit(work, 20), pool.submit(work, 20)]);
-    const long = [pool.submit(work, 400), pool.submit(work, 100)];
-    const last = pool.submit(work, 20);
+    await Promise.all([pool.submit(gated, 20), pool.submit(gated, 20)]);
+    const [longGate, shortGate] = [newGate(kind), newGate(kind)];
+    const long = [pool.submit(gated, 0, longGate), pool.submit(gated, 0, shortGate)];
+    const last = pool.submit(gated, 20);
     await settle();
     expect(pool.stats().calls).toMatchObject({ running: 2, queued: 1 });
-    // The worker whose call ends first runs it, not one chosen while both were busy.
-    const [ranLong, ranShort] = await Promise.all(long);
-    expect(await last).toBe(ranShort);
+    // The worker whose call ends first runs it, not one chosen while both were busy: the short
+    // call's gate opens first, and the long one's only once the last call is done.
+    openGate(shortGate);
+    const ranShort = await long[1]!;
+    const ranLast = await within(last, 10_000, 'the last call (held behind the long call?)');
+    expect(ranLast).toBe(ranShort);
+    openGate(longGate);
+    const ranLong = await long[0]!;
     expect(ranShort).not.toBe(ranLong);
   });
 
@@ -47,25 +85,22 @@ describe.each(KINDS)('%s, 2 workers, a function measured slow', (kind, create) =
     'no call waits behind a long call of a function %s while the other worker is free',
     async (_what, measureFirst) => {
       const pool = track(create(2));
-      if (measureFirst) await Promise.all([pool.submit(work, 20), pool.submit(work, 20)]);
-      const long = pool.submit(work, 1500); // far past any estimate, as a hung call or a slow page
-      const short = Array.from({ length: 6 }, () => pool.submit(work, 20));
-      const ranShort = await Promise.all(short);
+      if (measureFirst) await Promise.all([pool.submit(gated, 20), pool.submit(gated, 20)]);
+      // Held until the short calls are done: far past any estimate, as a hung call or a slow page.
+      const gate = newGate(kind);
+      const long = pool.submit(gated, 0, gate);
+      const short = Array.from({ length: 6 }, () => pool.submit(gated, 20));
+      const ranShort = await within(Promise.all(short), 10_000, 'the short calls');
       expect(long.done()).toBe(false);
+      openGate(gate);
       const ranLong = await long;
       expect(ranShort.filter((who) => who === ranLong)).toEqual([]);
     },
   );
 });
 
-/** A function of its own that the pool has not measured: sleeps `ms`, returns who ran it. */
-function unmeasured(ms: number): string {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-  const { threadId } = process.getBuiltinModule('node:worker_threads');
-  return `${process.pid}/${threadId}`;
-}
-
-describe.each(KINDS)('%s, 2 workers, calls of a fast function', (_kind, create) => {
+// Here `gated` is the slow function: one of its own, not measured by the pool (unlike `work`).
+describe.each(KINDS)('%s, 2 workers, calls of a fast function', (kind, create) => {
   test.each([
     ['not yet measured', false],
     ['measured slow', true],
@@ -74,14 +109,17 @@ describe.each(KINDS)('%s, 2 workers, calls of a fast function', (_kind, create) 
     async (_what, measureFirst) => {
       const pool = track(create(2));
       await Promise.all(Array.from({ length: 200 }, () => pool.submit(work, 0))); // work: fast
-      if (measureFirst)
-        await Promise.all([pool.submit(unmeasured, 20), pool.submit(unmeasured, 20)]);
-      const long = pool.submit(unmeasured, 1500);
-      const short = pool.submit(unmeasured, 100);
+      if (measureFirst) await Promise.all([pool.submit(gated, 20), pool.submit(gated, 20)]);
+      const [longGate, shortGate] = [newGate(kind), newGate(kind)];
+      const long = pool.submit(gated, 0, longGate);
+      const short = pool.submit(gated, 0, shortGate);
       await settle(); // both running, one on each worker
       const fast = Array.from({ length: 20 }, () => pool.submit(work, 0));
-      const ranFast = await Promise.all(fast);
+      // The short call ends first (its gate opens), the long one only after the fast calls.
+      openGate(shortGate);
+      const ranFast = await within(Promise.all(fast), 10_000, 'the fast calls');
       expect(long.done()).toBe(false);
+      openGate(longGate);
       const [ranLong, ranShort] = await Promise.all([long, short]);
       expect(ranLong).not.toBe(ranShort);
       expect(ranFast.filter((who) => who === ranLong)).toEqual([]);
@@ -91,11 +129,13 @@ describe.each(KINDS)('%s, 2 workers, calls of a fast function', (_kind, create) 
 
 test('a process pool of one worker hands a slow call ahead: no other worker could take it', async () => {
   const pool = track(new ProcessPoolExecutor({ maxWorkers: 1 }));
-  await pool.submit(work, 20);
-  const calls = [pool.submit(work, 300), pool.submit(work, 20), pool.submit(work, 20)];
+  await pool.submit(gated, 20);
+  const gate = newGate('ProcessPoolExecutor');
+  const calls = [pool.submit(gated, 0, gate), pool.submit(gated, 20), pool.submit(gated, 20)];
   await settle();
   expect(pool.stats().calls).toMatchObject({ running: 2, queued: 1 });
   expect(calls[1]!.cancel()).toBe(false); // held by the child: running, as in Python
   expect(calls[2]!.cancel()).toBe(true);
+  openGate(gate);
   await Promise.all(calls.slice(0, 2));
 });

@@ -9,6 +9,9 @@ import {
   type ThreadPoolExecutorOptions,
 } from 'concurrent-futures';
 import { DIST_URL, runChild, sleep, until } from '../thread/helpers.js';
+import { gated, newGate, openGate, openGatesAfterEach, startedAt } from '../dispatch/support.js';
+
+openGatesAfterEach();
 
 type Options = ThreadPoolExecutorOptions & ProcessPoolExecutorOptions;
 const kinds: Array<[string, (options: Options) => ThreadPoolExecutor | ProcessPoolExecutor]> = [
@@ -44,8 +47,15 @@ describe.each(kinds)('%s', (name, make) => {
 
   test('idleTimeout: idle workers beyond minWorkers exit, minWorkers stay', async () => {
     const executor = make({ maxWorkers: 3, minWorkers: 1, idleTimeout: 100 });
-    await Promise.all([1, 2, 3].map(() => executor.submit(spin, 150)));
-    expect(executor.workerIds.length).toBeGreaterThanOrEqual(2);
+    // The three calls wait at a gate (see tests/dispatch/support.ts), so all three are running on
+    // three workers when counted: a worker that finished first could else be stopped by its idle
+    // clock before the last one had started (workers of a loaded machine get ready far apart).
+    const gate = newGate(name);
+    const calls = [1, 2, 3].map(() => executor.submit(gated, 0, gate));
+    await until(() => startedAt(gate) === 3, 'the three calls started');
+    expect(executor.workerIds).toHaveLength(3);
+    openGate(gate);
+    await Promise.all(calls);
     await until(() => executor.workerIds.length === 1, 'the idle workers beyond minWorkers exited');
     await sleep(400); // several idleTimeouts later, the warm one is still there
     expect(executor.workerIds).toHaveLength(1);
