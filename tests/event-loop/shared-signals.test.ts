@@ -275,7 +275,8 @@ describe('map() with a long-lived signal', () => {
     try {
       const run = executor.map(
         // Runs until ended: no timer left behind to keep jest waiting.
-        () => new Promise((resolve) => currentSignal().addEventListener('abort', resolve)),
+        (_item: number) =>
+          new Promise((resolve) => currentSignal().addEventListener('abort', resolve)),
         [1, 2],
         { signal: app.signal },
       );
