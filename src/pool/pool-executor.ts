@@ -672,11 +672,8 @@ function lostBeforeStartFailure(worker: PoolWorker, exit: WorkerExit): Error {
 }
 
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {
-  const how =
-    exit.signal !== null ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
-  const error = exit.error as Error | undefined;
   return (
-    `A worker (id ${worker.id}) ${how}${error === undefined ? '' : ` (${describeError(error)})`} before it was ready to run ` +
-    `calls, so the pool is broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
+    `A worker (id ${worker.id}) ${howItExited(exit)} before it was ready to run calls, so the pool is ` +
+    `broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
   );
 }
