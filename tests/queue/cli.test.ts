@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromModule } from 'concurrent-futures';
 import { QueueExecutor } from 'concurrent-futures/queue';
-import { Redis } from 'ioredis';
 import {
   describeWithRedis,
   projectRoot,
   startRedis,
   tasksModule,
   uniqueQueue,
+  wrongPasswordUrl,
   type RedisServer,
 } from './support.js';
 
@@ -153,13 +153,7 @@ describeWithRedis('concurrent-futures worker', () => {
 
   test('a password Redis refuses: one message that says how to give it, and exit code 1', async () => {
     // It once said "retrying until it answers", then exited.
-    const admin = new Redis(redis.url);
-    const user = `cf-cli-${process.pid}`;
-    await admin.call('ACL', 'SETUSER', user, 'on', '>right', '~*', '&*', '+@all');
-    await admin.quit();
-    const url = new URL(redis.url);
-    url.username = user;
-    url.password = 'wrong';
+    const url = new URL(await wrongPasswordUrl(redis.url, `cf-cli-${process.pid}`));
     const result = spawnSync(
       process.execPath,
       [bin, 'worker', '--redis', url.href, '--queue', 'q', '--allow', TASKS],

@@ -20,6 +20,7 @@ import {
   tasksModule,
   uniqueQueue,
   until,
+  wrongPasswordUrl,
   type Host,
   type RedisServer,
 } from './support.js';
@@ -247,13 +248,7 @@ describeWithRedis('QueueExecutor faults', () => {
   });
 
   test('startQueueWorker() that cannot start (a wrong password) leaves nothing that keeps the process alive', async () => {
-    const admin = new Redis(redis.url);
-    const user = `cf-host-${process.pid}`;
-    await admin.call('ACL', 'SETUSER', user, 'on', '>right', '~*', '&*', '+@all');
-    await admin.quit();
-    const url = new URL(redis.url);
-    url.username = user;
-    url.password = 'wrong';
+    const url = new URL(await wrongPasswordUrl(redis.url, `cf-host-${process.pid}`));
     const script = `
       import { startQueueWorker } from ${JSON.stringify(new URL('../../dist/queue/index.js', import.meta.url).href)};
       try {

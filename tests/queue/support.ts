@@ -196,3 +196,18 @@ export async function until(condition: () => boolean, what: string, ms = 20_000)
     await sleep(20);
   }
 }
+
+/**
+ * A URL of `redisUrl`'s server that logs in with a password it refuses: it makes an ACL user
+ * `user` whose password is another.
+ */
+export async function wrongPasswordUrl(redisUrl: string, user: string): Promise<string> {
+  const { Redis } = await import('ioredis');
+  const admin = new Redis(redisUrl);
+  await admin.call('ACL', 'SETUSER', user, 'on', '>right', '~*', '&*', '+@all');
+  await admin.quit();
+  const url = new URL(redisUrl);
+  url.username = user;
+  url.password = 'wrong';
+  return url.href;
+}
