@@ -50,12 +50,15 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
       );
     }
     // Node 20 aborts the whole process (not just the thread) when a worker's stack cannot hold
-    // its own start-up: below about 0.3 MB here.
+    // its own start-up (below about 0.3 MB here), and for Infinity.
     const stackSizeMb = (resourceLimits as ResourceLimits | null | undefined)?.stackSizeMb;
-    if (typeof stackSizeMb === 'number' && stackSizeMb < MIN_STACK_SIZE_MB) {
+    if (
+      typeof stackSizeMb === 'number' &&
+      !(stackSizeMb >= MIN_STACK_SIZE_MB && Number.isFinite(stackSizeMb))
+    ) {
       throw new RangeError(
-        `resourceLimits.stackSizeMb of ${stackSizeMb} is too small for a thread to start: Node ends the ` +
-          `whole process, not just the thread. Give ${MIN_STACK_SIZE_MB} or more (Node's default is 4).`,
+        `resourceLimits.stackSizeMb of ${stackSizeMb} cannot start a thread: Node ends the whole ` +
+          `process, not just the thread. Give a finite number, ${MIN_STACK_SIZE_MB} or more (Node's default is 4).`,
       );
     }
     checkInitargsTravel(common.initargs, structuredClone);
@@ -115,5 +118,5 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   }
 }
 
-/** The smallest worker stack accepted: Node aborts the process below about 0.3 MB. */
+/** The smallest worker stack accepted (MB): Node aborts the process below about 0.3. */
 const MIN_STACK_SIZE_MB = 0.5;

@@ -140,11 +140,14 @@ describe('schedule({ transfer })', () => {
     expect(await executor.schedule(length, { args: [empty], transfer: [empty] })).toBe(0);
   });
 
-  test('too small a stack for a thread to start is refused at construction', () => {
+  test('a stack a thread cannot start with (too small, Infinity) is refused at construction', () => {
     // Node aborted the caller's whole process as the thread started.
-    expect(() => new ThreadPoolExecutor({ resourceLimits: { stackSizeMb: 0.2 } })).toThrow(
-      /resourceLimits.stackSizeMb of 0.2 is too small.*whole process/,
-    );
+    for (const stackSizeMb of [0.2, Infinity, NaN])
+      expect(() => new ThreadPoolExecutor({ resourceLimits: { stackSizeMb } })).toThrow(
+        new RegExp(
+          `resourceLimits.stackSizeMb of ${stackSizeMb} cannot start a thread.*whole process`,
+        ),
+      );
   });
 
   test('an ArrayBuffer listed twice is moved once', async () => {
