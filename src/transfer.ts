@@ -77,7 +77,6 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
       `Expected ${name} to be an array of ArrayBuffers and MessagePorts, got ${describe(value)}.`,
     );
   }
-  const MessagePortClass = (globalThis as { MessagePort?: abstract new () => unknown }).MessagePort;
   value.forEach((item: unknown, index) => {
     if (item instanceof ArrayBuffer) {
       if (isDetached(item)) {
@@ -89,7 +88,7 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
       }
       return;
     }
-    if (MessagePortClass !== undefined && item instanceof MessagePortClass) return;
+    if (isMessagePort(item)) return;
     let hint = 'Only ArrayBuffers and MessagePorts can be transferred.';
     if (ArrayBuffer.isView(item))
       hint = 'Pass its memory instead, `view.buffer` (the view itself travels in `args`).';
@@ -102,6 +101,12 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
   return value.length > 1 && new Set(value).size !== value.length
     ? [...new Set(value as TransferItem[])]
     : (value as TransferItem[]);
+}
+
+/** A MessagePort, where the runtime has the class at all. */
+export function isMessagePort(value: unknown): boolean {
+  const MessagePortClass = (globalThis as { MessagePort?: abstract new () => unknown }).MessagePort;
+  return MessagePortClass !== undefined && value instanceof MessagePortClass;
 }
 
 /** Node 20 has no `ArrayBuffer.prototype.detached`: a detached buffer is empty and refuses slice(). */

@@ -11,7 +11,7 @@ import type { Callable } from '../callable.js';
 import type { Future } from '../future.js';
 import type { CallLimits } from '../limits/limited-call.js';
 import type { CallableDef } from '../protocol/messages.js';
-import type { TransferItem } from '../transfer.js';
+import { isMessagePort, type TransferItem } from '../transfer.js';
 import { checkPositiveInteger, describe } from '../validate.js';
 import { childStartup } from './exec-argv.js';
 import { PROCESS_POOL_OPTION_KEYS, type ProcessPoolExecutorOptions } from './options.js';
@@ -78,12 +78,7 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     limits: CallLimits | undefined,
     transfer: readonly TransferItem[],
   ): Future<any> {
-    const MessagePortClass = (globalThis as { MessagePort?: abstract new () => unknown })
-      .MessagePort;
-    const index =
-      MessagePortClass === undefined
-        ? -1
-        : transfer.findIndex((item) => item instanceof MessagePortClass);
+    const index = transfer.findIndex(isMessagePort);
     if (index !== -1) {
       throw new TypeError(
         `Element ${index} of \`transfer\` is a MessagePort, which cannot reach a child process: a ` +

@@ -20,6 +20,7 @@ import {
   openGate,
   openGatesAfterEach,
   track,
+  within,
   work,
 } from './support.js';
 
@@ -31,17 +32,6 @@ cleanUpAfterEach();
  * change while it is late: the calls it looks at wait at gates.
  */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
-
-/** `promise`, or a failure naming `what` after `ms` (shorter than a gate's bound of 20 s). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}.`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 describe.each(KINDS)('%s, 2 workers, a function measured slow', (kind, create) => {
   test('with a backlog, each busy thread holds one call ahead; a child process none', async () => {

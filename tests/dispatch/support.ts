@@ -139,3 +139,14 @@ export function gated(ms: number, gate?: Gate): string {
   const { threadId } = process.getBuiltinModule('node:worker_threads');
   return `${process.pid}/${threadId}`;
 }
+
+/** `promise`, or a failure naming `what` after `ms` (shorter than a gate's bound of 20 s). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}.`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -3,7 +3,7 @@
 // on the start flags that cancel() uses), so each runs exactly once.
 
 import { ThreadPoolExecutor, type Future } from 'concurrent-futures';
-import { cleanUpAfterEach, track, work } from './support.js';
+import { cleanUpAfterEach, track, within, work } from './support.js';
 
 cleanUpAfterEach();
 
@@ -17,16 +17,6 @@ async function slowPage(gate: SharedArrayBuffer): Promise<string> {
 async function fastPage(n: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 10));
   return n;
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}.`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // Whichever of the six is the slow page: a sixth call is handed ahead to some busy worker.
