@@ -186,7 +186,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return false;
     }
     throw new InvalidStateError(
-      `setRunningOrNotifyCancel() called on ${this}: only a pending or cancelled future allows it.`,
+      state === 'CANCELLED_AND_NOTIFIED'
+        ? `setRunningOrNotifyCancel() called on ${this} whose cancellation was notified already: it is called once per future, by its executor.`
+        : `setRunningOrNotifyCancel() called on ${this}: only a pending or cancelled future allows it.`,
     );
   }
 
@@ -320,6 +322,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
         return Promise.reject(error);
       }
     }
+    // A timeout of 0 asks whether it is done now, as Python's result(timeout=0): no timer, so a
+    // future that settles within the next millisecond is not waited for.
+    if (limit !== undefined && limit <= 0) return Promise.reject(this.#timeoutError(method, limit));
     if (limit === undefined || limit === Infinity) {
       if (this.#settled === undefined) {
         this.#settled = new Promise<T>((resolve, reject) => {
@@ -349,14 +354,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
       };
       const timer = setTimeout(() => {
         internals.removeWaiter(this, waiter);
-        reject(
-          new TimeoutError(
-            `${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`,
-          ),
-        );
+        reject(this.#timeoutError(method, limit));
       }, limit);
       internals.addWaiter(this, waiter);
     });
+  }
+
+  #timeoutError(method: string, limit: number): TimeoutError {
+    return new TimeoutError(
+      `${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`,
+    );
   }
 
   /** The outcome of a done future: its value (or error, for `exception()`); throws what `result()` rejects with. */

@@ -10,6 +10,13 @@
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
 import { LimitedCall } from './limits/limited-call.js';
+import { SignalWatch } from './limits/signal-watch.js';
+
+/**
+ * The maps' signals, one 'abort' listener per signal however many maps share it (as for limited
+ * calls: past 10 listeners Node warns of a leak). A map is watched by its abort function.
+ */
+const mapSignals = new SignalWatch<(reason: unknown) => void>((abort, reason) => abort(reason));
 
 /**
  * How a chunk's future fails when one of its items throws: the results of the items before it
@@ -66,7 +73,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   /** The unit whose result a step is awaiting: off #units, but not done with. */
   #current: Unit | undefined = undefined;
   #aborted: { reason: unknown } | undefined = undefined;
-  #onAbort: (() => void) | undefined = undefined;
+  #onAbort: ((reason: unknown) => void) | undefined = undefined;
   /** Units not yet settled, counted only while #onAbort listens. */
   #unsettled = 0;
   /** Every call settled and the source ran out: the signal is read at each step instead of listened to. */
@@ -90,9 +97,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
       plan.timeout === undefined || plan.timeout === Infinity
         ? undefined
         : performance.now() + plan.timeout;
-    this.#arrays = plan.iterables.every((iterable) => Array.isArray(iterable))
-      ? (plan.iterables as unknown[][])
-      : undefined;
+    this.#arrays = plan.iterables.every(isPlainArray) ? (plan.iterables as unknown[][]) : undefined;
     let anyAsync = false;
     this.#iterators =
       this.#arrays !== undefined
@@ -115,8 +120,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         this.#ended = true;
         return;
       }
-      this.#onAbort = () => this.#abort(signal.reason);
-      signal.addEventListener('abort', this.#onAbort, { once: true });
+      this.#onAbort = (reason) => this.#abort(reason);
+      mapSignals.watch(signal, this.#onAbort);
     }
     // Submission happens now, at map(), as in Python. A sync source that throws, or a submit that
     // throws (executor shut down or broken), throws from map() itself when nothing is buffered.
@@ -186,8 +191,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
           return DONE;
         }
         // As Python's buffered map: the next unit goes in before this one's result is awaited.
-        this.#fill(false);
+        // Taken first: a source that aborts the map's signal while it is read ends this unit too.
         this.#current = unit;
+        this.#fill(false);
         value = await this.#resultOf(unit.future);
         this.#current = undefined;
       } catch (error) {
@@ -253,7 +259,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     return future
       .result(Math.max(0, this.#deadline - performance.now()))
       .catch((error: unknown) => {
-        if (error instanceof TimeoutError) throw this.#timeoutError();
+        // The wait ran out (the future is still not done), not the call's own TimeoutError (a
+        // callTimeout, or one it threw): that one is the call's result, and passes as it is.
+        if (error instanceof TimeoutError && !future.done()) throw this.#timeoutError();
         throw error;
       });
   }
@@ -297,7 +305,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         this.#stopSource({ error });
         return;
       }
-      if (!this.#submit(pulled, atMapCall)) return;
+      // Reading the source ran user code, which may have ended the map (aborted its signal).
+      if (this.#ended || !this.#submit(pulled, atMapCall)) return;
     }
   }
 
@@ -362,7 +371,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #maybeReleaseSignal(): void {
     if (this.#onAbort === undefined || this.#ended || this.#unsettled > 0 || !this.#exhausted)
       return;
-    this.#plan.signal!.removeEventListener('abort', this.#onAbort);
+    mapSignals.unwatch(this.#plan.signal!, this.#onAbort);
     this.#onAbort = undefined;
     this.#signalReleased = true;
   }
@@ -370,7 +379,18 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #stopSource(failure: { error: unknown } | undefined): void {
     this.#exhausted = true;
     if (failure !== undefined && this.#sourceError === undefined) this.#sourceError = failure;
+    this.#closeOthers(undefined);
+    this.#maybeReleaseSignal();
+  }
+
+  /**
+   * Closes the source's iterators but `finished` (which ran out by itself): zipping stops at the
+   * shortest iterable, and the longer ones' `finally` blocks must run then, as `for...of` runs a
+   * loop's when it stops early.
+   */
+  #closeOthers(finished: Iterator<unknown> | AsyncIterator<unknown> | undefined): void {
     for (const iterator of this.#iterators) {
+      if (iterator === finished) continue;
       try {
         const closing: unknown = iterator.return?.();
         // An async source's return() may reject: that is the source's cleanup, not the map's to report.
@@ -379,7 +399,6 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         // The source is being abandoned; its own cleanup errors are not the map's to report.
       }
     }
-    this.#maybeReleaseSignal();
   }
 
   /** Up to `chunksize` items, zipped and flattened, from arrays: undefined once one runs out. */
@@ -406,6 +425,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         const step = iteratorResult(iterator.next());
         if (step.done) {
           this.#exhausted = true;
+          this.#closeOthers(iterator);
           flat.length = before;
           return flat.length > 0 ? flat : undefined;
         }
@@ -423,6 +443,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         const step = iteratorResult(await iterator.next());
         if (step.done) {
           this.#exhausted = true;
+          this.#closeOthers(iterator);
           flat.length = before;
           return flat.length > 0 ? flat : undefined;
         }
@@ -449,6 +470,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#notifyProgress(); // a step waiting on an async source ends now, not when the source yields
     this.#buffer = [];
     this.#bufferIndex = 0;
     this.#afterBuffer = undefined; // after return(), next() is { done: true }, never a chunk's stored error
@@ -458,9 +480,25 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     this.#units = [];
     this.#unitsHead = 0;
     if (!this.#exhausted) this.#stopSource(undefined);
-    if (this.#onAbort !== undefined) this.#plan.signal!.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort !== undefined) mapSignals.unwatch(this.#plan.signal!, this.#onAbort);
   }
 }
+
+/**
+ * An array that `for...of` would read by index anyway: its iterator is Array.prototype's own, so
+ * reading it by index gives the same items without the iterator protocol. An array with its own
+ * `[Symbol.iterator]` (or a subclass that overrides it) is iterated as the user wrote it.
+ */
+function isPlainArray(iterable: unknown): boolean {
+  return (
+    Array.isArray(iterable) &&
+    (iterable as unknown[])[Symbol.iterator] === ARRAY_VALUES &&
+    ARRAY_ITERATOR_NEXT === ARRAY_ITERATOR_PROTOTYPE.next
+  );
+}
+const ARRAY_VALUES = Array.prototype[Symbol.iterator];
+const ARRAY_ITERATOR_PROTOTYPE = Object.getPrototypeOf([][Symbol.iterator]()) as Iterator<unknown>;
+const ARRAY_ITERATOR_NEXT = ARRAY_ITERATOR_PROTOTYPE.next;
 
 /**
  * What `for...of` checks of every step: an iterator's `next()` must give an object. A broken one

@@ -29,9 +29,10 @@ export class SignalWatch<T> {
         // A copy: ending a call unwatches it, and may start or settle others.
         for (const aborted of [...calls]) this.#onAbort(aborted, signal.reason);
       };
+      // Listening first: a signal whose addEventListener throws is not left watched but deaf.
+      signal.addEventListener('abort', listener, { once: true });
       entry = { calls, listener };
       this.#watched.set(signal, entry);
-      signal.addEventListener('abort', listener, { once: true });
     }
     entry.calls.add(call);
   }
