@@ -211,13 +211,23 @@ export class Dispatcher {
   dropCancelledHead(): void {
     for (
       let call = this.queue.peek();
-      call !== undefined && call.future.cancelled();
+      call !== undefined && call.future.done();
       call = this.queue.peek()
     ) {
       this.queue.shift();
-      call.future.setRunningOrNotifyCancel();
-      this.cancelled++;
+      this.#dropEnded(call);
     }
+  }
+
+  /**
+   * A queued call whose future ended before it was sent: cancelled (notified here), or ended by
+   * someone else through the executor-only methods (setResult(), setRunningOrNotifyCancel()),
+   * which must not throw in here and wreck the pool for every other call.
+   */
+  #dropEnded(call: Call): void {
+    const state = call.future.state;
+    if (state === 'CANCELLED') call.future.setRunningOrNotifyCancel();
+    if (state === 'CANCELLED' || state === 'CANCELLED_AND_NOTIFIED') this.cancelled++;
   }
 
   #sendBatch(worker: PoolWorker): void {
@@ -240,10 +250,9 @@ export class Dispatcher {
     while (calls.length < room) {
       const call = this.queue.peek();
       if (call === undefined) break;
-      if (call.future.cancelled()) {
+      if (call.future.done()) {
         this.queue.shift();
-        call.future.setRunningOrNotifyCancel();
-        this.cancelled++;
+        this.#dropEnded(call);
         continue;
       }
       // A slow function's window depends on how many calls are left queued: judged for each call.

@@ -607,10 +607,11 @@ export abstract class PoolExecutor extends Executor {
     if (this.#broken !== undefined) return;
     this.#broken = { message, cause };
     for (const call of this.#dispatcher.queue.drain()) {
-      if (call.future.cancelled()) {
-        if (call.future.state === 'CANCELLED') this.#dispatcher.cancelled++;
+      const state = call.future.state;
+      if (state === 'CANCELLED') {
+        this.#dispatcher.cancelled++;
         call.future.setRunningOrNotifyCancel();
-      } else call.future.setException(this.newBrokenError(message, cause));
+      } else if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
     }
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)

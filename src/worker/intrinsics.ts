@@ -267,3 +267,11 @@ export function failWorker(where: string, error: unknown): never {
   ReflectApply(processExit, process, [70]);
   throw error; // unreachable: both exits end this thread or process
 }
+
+/**
+ * A message's field as its sender set it, not one inherited from a prototype: a call may put a key
+ * of the protocol's on Object.prototype (`forget`, `buffers`), which every message would inherit.
+ */
+export function own<M extends object, K extends keyof M>(message: M, key: K): M[K] | undefined {
+  return ObjectHasOwn(message, key) ? message[key] : undefined;
+}

@@ -40,6 +40,7 @@ import {
   ignoreRejection,
   isPromise,
   now,
+  own,
   regExpTest,
   setTimer,
   structuredCloneValue,
@@ -170,18 +171,22 @@ export class WorkerRuntime {
 
   #receive(message: ToWorker): void {
     if (this.#resent !== 'no') {
-      if (message.t === 'run' && message.resent) this.#resent = 'resending';
+      if (message.t === 'run' && own(message, 'resent')) this.#resent = 'resending';
       else if (message.t !== 'resent-end') {
         this.#held[this.#held.length] = message; // after the lost calls, in order
         return;
       }
     }
     if (message.t === 'run') {
-      if (message.forget !== undefined) this.#forgetFunctions(message.forget);
-      if (message.ack !== undefined && this.#unacknowledged.length > 0) this.#forget(message.ack);
+      // The pool's optional fields are read only as the message's own: a call may have put a key of
+      // the same name on Object.prototype (`forget`, `ack`), which every message would inherit.
+      const forget = own(message, 'forget');
+      if (forget !== undefined) this.#forgetFunctions(forget);
+      const ack = own(message, 'ack');
+      if (ack !== undefined && this.#unacknowledged.length > 0) this.#forget(ack);
       this.#runsReceived++; // not idle: the idle timer sees it (no timer churn per batch)
-      if (message.defs !== undefined) {
-        const defs = message.defs;
+      const defs = own(message, 'defs');
+      if (defs !== undefined) {
         for (let i = 0; i < defs.length; i++) {
           const def = defs[i]!;
           this.#defs.set(def.id, def);
@@ -192,13 +197,14 @@ export class WorkerRuntime {
         }
       }
       let calls = message.calls;
-      if (message.first !== undefined && message.first !== this.#received) {
+      const first = own(message, 'first');
+      if (first !== undefined && first !== this.#received) {
         // A 'run' message before this one was lost: its calls fail in their place, nothing shifts.
-        if (message.first > this.#received) this.#markUnreadable(message.first);
+        if (first > this.#received) this.#markUnreadable(first);
         // Held while its calls were sent again one by one (see lost()): those already came.
-        else calls = ArrayPrototypeSlice(calls, 2 * (this.#received - message.first));
+        else calls = ArrayPrototypeSlice(calls, 2 * (this.#received - first));
       }
-      if (message.reportStart) this.#reportStart.add(this.#received);
+      if (own(message, 'reportStart') === true) this.#reportStart.add(this.#received);
       this.#received += calls.length / 2;
       const queue = this.#queue;
       for (let i = 0, end = queue.length; i < calls.length; i++) queue[end + i] = calls[i];
@@ -654,16 +660,24 @@ export class WorkerRuntime {
   #flush(): void {
     if (this.#results.length === 0) return;
     const flushedAt = now();
-    const message: DoneMessage = {
-      t: 'done',
-      first: this.#sent,
-      results: this.#results,
-      busyMs: flushedAt - this.#busySince,
-    };
-    if (this.#lastSlowMs > 0) {
-      message.slowMs = this.#lastSlowMs;
-      this.#lastSlowMs = 0;
-    }
+    // Whole literals, never a field assigned later: a setter a call put on Object.prototype
+    // (`slowMs`) would run instead, and the field would not travel.
+    const message: DoneMessage =
+      this.#lastSlowMs > 0
+        ? {
+            t: 'done',
+            first: this.#sent,
+            results: this.#results,
+            busyMs: flushedAt - this.#busySince,
+            slowMs: this.#lastSlowMs,
+          }
+        : {
+            t: 'done',
+            first: this.#sent,
+            results: this.#results,
+            busyMs: flushedAt - this.#busySince,
+          };
+    this.#lastSlowMs = 0;
     this.#sent += this.#results.length / 2;
     this.#results = [];
     this.#busySince = flushedAt;

@@ -12,6 +12,7 @@ import {
   SafeSet,
   exitWorker,
   failWorker,
+  own,
   structuredCloneValue,
 } from './intrinsics.js';
 import {
@@ -22,7 +23,7 @@ import {
 } from '../protocol/messages.js';
 import { WorkerRuntime } from './runtime.js';
 import { findBufferResults, restoreBufferArgs } from '../protocol/buffers.js';
-import { Status } from '../protocol/messages.js';
+import { Status, type RunMessage } from '../protocol/messages.js';
 import { takeTransferList, transfersPending, type TransferItem } from '../transfer.js';
 
 const data = workerData as { init: WorkerInit; port?: MessagePort };
@@ -42,9 +43,11 @@ const runtime = new WorkerRuntime(
     send: (message) => {
       if (message.t !== 'done') return post(message);
       const buffers = findBufferResults(message.results);
-      if (buffers !== undefined) message.buffers = buffers; // an undefined key would be cloned too
+      // A copy with the key, not an assignment (a setter a call put on Object.prototype would run
+      // instead); and no key at all without buffers: an undefined key would be cloned too.
+      const sent = buffers === undefined ? message : { ...message, buffers };
       const transfer = transfersPending() ? resultTransfers(message.results) : undefined;
-      post(message, transfer);
+      post(sent, transfer);
     },
     clonable: (value) => {
       try {
@@ -65,8 +68,8 @@ const runtime = new WorkerRuntime(
 
 port.on('message', (message: ToWorker) => {
   try {
-    if (message.t === 'run' && message.buffers !== undefined)
-      restoreBufferArgs(message.calls, message.buffers);
+    const buffers = message.t === 'run' ? own(message, 'buffers') : undefined;
+    if (buffers !== undefined) restoreBufferArgs((message as RunMessage).calls, buffers);
   } catch (error) {
     failWorker('reading a message from its pool', error);
   }
