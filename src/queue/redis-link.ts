@@ -102,7 +102,13 @@ export class RedisLink {
       prefix: this.prefix,
       lastEventId,
     });
-    events.on('error', ignore);
+    // A connection error: BullMQ goes on reading by itself. Anything else ends its reading loop for
+    // good (an entry that is not JSON, which anyone who can write to Redis can add): read again.
+    events.on('error', () => {
+      // BullMQ's own flag (private in its types, read only): false once its loop has ended.
+      if ((events as unknown as { running?: boolean }).running === false)
+        this.#restartEvents(events);
+    });
     events.on('completed', ({ jobId, returnvalue }) =>
       this.listener.completed(jobId, returnvalue as unknown as CallJobResult),
     );
@@ -110,6 +116,28 @@ export class RedisLink {
     events.on('removed', ({ jobId }) => this.listener.removed(jobId));
     this.#events = events;
     this.#eventsConnection = eventsConnection;
+  }
+
+  /**
+   * The events stream stopped being read (its reading loop met an entry it could not parse): open
+   * it again from its end, then read the state of every call in Redis, for the events in between.
+   * Without this, every later call settled only through the watchdog, `reconcileAfter` late.
+   */
+  #restartEvents(stopped: QueueEvents): void {
+    if (this.#closed || this.#events !== stopped) return;
+    const opening = this.#eventsOpen;
+    this.#eventsOpen = undefined;
+    this.#eventsClosing = (opening ?? Promise.resolve()).then(() => this.#closeEvents());
+    if (this.listener.outstanding() === 0) return; // opened again at the next submit
+    const reopened = this.#openEvents();
+    this.#eventsOpen = reopened;
+    reopened.then(
+      () => this.listener.reconnected(),
+      () => {
+        // Redis is away: the next submit opens it again; the watchdog settles the calls meanwhile.
+        if (this.#eventsOpen === reopened) this.#eventsOpen = undefined;
+      },
+    );
   }
 
   /**

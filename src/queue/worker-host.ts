@@ -20,6 +20,7 @@ import type { Executor } from '../executor.js';
 import { ProcessPoolExecutor } from '../process/process-pool-executor.js';
 import { ThreadPoolExecutor } from '../thread/thread-pool-executor.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
+import { describeError } from '../describe-error.js';
 import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
 import { checkConnection, openConnections } from './connection.js';
 import {
@@ -47,8 +48,11 @@ export interface QueueWorker {
   readonly jobsDone: number;
 }
 
-/** How long a cancel heard before its job started here is remembered. */
+/** How long a cancel heard before its job started here is remembered, and how many at most. */
 const REMEMBER_CANCELS_MS = 10 * 60_000;
+const REMEMBER_CANCELS_MAX = 10_000;
+/** A cancel's reason longer than this (encoded) is replaced by a short one: see cancelReason(). */
+const MAX_CANCEL_REASON_CHARS = 64 * 1024;
 
 interface RunningJob {
   controller: AbortController;
@@ -89,23 +93,23 @@ export async function startWorkerHost(
   const subscriber: RedisClient = connections.duplicate();
   subscriber.on('error', ignore);
   subscriber.on('message', (_channel: string, text: string) => {
-    let message: CancelMessage;
-    try {
-      message = JSON.parse(text) as CancelMessage;
-    } catch {
-      return;
-    }
+    // Anyone who can PUBLISH on this Redis can send here: a message that is not a cancel of ours
+    // is ignored, never thrown (a throw here would end the host, and every host on the queue).
+    const message = readCancelMessage(text);
+    if (message === undefined) return;
     const job = running.get(message.id);
     if (job !== undefined) {
-      job.controller.abort(decodeError(message.reason));
+      job.controller.abort(cancelReason(message.reason));
       return;
     }
-    // Not running here (yet): if this host takes the job later, it must not run it.
+    // Not running here (yet): if this host takes the job later, it must not run it. Remembered
+    // for a while, and only so many: forged cancels must not fill the host's memory.
     const now = Date.now();
+    cancelledEarly.delete(message.id); // re-inserted last, so the oldest stay first
     cancelledEarly.set(message.id, { reason: message.reason, at: now });
     for (const [id, { at }] of cancelledEarly) {
-      if (now - at < REMEMBER_CANCELS_MS) break; // a Map keeps insertion order: the rest are newer
-      cancelledEarly.delete(id);
+      if (now - at < REMEMBER_CANCELS_MS && cancelledEarly.size <= REMEMBER_CANCELS_MAX) break;
+      cancelledEarly.delete(id); // a Map keeps insertion order: the oldest go first
     }
   });
   // A host that cannot start (a wrong password, a Redis that refuses) lets go of what it opened:
@@ -134,7 +138,7 @@ export async function startWorkerHost(
     const early = cancelledEarly.get(id);
     if (early !== undefined) {
       cancelledEarly.delete(id);
-      return { err: early.reason };
+      return { err: early.reason !== '' ? early.reason : encodeError(cancelReason('')) };
     }
     const entry: RunningJob = { controller: new AbortController(), handedBack: false };
     running.set(id, entry);
@@ -195,7 +199,8 @@ export async function startWorkerHost(
       }
       return await runChunk(fn, data.k, args, data.t, signal, data.r);
     } catch (error) {
-      return { err: encodeError(error) };
+      // The data may be what failed: its size limit only when it is a number at all.
+      return { err: encodeErrorWithin(error, typeof data?.r === 'number' ? data.r : undefined) };
     }
   }
 
@@ -233,7 +238,11 @@ export async function startWorkerHost(
           results.push(await local.schedule(fn, { args, signal: controller.signal }));
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason; // the chunk fails as a whole
-          return { chunkErr: encodeError(error), done: encodeValue(results) };
+          // The results before the failing item travel too: within maxResultBytes, as any result.
+          return {
+            chunkErr: encodeErrorWithin(error, maxBytes),
+            done: encodeResult(results, maxBytes),
+          };
         }
       }
       return { ok: encodeResult(results, maxBytes) };
@@ -317,6 +326,24 @@ function encodeResult(value: unknown, maxBytes: number): string {
   return encoded;
 }
 
+/**
+ * A thrown value as the producer will read it, within `maxBytes` (a result's limit): an error
+ * that carries megabytes (a response body on a property) becomes one that says so, with its
+ * message, so that Redis and the producer are spared what a result could not carry either.
+ */
+function encodeErrorWithin(error: unknown, maxBytes: number | undefined): string {
+  const encoded = encodeError(error);
+  const bytes = decodedLength(encoded);
+  if (maxBytes === undefined || bytes <= maxBytes) return encoded;
+  const shown = describeError(error);
+  return encodeError(
+    new Error(
+      `The call threw an error of ${bytes} bytes serialized, over the QueueExecutor's maxResultBytes of ` +
+        `${maxBytes}, so only its description travels: ${shown.length > 1000 ? `${shown.slice(0, 1000)}…` : shown}`,
+    ),
+  );
+}
+
 function makeLocalExecutor(
   pool: 'process' | 'thread' | 'event-loop',
   workers: number | undefined,
@@ -380,8 +407,8 @@ function checkWorkerOptions(options: QueueWorkerOptions): WorkerSettings {
     throw new TypeError(`Expected \`root\` to be a directory path, got ${describe(checked.root)}.`);
   }
   const root = findProjectRoot(checked.root ?? process.cwd());
-  const lockDuration = checkPositiveInteger(checked.lockDuration, 'lockDuration');
-  const stalledInterval = checkPositiveInteger(checked.stalledInterval, 'stalledInterval');
+  const lockDuration = checkTimerMs(checked.lockDuration, 'lockDuration');
+  const stalledInterval = checkTimerMs(checked.stalledInterval, 'stalledInterval');
   let maxStalledCount: number | undefined;
   if (checked.maxStalledCount !== undefined && checked.maxStalledCount !== null) {
     const value = checked.maxStalledCount;
@@ -409,3 +436,41 @@ function checkWorkerOptions(options: QueueWorkerOptions): WorkerSettings {
 }
 
 function ignore(): void {}
+
+/** A cancel message as the producer sends it, or undefined for anything else on the channel. */
+function readCancelMessage(text: string): CancelMessage | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { id, reason } = parsed as { id?: unknown; reason?: unknown };
+  if (typeof id !== 'string' || typeof reason !== 'string') return undefined;
+  return reason.length > MAX_CANCEL_REASON_CHARS ? { id, reason: '' } : { id, reason };
+}
+
+/** What the cancelled call's currentSignal() aborts with: the producer's reason when it reads back. */
+function cancelReason(encoded: string): unknown {
+  try {
+    if (encoded !== '') return decodeError(encoded);
+  } catch {
+    // Not something a producer of ours sent: the call is cancelled all the same.
+  }
+  return new Error('The call was cancelled by its producer.');
+}
+
+/** Longest delay Node's timers take: past it, setTimeout fires after 1 ms (and BullMQ checks ~1000×/s). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A positive integer of milliseconds that BullMQ hands to setTimeout / setInterval. */
+function checkTimerMs(value: unknown, name: string): number | undefined {
+  const ms = checkPositiveInteger(value, name);
+  if (ms !== undefined && ms > MAX_TIMER_MS) {
+    throw new RangeError(
+      `Expected \`${name}\` to be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest delay Node's timers take), got ${ms}.`,
+    );
+  }
+  return ms;
+}
