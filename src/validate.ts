@@ -71,10 +71,34 @@ export function checkOptions<T extends object>(
 ): Partial<T> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`Expected \`${name}\` to be an options object, got ${describe(value)}.`);
+    throw new TypeError(
+      `Expected \`${name}\` to be an options object, got ${describe(value)}.${positionalHint(value, known, where)}`,
+    );
   }
   checkKnownKeys(value, known, where);
   return value as Partial<T>;
+}
+
+/**
+ * Python passes these as positional or keyword arguments (`ThreadPoolExecutor(4)`, `wait(fs, 5)`,
+ * `shutdown(False)`); here they are named in one object. Said when a lone number, string or
+ * boolean stands where the object goes, with the option it most likely meant.
+ */
+function positionalHint(value: unknown, known: object, where: string): string {
+  const has = (key: string): boolean => Object.hasOwn(known, key);
+  let key: string | undefined;
+  if (typeof value === 'number')
+    key = has('maxWorkers') ? 'maxWorkers' : has('timeout') ? 'timeout' : undefined;
+  else if (typeof value === 'string' && has('returnWhen')) key = 'returnWhen';
+  else if (typeof value === 'boolean' && has('wait')) key = 'wait';
+  if (key === undefined) return '';
+  const shown = typeof value === 'string' ? `'${value}'` : String(value);
+  // What comes before the options: wait() and asCompleted() take the futures, schedule() the function.
+  const first =
+    where === 'schedule()' ? 'fn, ' : where === 'wait()' || where === 'asCompleted()' ? 'fs, ' : '';
+  const example = `${where.slice(0, -1)}${first}{ ${key}: ${shown} })`;
+  const unit = key === 'timeout' ? ' (in milliseconds)' : '';
+  return ` Options are named here, as Python's keyword arguments: ${example}${unit}.`;
 }
 
 /** Throws a TypeError for the first own key of `options` that is not in `known`. */

@@ -2,7 +2,14 @@
 // argument, the value it got and what is allowed. Also fromModule()'s checks.
 
 import { pathToFileURL } from 'node:url';
-import { asCompleted, fromModule, Future, wait, type ReturnWhen } from '../../src/index.js';
+import {
+  asCompleted,
+  fromModule,
+  Future,
+  ThreadPoolExecutor,
+  wait,
+  type ReturnWhen,
+} from '../../src/index.js';
 import { describe as describeValue } from '../../src/validate.js';
 import { finished, running } from './support/futures.js';
 import { InlineExecutor } from './support/inline-executor.js';
@@ -215,5 +222,45 @@ describe('fromModule()', () => {
     expect(() => executor.submit(lookAlike as unknown as () => void)).toThrow(TypeError);
     expect(() => executor.submit(fromModule('node:path', 'basename'), '/a/b')).not.toThrow();
     return executor.shutdown();
+  });
+});
+
+describe("Python's positional arguments where an options object goes: the message names the option", () => {
+  test.each([
+    [
+      'wait(fs, 5)',
+      () => wait([finished(1)], 5 as never),
+      'wait(fs, { timeout: 5 }) (in milliseconds)',
+    ],
+    [
+      "wait(fs, 'FIRST_COMPLETED')",
+      () => wait([finished(1)], 'FIRST_COMPLETED' as never),
+      "wait(fs, { returnWhen: 'FIRST_COMPLETED' })",
+    ],
+    [
+      'asCompleted(fs, 5)',
+      () => asCompleted([finished(1)], 5 as never).next(),
+      'asCompleted(fs, { timeout: 5 })',
+    ],
+    [
+      'new ThreadPoolExecutor(4)',
+      () => new ThreadPoolExecutor(4 as never),
+      'new ThreadPoolExecutor({ maxWorkers: 4 })',
+    ],
+    [
+      'shutdown(false)',
+      () => new InlineExecutor().shutdown(false as never),
+      'shutdown({ wait: false })',
+    ],
+  ])('%s', async (_label, call, example) => {
+    const error = await errorOf(call);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toContain('options object');
+    expect(error.message).toContain(`as Python's keyword arguments: ${example}`);
+  });
+
+  test('an options object of the wrong kind gets no hint', async () => {
+    const error = await errorOf(() => wait([finished(1)], [] as never));
+    expect(error.message).not.toContain("Python's keyword arguments");
   });
 });
