@@ -59,6 +59,7 @@ export class ProcessWorker extends PoolWorker {
       stdio: STDIO,
     });
     this.id = this.#child.pid ?? -1;
+    killAtExit(this.#child);
     // Never read or written. It must not keep this process alive, and it is let go once the child
     // has exited, so that the child's guard shell ends too.
     const guard = this.#child.stdio[GUARD_FD] as unknown as
@@ -156,6 +157,33 @@ export class ProcessWorker extends PoolWorker {
     this.#child.unref();
     this.#channel.unref();
   }
+}
+
+/**
+ * The children alive, killed when this process (or the worker thread that owns their pool) exits.
+ * A child leaves at the end of its channel by itself, and its guard shell kills it if it cannot;
+ * but both are set up by the child's entry, which a child never reaches when something before it
+ * blocks (`execArgv: ['--inspect-brk']`, which waits for a debugger; a `--require` preload that
+ * hangs): such a child outlived a parent that called process.exit() or threw.
+ */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killAtExit(child: ChildProcess): void {
+  if (child.pid === undefined) return; // never started
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const alive of liveChildren) {
+      try {
+        alive.kill('SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  });
 }
 
 /**

@@ -569,4 +569,22 @@ describe('the parent process dies: no child and no orphaned work survive it', ()
     },
     60_000,
   );
+
+  // A child stuck before the pool's entry (a preload that blocks; --inspect-brk waiting for a
+  // debugger) has neither its channel's end nor its guard shell: it outlived such a parent.
+  test.each(['exit', 'throw'])(
+    'a child stuck before its entry, parent ended by %s',
+    async (how) => {
+      const run = runNode([join(HERE, 'fixtures', 'exit-with-stuck-child.mjs'), how]);
+      const pid = Number(/child (\d+)/.exec(await run.line(/^child \d+/, 30_000))![1]);
+      trackPids([pid]);
+      await until(
+        () => run.child.exitCode !== null || run.child.signalCode !== null,
+        'the parent to exit',
+      );
+      expect(run.child.exitCode).toBe(how === 'exit' ? 3 : 1);
+      expect(await stillAliveAfter([pid], 5_000)).toEqual([]);
+    },
+    60_000,
+  );
 });
