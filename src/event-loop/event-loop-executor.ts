@@ -470,10 +470,19 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
         ),
       );
     }
-    if (this.#outstanding === 0) return terminated;
+    const initializerRunning = this.#initializing !== undefined && !this.#ready && !this.#broken;
+    if (this.#outstanding === 0 && !initializerRunning) return terminated;
+    // An initializer that never settles holds the shutdown too (startShutdown waits for it): named
+    // first, since the calls behind it cannot start until it ends.
     this.#shutdownWaits ??= new ShutdownWaits(() => {
       const calls = this.#outstanding;
-      return calls === 1 ? '1 call' : `${calls} calls`;
+      const what = calls === 1 ? '1 call' : `${calls} calls`;
+      if (this.#initializing === undefined || this.#ready || this.#broken !== undefined)
+        return { what, initializerRunning: false };
+      return {
+        what: calls === 0 ? 'its initializer' : `its initializer (and ${what} waiting for it)`,
+        initializerRunning: true,
+      };
     });
     return this.#shutdownWaits.wait(terminated);
   }

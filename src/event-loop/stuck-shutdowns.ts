@@ -17,13 +17,20 @@
 // A server whose event loop never runs out of work never emits 'beforeExit': there the deadlock
 // after an await stays a hang (docs/api.md says so).
 
+/** What a shutdown() waits for: its calls, and whether the executor's initializer still runs. */
+export interface WaitedFor {
+  /** E.g. "3 calls", "its initializer (and 1 call waiting for it)". */
+  what: string;
+  initializerRunning: boolean;
+}
+
 /** The shutdown() waits of one executor that are still pending. */
 export class ShutdownWaits {
   readonly #pending: Array<(error: Error) => void> = [];
-  readonly #describe: () => string;
+  readonly #describe: () => WaitedFor;
 
-  /** `describe()` names what the waits are for, for the error (e.g. "3 running calls"). */
-  constructor(describe: () => string) {
+  /** `describe()` names what the waits are for, for the error (e.g. "3 calls"). */
+  constructor(describe: () => WaitedFor) {
     this.#describe = describe;
   }
 
@@ -55,13 +62,17 @@ export class ShutdownWaits {
     const end = this.#pending.pop();
     if (end === undefined) return false;
     if (this.#pending.length === 0) unwatch(this);
+    const { what, initializerRunning } = this.#describe();
     end(
       new Error(
-        `shutdown() was waiting for ${this.#describe()} of this EventLoopExecutor that can never finish: ` +
-          'the process has nothing else left to do. Most likely a call awaits shutdown() of its own ' +
-          'executor, which waits for that very call: inside a call, use shutdown({ wait: false }) and ' +
-          'await shutdown() from outside the executor. Otherwise a running call awaits a promise that ' +
-          'nothing will settle.',
+        `shutdown() was waiting for ${what} of this EventLoopExecutor that can never finish: ` +
+          'the process has nothing else left to do. ' +
+          (initializerRunning
+            ? 'Its initializer awaits a promise that nothing will settle, and no call starts before it ends: ' +
+              'make sure every promise the initializer awaits settles (a timeout, a signal).'
+            : 'Most likely a call awaits shutdown() of its own executor, which waits for that very call: ' +
+              'inside a call, use shutdown({ wait: false }) and await shutdown() from outside the executor. ' +
+              'Otherwise a running call awaits a promise that nothing will settle.'),
       ),
     );
     return true;

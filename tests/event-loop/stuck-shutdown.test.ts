@@ -23,6 +23,20 @@ describe('EventLoopExecutor: a shutdown() that can never end', () => {
     );
   });
 
+  test('an initializer that never settles: the shutdown() rejects naming it, with or without calls waiting', async () => {
+    const { code, stdout, stderr } = await runScript('stuck-initializer-shutdown.mjs');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const [waiting, cancelled] = stdout.trim().split('\n');
+    expect(waiting).toMatch(
+      /^rejected: shutdown\(\) was waiting for its initializer \(and 1 call waiting for it\)/,
+    );
+    expect(cancelled).toMatch(/^rejected: shutdown\(\) was waiting for its initializer of this/);
+    for (const line of [waiting, cancelled]) {
+      expect(line).toMatch(/Its initializer awaits a promise that nothing will settle/);
+      expect(line).not.toMatch(/Most likely a call/);
+    }
+  });
+
   test("work that the application's own 'beforeExit' hook schedules still settles the call", async () => {
     const { code, stdout, stderr } = await runScript('exit-hook-settles-call.mjs');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
