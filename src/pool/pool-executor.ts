@@ -673,8 +673,13 @@ function lostBeforeStartFailure(worker: PoolWorker, exit: WorkerExit): Error {
 }
 
 function startFailure(worker: PoolWorker, exit: WorkerExit): string {
+  const outOfMemory = (exit.error as { code?: unknown } | undefined)?.code === OUT_OF_MEMORY;
   return (
     `A worker (id ${worker.id}) ${howItExited(exit)} before it was ready to run calls, so the pool is ` +
-    `broken. Check what the worker loads at start: its initializer, execArgv and loaders.`
+    `broken. ` +
+    (outOfMemory
+      ? `Its resourceLimits leave it too little memory to start (a thread needs about 6 MB of ` +
+        `maxOldGenerationSizeMb before its first call), or its initializer fills it: raise the limit.`
+      : `Check what the worker loads at start: its initializer, execArgv and loaders.`)
   );
 }

@@ -61,6 +61,15 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
           `process, not just the thread. Give a finite number, ${MIN_STACK_SIZE_MB} or more (Node's default is 4).`,
       );
     }
+    // 0 or less starts no thread at all (each runs out of memory at once); NaN would be ignored.
+    const oldGenerationMb = (resourceLimits as ResourceLimits | null | undefined)
+      ?.maxOldGenerationSizeMb;
+    if (typeof oldGenerationMb === 'number' && !(oldGenerationMb > 0)) {
+      throw new RangeError(
+        `resourceLimits.maxOldGenerationSizeMb of ${oldGenerationMb} leaves a thread no heap: give a ` +
+          `positive number of MB (a thread needs about 6 to start; Node's default depends on the machine's memory).`,
+      );
+    }
     checkInitargsTravel(common.initargs, structuredClone);
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;

@@ -150,6 +150,25 @@ describe('schedule({ transfer })', () => {
       );
   });
 
+  test('an old-generation heap of 0 MB or less (or NaN) is refused at construction', () => {
+    // Every thread ran out of memory as it started, and the pool broke on the first call.
+    for (const maxOldGenerationSizeMb of [-5, 0, NaN])
+      expect(() => new ThreadPoolExecutor({ resourceLimits: { maxOldGenerationSizeMb } })).toThrow(
+        new RegExp(`maxOldGenerationSizeMb of ${maxOldGenerationSizeMb} leaves a thread no heap`),
+      );
+  });
+
+  test('a heap too small to start a thread breaks the pool saying to raise the limit', async () => {
+    const small = new ThreadPoolExecutor({
+      maxWorkers: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 1 },
+    });
+    await expect(small.submit(() => 1)).rejects.toThrow(
+      /too little memory to start.*raise the limit/,
+    );
+    await small.shutdown();
+  });
+
   test('an ArrayBuffer listed twice is moved once', async () => {
     const memory = new ArrayBuffer(4);
     const length = await executor.schedule((m: ArrayBuffer) => m.byteLength, {
