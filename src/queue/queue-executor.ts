@@ -151,6 +151,7 @@ export class QueueExecutor extends Executor {
       {
         inRedis: this.#inRedis,
         queue: () => this.#link.queue,
+        client: () => this.#link.connections?.client,
         downSince: () => this.#link.downSince,
         completed: (jobId, result) => this.#onCompleted(jobId, result),
         failed: (jobId, failedReason) => this.#onFailed(jobId, failedReason),

@@ -4,10 +4,13 @@
 //     missed: the stream is trimmed, a connection drops), and every call after a reconnect, has its
 //     job read; a finished job settles its call, and a job gone missing (Redis restarted without
 //     it) is added again from the data the call still holds.
+//   A job is read by the few fields that say how it ended, never whole: a call waiting or running
+//   long is quiet, and reading its arguments (up to megabytes) every `reconcileAfter` made Redis
+//   send 200 MB in 20 s for 50 waiting calls of 1 MB.
 
-import type { Job, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { JOB_NAME, type CallJobResult } from './job-data.js';
-import { bullmq } from './peers.js';
+import type { RedisClient } from './peers.js';
 import { withKeepOptions, type QueueCall } from './queue-call.js';
 
 /** What the watchdog reads of its executor, and how it settles calls there. */
@@ -16,6 +19,8 @@ export interface WatchedExecutor {
   readonly inRedis: ReadonlyMap<string, QueueCall>;
   /** The BullMQ queue, once connected. */
   queue(): Queue | undefined;
+  /** The executor's command connection, once connected. */
+  client(): RedisClient | undefined;
   /** When Redis was lost (or, before the first connection, when the executor started); undefined while connected. */
   downSince(): number | undefined;
   completed(jobId: string, result: CallJobResult): void;
@@ -67,24 +72,24 @@ export class Watchdog {
   /** Reads the state of the calls' jobs, settles those that finished, and adds again those that are gone. */
   async reconcile(calls: QueueCall[]): Promise<void> {
     const queue = this.executor.queue();
-    if (queue === undefined || this.#reconciling) return;
+    const client = this.executor.client();
+    if (queue === undefined || client === undefined || this.#reconciling) return;
     this.#reconciling = true;
     const inRedis = this.executor.inRedis;
     try {
       const missing: QueueCall[] = [];
       for (let start = 0; start < calls.length; start += 100) {
         const batch = calls.slice(start, start + 100);
-        const jobs = await Promise.all(batch.map((call) => bullmq.Job.fromId(queue, call.id!)));
+        const ends = await readEnds(client, queue, batch);
         const now = Date.now();
         batch.forEach((call, index) => {
           if (inRedis.get(call.id!) !== call) return; // settled meanwhile
-          const job = jobs[index] as Job | undefined;
+          const end = ends[index]!;
           call.heardAt = now;
-          if (job === undefined) missing.push(call);
-          else if (job.finishedOn && job.failedReason)
-            this.executor.failed(call.id!, job.failedReason);
-          else if (job.finishedOn)
-            this.executor.completed(call.id!, job.returnvalue as CallJobResult);
+          if (end === 'missing') missing.push(call);
+          else if (end === 'unfinished') return;
+          else if (end.failedReason !== undefined) this.executor.failed(call.id!, end.failedReason);
+          else this.executor.completed(call.id!, end.returnvalue as CallJobResult);
         });
       }
       if (missing.length > 0) {
@@ -99,5 +104,37 @@ export class Watchdog {
     } finally {
       this.#reconciling = false;
     }
+  }
+}
+
+type JobEnd = 'missing' | 'unfinished' | { failedReason: string | undefined; returnvalue: unknown };
+
+/**
+ * How each call's job stands, from four fields of its hash (one pipeline): `name` says it exists
+ * (every job has one), `finishedOn` that it ended, and `failedReason` or `returnvalue` how.
+ */
+async function readEnds(client: RedisClient, queue: Queue, calls: QueueCall[]): Promise<JobEnd[]> {
+  const pipeline = client.pipeline();
+  for (const call of calls)
+    pipeline.hmget(queue.toKey(call.id!), 'name', 'finishedOn', 'failedReason', 'returnvalue');
+  const replies = (await pipeline.exec()) ?? [];
+  return calls.map((_, index) => {
+    const [error, fields] = replies[index] ?? [new Error('no reply')];
+    if (error) throw error; // Redis went away: the next reconnect or watch tries again
+    const [name, finishedOn, failedReason, returnvalue] = fields as Array<string | null>;
+    if (name === null || name === undefined) return 'missing';
+    if (!finishedOn) return 'unfinished';
+    if (failedReason) return { failedReason, returnvalue: undefined };
+    return { failedReason: undefined, returnvalue: parseReturnValue(returnvalue) };
+  });
+}
+
+/** BullMQ stores a job's return value as JSON; one that does not parse reads as none. */
+function parseReturnValue(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
