@@ -3,14 +3,11 @@
 // - On the calling thread (EventLoopExecutor) several calls run at once, so the signal of a call
 //   with limits (a timeout, a signal) follows it through its awaits in an AsyncLocalStorage. On
 //   Node 20 an AsyncLocalStorage in use taxes every promise of the process (promise hooks), so
-//   plain calls, whose signal never aborts, skip it until a limited call, or a plain call asking
-//   for its signal, has turned it on. Until then, while a plain call runs on this thread,
-//   currentSignal() gives the one signal that never aborts, and turns the storage on: the calls
-//   that start from then on each have one of their own (that one signal, shared by every call of
-//   the process, gathered every listener they added, for ever), and only the calls already
-//   running share it. So does other async code that happens to run meanwhile: exactness there
-//   would tax every promise. Code known to be outside calls (done callbacks, the
-//   synchronous part of an initializer) is marked, and there currentSignal() throws as it should.
+//   plain calls, whose signal never aborts, skip it until some limited call has turned it on:
+//   until then, while a plain call runs on this thread, currentSignal() gives a signal that never
+//   aborts (which is that call's). So does other async code that happens to run meanwhile: exactness
+//   there would tax every promise. Code known to be outside calls (done callbacks, the synchronous
+//   part of an initializer) is marked, and there currentSignal() throws as it should.
 // - Inside a worker thread or a child process the worker runtime runs one call at a time, so the
 //   runtime names the running call directly: no AsyncLocalStorage, whose promise hooks would tax
 //   every call of every worker. The runtime creates the call's AbortController only when the call
@@ -32,9 +29,8 @@ export interface SignalSource {
  */
 interface SignalState {
   readonly callSignals: AsyncLocalStorage<SignalSource>;
-  /** What plain calls that started before the storage was on share: it never aborts. */
   readonly neverAborted: SignalSource;
-  /** A limited call has run here, or a plain one asked for its signal: from then on every call uses the storage. */
+  /** A limited call has run here: from then on every call uses the storage. */
   storageInUse: boolean;
   plainCallsRunning: number;
   /**
@@ -56,6 +52,7 @@ const state: SignalState = ((globalThis as { [STATE_KEY]?: SignalState })[STATE_
   workerCallSignal: undefined,
 });
 const { callSignals } = state;
+const NEVER_ABORTED = state.neverAborted;
 
 /**
  * The `AbortSignal` of the running call: it aborts when the call's timeout passes or its signal
@@ -70,7 +67,7 @@ export function currentSignal(): AbortSignal {
       : state.outsideDepth > 0
         ? undefined
         : (state.workerCallSignal?.() ??
-          (state.plainCallsRunning > 0 ? plainCallSignal() : undefined));
+          (state.plainCallsRunning > 0 ? NEVER_ABORTED.signal : undefined));
   if (signal === undefined) {
     throw new Error(
       'currentSignal() was called outside a running call. Call it inside a function run by an executor ' +
@@ -78,24 +75,6 @@ export function currentSignal(): AbortSignal {
     );
   }
   return signal;
-}
-
-/**
- * A plain call that started before the storage was on asked for its signal (or code that runs
- * beside such calls did): the one that never aborts, the same at every ask; and the storage on
- * from now, so the calls that start next each get theirs from it.
- */
-function plainCallSignal(): AbortSignal {
-  state.storageInUse = true;
-  return state.neverAborted.signal;
-}
-
-/** A plain call's source once the storage is on: its own signal, made when asked, never aborted. */
-class PlainCallSource implements SignalSource {
-  #controller: AbortController | undefined = undefined;
-  get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
-  }
 }
 
 /**
@@ -113,7 +92,7 @@ export function runCall<R>(
     state.storageInUse = true;
     return callSignals.run(source, fn, ...args);
   }
-  return state.storageInUse ? callSignals.run(new PlainCallSource(), fn, ...args) : fn(...args);
+  return state.storageInUse ? callSignals.run(NEVER_ABORTED, fn, ...args) : fn(...args);
 }
 
 /** Rare: a call started synchronously from code outside calls (a done callback). It is a call again. */

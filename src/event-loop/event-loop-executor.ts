@@ -369,9 +369,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     let result: unknown;
     let thenable: boolean;
     try {
-      // Once the storage is on, a plain call runs in it too, with a signal of its own (made only if
-      // it asks): listeners a call adds to its currentSignal() go with that call.
-      result = this.#runBody(counted ? undefined : call, fn, call.args);
+      result = this.#runBody(undefined, fn, call.args);
       thenable = isThenable(result); // a `then` getter that throws fails the call, as await would
     } catch (error) {
       plainCallEnded(counted);
