@@ -6,7 +6,9 @@
 //   plain calls, whose signal never aborts, skip it until some limited call has turned it on:
 //   until then, while a plain call runs on this thread, currentSignal() gives a signal that never
 //   aborts (which is that call's). So does other async code that happens to run meanwhile: exactness
-//   there would tax every promise. Code known to be outside calls (done callbacks, the synchronous
+//   there would tax every promise. That one signal is every plain call's, for the life of the
+//   process, so it keeps no 'abort' listener (none could ever run): one that each call added
+//   stayed for ever, with all it held. Code known to be outside calls (done callbacks, the synchronous
 //   part of an initializer) is marked, and there currentSignal() throws as it should.
 // - Inside a worker thread or a child process the worker runtime runs one call at a time, so the
 //   runtime names the running call directly: no AsyncLocalStorage, whose promise hooks would tax
@@ -45,12 +47,29 @@ interface SignalState {
 const STATE_KEY = Symbol.for('concurrent-futures.currentSignal.v1');
 const state: SignalState = ((globalThis as { [STATE_KEY]?: SignalState })[STATE_KEY] ??= {
   callSignals: new AsyncLocalStorage<SignalSource>(),
-  neverAborted: { signal: new AbortController().signal },
+  neverAborted: { signal: listenerlessSignal() },
   storageInUse: false,
   plainCallsRunning: 0,
   outsideDepth: 0,
   workerCallSignal: undefined,
 });
+/**
+ * A signal that never aborts and keeps no 'abort' listener: adding one is accepted and dropped,
+ * which nothing can tell apart from keeping it (it would never run) but getEventListeners().
+ * Still a real AbortSignal, so that fetch() and the rest take it.
+ */
+function listenerlessSignal(): AbortSignal {
+  const signal = new AbortController().signal;
+  const addEventListener = EventTarget.prototype.addEventListener;
+  Object.defineProperty(signal, 'addEventListener', {
+    value(this: AbortSignal, type: string, ...rest: unknown[]): void {
+      if (type === 'abort') return;
+      Reflect.apply(addEventListener, this, [type, ...rest]);
+    },
+  });
+  return signal;
+}
+
 const { callSignals } = state;
 const NEVER_ABORTED = state.neverAborted;
 
