@@ -361,9 +361,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #timeoutError(method: string, limit: number): TimeoutError {
-    return new TimeoutError(
+    const error = new TimeoutError(
       `${method}(${limit}) on ${this}: the future did not finish within ${limit} ms.`,
     );
+    waitTimeouts.add(error);
+    return error;
   }
 
   /** The outcome of a done future: its value (or error, for `exception()`); throws what `result()` rejects with. */
@@ -463,3 +465,11 @@ export const removeWaiter = (future: Future<any>, waiter: Waiter): void =>
 export const waiterCount = (future: Future<any>): number => crossCopy(future)[WAITER_COUNT]();
 /** Whether the future finished with an error (false while not finished). */
 export const hasFailed = (future: Future<any>): boolean => crossCopy(future)[HAS_FAILED]();
+
+/** The TimeoutErrors of result() / exception() waits that ran out, told from a call's own. */
+const waitTimeouts = new WeakSet<TimeoutError>();
+
+/** For map(): whether `error` is a wait on a future that ran out, not the call's own error. */
+export function isWaitTimeout(error: unknown): boolean {
+  return error instanceof TimeoutError && waitTimeouts.has(error);
+}

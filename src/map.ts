@@ -7,8 +7,8 @@
 // clone than the calls themselves. The iterator is written by hand rather than as an async
 // generator: a result already at hand is returned without the generator's queue and extra turns.
 
-import { TimeoutError } from './errors.js';
-import type { Future } from './future.js';
+import { CancelledError, TimeoutError } from './errors.js';
+import { isWaitTimeout, type Future } from './future.js';
 import { LimitedCall } from './limits/limited-call.js';
 import { SignalWatch } from './limits/signal-watch.js';
 
@@ -199,6 +199,8 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
       } catch (error) {
         this.#current = undefined;
         if (this.#aborted !== undefined) continue; // the signal's reason, not the cancellation it caused
+        // return() (even from inside the source, as it was read) cancelled the unit awaited here.
+        if (this.#ended && error instanceof CancelledError) return DONE;
         if (error instanceof ChunkFailure) {
           this.#setBuffer(error.results);
           this.#afterBuffer = { error: error.error };
@@ -259,9 +261,9 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     return future
       .result(Math.max(0, this.#deadline - performance.now()))
       .catch((error: unknown) => {
-        // The wait ran out (the future is still not done), not the call's own TimeoutError (a
-        // callTimeout, or one it threw): that one is the call's result, and passes as it is.
-        if (error instanceof TimeoutError && !future.done()) throw this.#timeoutError();
+        // The wait ran out, not the call's own TimeoutError (a callTimeout, or one it threw): that
+        // one is the call's result, and passes as it is.
+        if (isWaitTimeout(error)) throw this.#timeoutError();
         throw error;
       });
   }
@@ -379,18 +381,10 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
   #stopSource(failure: { error: unknown } | undefined): void {
     this.#exhausted = true;
     if (failure !== undefined && this.#sourceError === undefined) this.#sourceError = failure;
-    this.#closeOthers(undefined);
-    this.#maybeReleaseSignal();
-  }
-
-  /**
-   * Closes the source's iterators but `finished` (which ran out by itself): zipping stops at the
-   * shortest iterable, and the longer ones' `finally` blocks must run then, as `for...of` runs a
-   * loop's when it stops early.
-   */
-  #closeOthers(finished: Iterator<unknown> | AsyncIterator<unknown> | undefined): void {
+    // Closed only when the map stops early (an end, an error), as for...of closes a loop's
+    // iterator. Zipping that stops at the shortest iterable leaves the longer ones open, as
+    // Python's zip() does: one generator fed to several maps in turn goes on where the last stopped.
     for (const iterator of this.#iterators) {
-      if (iterator === finished) continue;
       try {
         const closing: unknown = iterator.return?.();
         // An async source's return() may reject: that is the source's cleanup, not the map's to report.
@@ -399,6 +393,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         // The source is being abandoned; its own cleanup errors are not the map's to report.
       }
     }
+    this.#maybeReleaseSignal();
   }
 
   /** Up to `chunksize` items, zipped and flattened, from arrays: undefined once one runs out. */
@@ -425,7 +420,6 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         const step = iteratorResult(iterator.next());
         if (step.done) {
           this.#exhausted = true;
-          this.#closeOthers(iterator);
           flat.length = before;
           return flat.length > 0 ? flat : undefined;
         }
@@ -443,7 +437,6 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
         const step = iteratorResult(await iterator.next());
         if (step.done) {
           this.#exhausted = true;
-          this.#closeOthers(iterator);
           flat.length = before;
           return flat.length > 0 ? flat : undefined;
         }

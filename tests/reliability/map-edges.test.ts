@@ -66,42 +66,42 @@ describe.each(KINDS)('%s: map()', (kind) => {
     expect((failure as Error).message).toMatch(/ran past its timeout of 100 ms/);
   });
 
-  test('zipping closes the longer iterables once the shortest runs out', async () => {
+  test('zipping leaves the longer iterables open, as Python’s zip(): one generator feeds maps in turn', async () => {
     const executor = make(kind);
-    const closed: string[] = [];
-    function* numbers(name: string, count: number): Generator<number> {
-      try {
-        for (let i = 0; i < count; i++) yield i;
-      } finally {
-        closed.push(name);
-      }
+    function* lines(): Generator<string> {
+      for (let i = 0; i < 9; i++) yield `line ${i}`;
     }
-    const results: number[] = [];
-    for await (const value of executor.map(
-      (a: number, b: number) => a + b,
-      numbers('short', 2),
-      numbers('long', 1_000),
-    ))
-      results.push(value);
-    expect(results).toEqual([0, 2]);
-    expect(closed.sort()).toEqual(['long', 'short']);
+    const source = lines();
+    const batches: string[][] = [];
+    for (let batch = 0; batch < 3; batch++) {
+      const got: string[] = [];
+      for await (const value of executor.map((_i: number, line: string) => line, [0, 1, 2], source))
+        got.push(value);
+      batches.push(got);
+    }
+    expect(batches).toEqual([
+      ['line 0', 'line 1', 'line 2'],
+      ['line 3', 'line 4', 'line 5'],
+      ['line 6', 'line 7', 'line 8'],
+    ]);
   });
 
-  test('zipping closes a longer async iterable too', async () => {
+  test('return() called by the source as it is read: the pending next() resolves, never with CancelledError', async () => {
     const executor = make(kind);
-    let closedLong = false;
-    async function* long(): AsyncGenerator<number> {
-      try {
-        for (let i = 0; ; i++) yield i;
-      } finally {
-        closedLong = true;
-      }
+    let iterator: AsyncIterableIterator<number> | undefined;
+    function* source(): Generator<number> {
+      yield 1;
+      void iterator!.return!(); // read as the first step takes its unit
+      yield 2;
     }
-    const results: number[] = [];
-    for await (const value of executor.map((a: number, b: number) => a * b, [3, 4], long()))
-      results.push(value);
-    expect(results).toEqual([0, 4]);
-    expect(closedLong).toBe(true);
+    iterator = executor.map((x: number) => x, source(), { buffersize: 1 });
+    // The unit it had taken is cancelled if it had not started (done), or yields its value.
+    const step = await withTimeout(iterator.next(), STEP_MS);
+    expect([
+      { done: true, value: undefined },
+      { done: false, value: 1 },
+    ]).toContainEqual(step);
+    expect(await withTimeout(iterator.next(), STEP_MS)).toEqual({ done: true, value: undefined });
   });
 
   test('a source that aborts the map’s signal while read: nothing after the abort is submitted', async () => {
