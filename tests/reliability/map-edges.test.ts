@@ -88,13 +88,12 @@ describe.each(KINDS)('%s: map()', (kind) => {
 
   test('return() called by the source as it is read: the pending next() resolves, never with CancelledError', async () => {
     const executor = make(kind);
-    let iterator: AsyncIterableIterator<number> | undefined;
     function* source(): Generator<number> {
       yield 1;
-      void iterator!.return!(); // read as the first step takes its unit
+      void iterator.return!(); // read as the first step takes its unit
       yield 2;
     }
-    iterator = executor.map((x: number) => x, source(), { buffersize: 1 });
+    const iterator = executor.map((x: number) => x, source(), { buffersize: 1 });
     // The unit it had taken is cancelled if it had not started (done), or yields its value.
     const step = await withTimeout(iterator.next(), STEP_MS);
     expect([
