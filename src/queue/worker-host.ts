@@ -48,9 +48,14 @@ export interface QueueWorker {
   readonly jobsDone: number;
 }
 
-/** How long a cancel heard before its job started here is remembered, and how many at most. */
+/**
+ * How long a cancel heard before its job started here is remembered, how many at most, and how
+ * many characters of their reasons in all: anyone who can PUBLISH on the Redis server can send
+ * cancels, which must not fill the host's memory.
+ */
 const REMEMBER_CANCELS_MS = 10 * 60_000;
 const REMEMBER_CANCELS_MAX = 10_000;
+const REMEMBER_CANCELS_CHARS = 4 * 1024 * 1024;
 /** A cancel's reason longer than this (encoded) is replaced by a short one: see cancelReason(). */
 const MAX_CANCEL_REASON_CHARS = 64 * 1024;
 
@@ -88,6 +93,13 @@ export async function startWorkerHost(
   connections.client.on('ready', () => watcher.reached?.());
   const running = new Map<string, RunningJob>();
   const cancelledEarly = new Map<string, { reason: string; at: number }>();
+  let earlyReasonChars = 0;
+  const forgetEarlyCancel = (id: string): void => {
+    const early = cancelledEarly.get(id);
+    if (early === undefined) return;
+    cancelledEarly.delete(id);
+    earlyReasonChars -= early.reason.length;
+  };
   let jobsDone = 0;
 
   const subscriber: RedisClient = connections.duplicate();
@@ -105,11 +117,17 @@ export async function startWorkerHost(
     // Not running here (yet): if this host takes the job later, it must not run it. Remembered
     // for a while, and only so many: forged cancels must not fill the host's memory.
     const now = Date.now();
-    cancelledEarly.delete(message.id); // re-inserted last, so the oldest stay first
+    forgetEarlyCancel(message.id); // re-inserted last, so the oldest stay first
     cancelledEarly.set(message.id, { reason: message.reason, at: now });
+    earlyReasonChars += message.reason.length;
     for (const [id, { at }] of cancelledEarly) {
-      if (now - at < REMEMBER_CANCELS_MS && cancelledEarly.size <= REMEMBER_CANCELS_MAX) break;
-      cancelledEarly.delete(id); // a Map keeps insertion order: the oldest go first
+      if (
+        now - at < REMEMBER_CANCELS_MS &&
+        cancelledEarly.size <= REMEMBER_CANCELS_MAX &&
+        earlyReasonChars <= REMEMBER_CANCELS_CHARS
+      )
+        break;
+      forgetEarlyCancel(id); // a Map keeps insertion order: the oldest go first
     }
   });
   // A host that cannot start (a wrong password, a Redis that refuses) lets go of what it opened:
@@ -137,7 +155,7 @@ export async function startWorkerHost(
     const id = job.id!;
     const early = cancelledEarly.get(id);
     if (early !== undefined) {
-      cancelledEarly.delete(id);
+      forgetEarlyCancel(id);
       return { err: early.reason !== '' ? early.reason : encodeError(cancelReason('')) };
     }
     const entry: RunningJob = { controller: new AbortController(), handedBack: false };
@@ -326,20 +344,26 @@ function encodeResult(value: unknown, maxBytes: number): string {
   return encoded;
 }
 
+/** Errors up to this size travel whole whatever maxResultBytes is: a TimeoutError alone is ~600 bytes. */
+const ERROR_BYTES_FLOOR = 64 * 1024;
+
 /**
- * A thrown value as the producer will read it, within `maxBytes` (a result's limit): an error
- * that carries megabytes (a response body on a property) becomes one that says so, with its
- * message, so that Redis and the producer are spared what a result could not carry either.
+ * A thrown value as the producer will read it, within `maxBytes` (a result's limit, but never
+ * less than ERROR_BYTES_FLOOR, so that a small limit does not strip ordinary errors of their
+ * class): an error that carries megabytes (a response body on a property) becomes one that says
+ * so, with its description, so that Redis and the producer are spared what a result could not
+ * carry either.
  */
 function encodeErrorWithin(error: unknown, maxBytes: number | undefined): string {
   const encoded = encodeError(error);
   const bytes = decodedLength(encoded);
-  if (maxBytes === undefined || bytes <= maxBytes) return encoded;
+  if (maxBytes === undefined || bytes <= Math.max(maxBytes, ERROR_BYTES_FLOOR)) return encoded;
   const shown = describeError(error);
   return encodeError(
     new Error(
-      `The call threw an error of ${bytes} bytes serialized, over the QueueExecutor's maxResultBytes of ` +
-        `${maxBytes}, so only its description travels: ${shown.length > 1000 ? `${shown.slice(0, 1000)}…` : shown}`,
+      `The call threw an error of ${bytes} bytes serialized, over the ${Math.max(maxBytes, ERROR_BYTES_FLOOR)} ` +
+        `an error may take back to the producer (the QueueExecutor's maxResultBytes, and at least 64 KiB), ` +
+        `so only its description travels: ${shown.length > 1000 ? `${shown.slice(0, 1000)}…` : shown}`,
     ),
   );
 }

@@ -4,6 +4,9 @@
 // one unreadable events entry left a busy executor settling its calls only through reconciliation
 // (`reconcileAfter` late), and maxResultBytes let a chunk's earlier results and any error through.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fromModule } from 'concurrent-futures';
@@ -24,6 +27,11 @@ const add = fromModule<(a: number, b: number) => number>(tasksModule, 'add');
 const sleep = fromModule<(ms: number, value: unknown) => Promise<unknown>>(tasksModule, 'sleep');
 const bytesOrFail = fromModule<(bytes: number) => Uint8Array>(tasksModule, 'bytesOrFail');
 const failCarrying = fromModule<(bytes: number) => never>(tasksModule, 'failCarrying');
+const fail = fromModule<(message: string) => never>(tasksModule, 'fail');
+const untilAborted = fromModule<(marker: string, startedMarker?: string) => Promise<string>>(
+  tasksModule,
+  'untilAborted',
+);
 
 const STEP_MS = 15_000;
 
@@ -52,8 +60,10 @@ describeWithRedis('traffic on Redis that is not a QueueExecutor’s', () => {
     const channel = cancelChannel('bull', name);
     const executor = new QueueExecutor({ connection: redis.url, queue: name });
     try {
-      // A call running on the host while the messages arrive: one forged cancel names its job.
-      const running = executor.submit(sleep, 1_500, 'slept');
+      // A call running on the host while the messages arrive (until something ends it): one forged
+      // cancel names its job.
+      const marker = join(mkdtempSync(join(tmpdir(), 'cf-hostile-')), 'ended');
+      const running = executor.submit(untilAborted, marker);
       let active: string | undefined;
       for (let tries = 0; active === undefined && tries < 300; tries++) {
         active = (await queue.getActive())[0]?.id;
@@ -134,9 +144,19 @@ describeWithRedis('traffic on Redis that is not a QueueExecutor’s', () => {
         STEP_MS,
       );
       expect(thrown).toBeInstanceOf(Error);
-      expect((thrown as Error).message).toMatch(/over the QueueExecutor's maxResultBytes of 1000/);
+      expect((thrown as Error).message).toMatch(
+        /over the 65536 an error may take back to the producer \(the QueueExecutor's maxResultBytes/,
+      );
       expect((thrown as Error).message).toMatch(/failed with a body/);
       expect((thrown as { body?: unknown }).body).toBeUndefined();
+
+      // An ordinary error is far below the floor: it keeps its class, code and cause.
+      const ordinary = await withTimeout(
+        executor.submit(fail, 'plain').catch((error: unknown) => error),
+        STEP_MS,
+      );
+      expect(ordinary).toMatchObject({ name: 'CustomError', message: 'plain', code: 'E_CUSTOM' });
+      expect((ordinary as Error).cause).toBeInstanceOf(RangeError);
     } finally {
       await executor.shutdown({ cancelFutures: true });
     }
