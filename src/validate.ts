@@ -86,19 +86,22 @@ export function checkOptions<T extends object>(
  */
 function positionalHint(value: unknown, known: object, where: string): string {
   const has = (key: string): boolean => Object.hasOwn(known, key);
-  let key: string | undefined;
-  if (typeof value === 'number')
-    key = has('maxWorkers') ? 'maxWorkers' : has('timeout') ? 'timeout' : undefined;
-  else if (typeof value === 'string' && has('returnWhen')) key = 'returnWhen';
-  else if (typeof value === 'boolean' && has('wait')) key = 'wait';
-  if (key === undefined) return '';
-  const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  // What comes before the options: wait() and asCompleted() take the futures, schedule() the function.
-  const first =
-    where === 'schedule()' ? 'fn, ' : where === 'wait()' || where === 'asCompleted()' ? 'fs, ' : '';
-  const example = `${where.slice(0, -1)}${first}{ ${key}: ${shown} })`;
-  const unit = key === 'timeout' ? ' (in milliseconds)' : '';
-  return ` Options are named here, as Python's keyword arguments: ${example}${unit}.`;
+  const call = where.slice(0, -1); // "wait(" from "wait()"
+  if (where === 'schedule()') {
+    // schedule(fn, 5): most likely the function's argument, as submit(fn, 5) takes it.
+    return ` Options are named here: schedule(fn, { args: [${describe(value)}] }) passes it to fn.`;
+  }
+  const first = where === 'wait()' || where === 'asCompleted()' ? 'fs, ' : '';
+  const named = (option: string): string =>
+    ` Options are named here, as Python's keyword arguments: ${call}${first}{ ${option} }).`;
+  if (typeof value === 'number' && has('maxWorkers')) return named(`maxWorkers: ${value}`);
+  if (typeof value === 'number' && has('timeout')) {
+    // Python's timeouts are seconds, ours milliseconds.
+    return `${named(`timeout: ${value * 1000}`)} A timeout is in milliseconds here: Python's ${value} s is ${value * 1000}.`;
+  }
+  if (typeof value === 'string' && has('returnWhen')) return named(`returnWhen: '${value}'`);
+  if (typeof value === 'boolean' && has('wait')) return named(`wait: ${value}`);
+  return '';
 }
 
 /** Throws a TypeError for the first own key of `options` that is not in `known`. */

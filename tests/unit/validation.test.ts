@@ -230,7 +230,7 @@ describe("Python's positional arguments where an options object goes: the messag
     [
       'wait(fs, 5)',
       () => wait([finished(1)], 5 as never),
-      'wait(fs, { timeout: 5 }) (in milliseconds)',
+      "wait(fs, { timeout: 5000 }). A timeout is in milliseconds here: Python's 5 s is 5000.",
     ],
     [
       "wait(fs, 'FIRST_COMPLETED')",
@@ -239,8 +239,8 @@ describe("Python's positional arguments where an options object goes: the messag
     ],
     [
       'asCompleted(fs, 5)',
-      () => asCompleted([finished(1)], 5 as never).next(),
-      'asCompleted(fs, { timeout: 5 })',
+      () => asCompleted([finished(1)], 0.5 as never).next(),
+      'asCompleted(fs, { timeout: 500 })',
     ],
     [
       'new ThreadPoolExecutor(4)',
@@ -257,6 +257,12 @@ describe("Python's positional arguments where an options object goes: the messag
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toContain('options object');
     expect(error.message).toContain(`as Python's keyword arguments: ${example}`);
+  });
+
+  test('schedule(fn, 5): the value is most likely an argument', async () => {
+    const error = await errorOf(() => new InlineExecutor().schedule((x: number) => x, 5 as never));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toContain('schedule(fn, { args: [5] }) passes it to fn');
   });
 
   test('an options object of the wrong kind gets no hint', async () => {
