@@ -468,17 +468,15 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
         ),
       );
     }
-    const initializerRunning = this.#initializing !== undefined && !this.#ready && !this.#broken;
-    if (this.#outstanding === 0 && !initializerRunning) return terminated;
+    if (this.#outstanding === 0 && !this.#initializerRunning()) return terminated;
     // An initializer that never settles holds the shutdown too (startShutdown waits for it): named
     // first, since the calls behind it cannot start until it ends.
     this.#shutdownWaits ??= new ShutdownWaits(() => {
       const calls = this.#outstanding;
       const what = calls === 1 ? '1 call' : `${calls} calls`;
-      if (this.#initializing === undefined || this.#ready || this.#broken !== undefined)
-        return { what, initializerRunning: false };
+      if (!this.#initializerRunning()) return { what, initializerRunning: false };
       return {
-        what: calls === 0 ? 'its initializer' : `its initializer (and ${what} waiting for it)`,
+        what: calls === 0 ? 'the initializer' : `the initializer (and ${what} behind it)`,
         initializerRunning: true,
       };
     });
@@ -550,6 +548,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   }
 
   // ── The initializer and breakage ─────────────────────────────────────────────────────────
+
+  /** The initializer has started and has neither succeeded nor failed. */
+  #initializerRunning(): boolean {
+    return this.#initializing !== undefined && !this.#ready && this.#broken === undefined;
+  }
 
   /** Runners that start before the initializer has succeeded wait for it, holding their slot. */
   #initializeThenStart(): Promise<void> | null {

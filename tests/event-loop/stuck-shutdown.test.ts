@@ -28,9 +28,9 @@ describe('EventLoopExecutor: a shutdown() that can never end', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const [waiting, cancelled] = stdout.trim().split('\n');
     expect(waiting).toMatch(
-      /^rejected: shutdown\(\) was waiting for its initializer \(and 1 call waiting for it\)/,
+      /^rejected: shutdown\(\) was waiting for the initializer \(and 1 call behind it\) of this/,
     );
-    expect(cancelled).toMatch(/^rejected: shutdown\(\) was waiting for its initializer of this/);
+    expect(cancelled).toMatch(/^rejected: shutdown\(\) was waiting for the initializer of this/);
     for (const line of [waiting, cancelled]) {
       expect(line).toMatch(/Its initializer awaits a promise that nothing will settle/);
       expect(line).not.toMatch(/Most likely a call/);
