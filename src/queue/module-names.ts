@@ -3,12 +3,33 @@
 // package.json), written `./dir/file.js` with forward slashes; a package keeps its bare name.
 // The producer names modules from its own project root; a host resolves names against its own.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The nearest directory, from `start` upwards, that holds a package.json (else `start` itself). */
+/**
+ * The project root for an explicit `projectRoot` (producer) or `root` (host): it must be a
+ * directory that exists, or every call would fail later with a module not found.
+ */
+export function checkedProjectRoot(given: string | undefined, option: string): string {
+  if (given === undefined) return findProjectRoot(process.cwd());
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(given).isDirectory();
+  } catch {
+    // Missing, or not readable: said below.
+  }
+  if (!isDirectory) {
+    throw new RangeError(
+      `Expected \`${option}\` to be a directory that exists, got ${JSON.stringify(given)} ` +
+        `(resolved from ${process.cwd()}). Give the directory of the project's package.json.`,
+    );
+  }
+  return findProjectRoot(given);
+}
+
 export function findProjectRoot(start: string): string {
   let dir = resolve(start);
   for (;;) {

@@ -33,7 +33,7 @@ import {
   type CallJobResult,
   type CancelMessage,
 } from './job-data.js';
-import { findProjectRoot, jobModuleName } from './module-names.js';
+import { checkedProjectRoot, jobModuleName } from './module-names.js';
 import {
   QueueCall,
   encodeArguments,
@@ -139,7 +139,7 @@ export class QueueExecutor extends Executor {
         `Expected \`projectRoot\` to be a directory path, got ${describe(checked.projectRoot)}.`,
       );
     }
-    this.#projectRoot = findProjectRoot(checked.projectRoot ?? process.cwd());
+    this.#projectRoot = checkedProjectRoot(checked.projectRoot ?? undefined, 'projectRoot');
     this.#link = new RedisLink(this.#connection, this.#queueName, this.#prefix, {
       outstanding: () => this.#outstanding,
       completed: (jobId, result) => this.#onCompleted(jobId, result),

@@ -30,7 +30,7 @@ import {
   type CallJobResult,
   type CancelMessage,
 } from './job-data.js';
-import { allowedName, findProjectRoot, resolveJobModule } from './module-names.js';
+import { allowedName, checkedProjectRoot, resolveJobModule } from './module-names.js';
 import { QUEUE_WORKER_OPTION_KEYS, checkKeyName, type QueueWorkerOptions } from './options.js';
 import { bullmq, type RedisClient } from './peers.js';
 import type { Job, Worker } from 'bullmq';
@@ -430,7 +430,7 @@ function checkWorkerOptions(options: QueueWorkerOptions): WorkerSettings {
   if (checked.root !== undefined && checked.root !== null && typeof checked.root !== 'string') {
     throw new TypeError(`Expected \`root\` to be a directory path, got ${describe(checked.root)}.`);
   }
-  const root = findProjectRoot(checked.root ?? process.cwd());
+  const root = checkedProjectRoot(checked.root ?? undefined, 'root');
   const lockDuration = checkTimerMs(checked.lockDuration, 'lockDuration');
   const stalledInterval = checkTimerMs(checked.stalledInterval, 'stalledInterval');
   let maxStalledCount: number | undefined;

@@ -25,3 +25,24 @@ describe.each(['queue', 'prefix'] as const)('%s', (option) => {
     ).rejects.toThrow(new RegExp(`\`${option}\` to be a non-empty string without ":"`));
   });
 });
+
+// A project root that does not exist was accepted, and every call then failed: said at once now.
+test('a projectRoot / root that is not an existing directory is a RangeError, for a producer and a host alike', async () => {
+  const missing = '/nonexistent/concurrent-futures-project';
+  expect(
+    () =>
+      new QueueExecutor({
+        connection: 'redis://127.0.0.1:1',
+        queue: 'names',
+        projectRoot: missing,
+      }),
+  ).toThrow(/`projectRoot` to be a directory that exists, got "\/nonexistent/);
+  await expect(
+    startQueueWorker({
+      connection: 'redis://127.0.0.1:1',
+      queue: 'names',
+      allow: ['./tests/queue/fixtures/tasks.mjs'],
+      root: missing,
+    }),
+  ).rejects.toThrow(/`root` to be a directory that exists/);
+});
