@@ -33,14 +33,18 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     const { execArgv, env } = common.options;
     const maxTasksPerChild =
       checkPositiveInteger(common.options.maxTasksPerChild, 'maxTasksPerChild') ?? Infinity;
-    if (
-      execArgv !== undefined &&
-      execArgv !== null &&
-      (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))
-    ) {
-      throw new TypeError(
-        `Expected \`execArgv\` to be an array of strings, got ${describe(execArgv)}.`,
-      );
+    if (execArgv !== undefined && execArgv !== null) {
+      if (!Array.isArray(execArgv)) {
+        throw new TypeError(
+          `Expected \`execArgv\` to be an array of strings, got ${describe(execArgv)}.`,
+        );
+      }
+      const at = execArgv.findIndex((arg) => typeof arg !== 'string');
+      if (at >= 0) {
+        throw new TypeError(
+          `Expected \`execArgv\` to be an array of strings, but execArgv[${at}] is ${describe(execArgv[at])}.`,
+        );
+      }
     }
     if (env !== undefined && env !== null && (typeof env !== 'object' || Array.isArray(env))) {
       throw new TypeError(

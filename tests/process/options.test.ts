@@ -69,6 +69,10 @@ describe('maxWorkers', () => {
     expect(() => new ProcessPoolExecutor(5 as never)).toThrow(TypeError);
     expect(() => new ProcessPoolExecutor({ execArgv: '--inspect' as never })).toThrow(/execArgv/);
     expect(() => new ProcessPoolExecutor({ execArgv: [1] as never })).toThrow(/execArgv/);
+    // The element at fault is named, not "got an array".
+    expect(() => new ProcessPoolExecutor({ execArgv: ['--no-warnings', 1] as never })).toThrow(
+      'but execArgv[1] is 1',
+    );
     expect(() => new ProcessPoolExecutor({ env: 'A=1' as never })).toThrow(/env/);
     expect(() => new ProcessPoolExecutor({ initializer: 'setup' as never })).toThrow(/initializer/);
     expect(() => new ProcessPoolExecutor({ initargs: 'x' as never })).toThrow(/initargs/);
