@@ -19,7 +19,7 @@
 
 /** What a shutdown() waits for: its calls, and whether the executor's initializer still runs. */
 export interface WaitedFor {
-  /** E.g. "3 calls", "its initializer (and 1 call waiting for it)". */
+  /** E.g. "3 calls", "the initializer (and 1 call behind it)". */
   what: string;
   initializerRunning: boolean;
 }

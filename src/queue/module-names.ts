@@ -8,7 +8,6 @@ import { isBuiltin } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The nearest directory, from `start` upwards, that holds a package.json (else `start` itself). */
 /**
  * The project root for an explicit `projectRoot` (producer) or `root` (host): it must be a
  * directory that exists, or every call would fail later with a module not found.
@@ -30,6 +29,7 @@ export function checkedProjectRoot(given: string | undefined, option: string): s
   return findProjectRoot(given);
 }
 
+/** The nearest directory, from `start` upwards, that holds a package.json (else `start` itself). */
 export function findProjectRoot(start: string): string {
   let dir = resolve(start);
   for (;;) {
