@@ -361,7 +361,7 @@ function encodeErrorWithin(error: unknown, maxBytes: number | undefined): string
   const shown = describeError(error);
   return encodeError(
     new Error(
-      `The call threw an error of ${bytes} bytes serialized, over the ${Math.max(maxBytes, ERROR_BYTES_FLOOR)} ` +
+      `The call threw an error of ${bytes} bytes serialized, over the ${Math.max(maxBytes, ERROR_BYTES_FLOOR)} bytes ` +
         `an error may take back to the producer (the QueueExecutor's maxResultBytes, and at least 64 KiB), ` +
         `so only its description travels: ${shown.length > 1000 ? `${shown.slice(0, 1000)}…` : shown}`,
     ),

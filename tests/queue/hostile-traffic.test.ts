@@ -145,7 +145,7 @@ describeWithRedis('traffic on Redis that is not a QueueExecutor’s', () => {
       );
       expect(thrown).toBeInstanceOf(Error);
       expect((thrown as Error).message).toMatch(
-        /over the 65536 an error may take back to the producer \(the QueueExecutor's maxResultBytes/,
+        /over the 65536 bytes an error may take back to the producer \(the QueueExecutor's maxResultBytes/,
       );
       expect((thrown as Error).message).toMatch(/failed with a body/);
       expect((thrown as { body?: unknown }).body).toBeUndefined();
