@@ -5,7 +5,7 @@
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CHANNEL_FD, FrameReader, encodeFrame, type FrameKey } from '../protocol/frames.js';
+import { CHANNEL_FD, FrameReader, encodeFrame, newFrameKey } from '../protocol/frames.js';
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
@@ -184,14 +184,4 @@ function killAtExit(child: ChildProcess): void {
       }
     }
   });
-}
-
-/**
- * A fresh random key for one child's frames (protocol/frames.ts). From node:crypto, not the global
- * `crypto`, which `--no-experimental-global-webcrypto` removes and a script may replace; loaded on
- * the first child (~0.1 ms), not at import.
- */
-function newFrameKey(): FrameKey {
-  const words = process.getBuiltinModule('node:crypto').randomFillSync(new Uint32Array(2));
-  return [words[0]!, words[1]!];
 }

@@ -85,6 +85,16 @@ const BLANK_HEADER = new Uint8Array(HEADER_BYTES);
 /** A child's frame key (see the top of this file), as two 32-bit words. */
 export type FrameKey = readonly [number, number];
 
+/**
+ * A fresh random key for one worker's messages: a child's frames, a thread's envelopes. From
+ * node:crypto, not the global `crypto`, which `--no-experimental-global-webcrypto` removes and a
+ * script may replace; loaded on the first worker (~0.1 ms), not at import.
+ */
+export function newFrameKey(): FrameKey {
+  const words = process.getBuiltinModule('node:crypto').randomFillSync(new Uint32Array(2));
+  return [words[0]!, words[1]!];
+}
+
 const NO_KEY: FrameKey = [0, 0];
 
 /** A message as one frame, stamped with `key`; throws if a value in it cannot be serialised. */

@@ -89,7 +89,10 @@ export interface WorkerInit {
   initargs: unknown[];
   /** Thread workers only: per-call start flags shared with the pool (see StartFlag). */
   startFlags: SharedArrayBuffer | undefined;
-  /** Child processes only: the key to stamp on every frame sent to the pool (see frames.ts). */
+  /**
+   * The key the pool reads this worker's messages by: a child stamps it on every frame (see
+   * frames.ts), a thread puts it on every envelope (see thread-worker.ts).
+   */
   frameKey?: readonly [number, number];
   /**
    * Send the results held before each next call starts (threads with resourceLimits): a call that

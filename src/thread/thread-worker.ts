@@ -3,7 +3,10 @@
 // Atomics.compareExchange, and whichever comes first wins (see StartFlag in the protocol).
 //
 // Messages travel on a MessageChannel of the pool's own (see thread-entry.ts), never on the
-// Worker's parentPort, which code in a call can post on or deafen.
+// Worker's parentPort, which code in a call can post on or deafen. A call can still reach that
+// channel's port through a private API (process._getActiveHandles()): what the thread sends comes
+// in an envelope with a key only the thread's runtime holds, and anything else is ignored, so a
+// forged result never settles another call's future.
 
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { CallableDef, FromWorker, ToWorker, WorkerInit } from '../protocol/messages.js';
@@ -12,6 +15,7 @@ import type { Call } from '../pool/call.js';
 import { setRemoteStart } from '../future.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
 import { findBufferArgs, restoreBufferResults } from '../protocol/buffers.js';
+import { newFrameKey } from '../protocol/frames.js';
 import type { TransferItem } from '../transfer.js';
 import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
 
@@ -41,10 +45,12 @@ export class ThreadWorker extends PoolWorker {
     this.#flags = new Int32Array(
       new SharedArrayBuffer(START_FLAG_SLOTS * Int32Array.BYTES_PER_ELEMENT),
     );
+    const key = newFrameKey();
     const init: WorkerInit = {
       initializer,
       initargs,
       startFlags: this.#flags.buffer as SharedArrayBuffer,
+      frameKey: key,
       ...(options.resourceLimits === undefined ? {} : { sendBeforeEachCall: true as const }),
     };
     const { port1, port2 } = new MessageChannel();
@@ -61,7 +67,9 @@ export class ThreadWorker extends PoolWorker {
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.id = this.#worker.threadId;
-    port1.on('message', (message: FromWorker) => {
+    port1.on('message', (envelope: unknown) => {
+      if (!Array.isArray(envelope) || envelope[0] !== key[0] || envelope[1] !== key[1]) return;
+      const message = envelope[2] as FromWorker;
       if (message.t === 'done' && message.buffers !== undefined)
         restoreBufferResults(message.results, message.buffers);
       this.deliver(events, message);

@@ -30,12 +30,17 @@ const data = workerData as { init: WorkerInit; port?: MessagePort };
 const init = data.init;
 const port = data.port!;
 delete data.port;
+// The key of our envelopes (see thread-worker.ts), taken out of workerData like the port: a call
+// that reaches the port some other way still cannot post what the pool reads.
+const [key0, key1] = init.frameKey!;
+delete (init as { frameKey?: unknown }).frameKey;
 const startFlags = new Int32Array(init.startFlags!);
 const slotMask = START_FLAG_SLOTS - 1;
 // Taken before any call runs, as intrinsics.ts does: a call may replace MessagePort.prototype.postMessage.
 const portPostMessage = MessagePort.prototype.postMessage;
 const post = (message: unknown, transfer?: unknown[]): void => {
-  ReflectApply(portPostMessage, port, transfer === undefined ? [message] : [message, transfer]);
+  const envelope = [key0, key1, message];
+  ReflectApply(portPostMessage, port, transfer === undefined ? [envelope] : [envelope, transfer]);
 };
 
 const runtime = new WorkerRuntime(

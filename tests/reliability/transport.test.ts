@@ -218,6 +218,44 @@ describe.each(KINDS)('%s pool: row 2, the channel is its own', (kind) => {
   });
 });
 
+/**
+ * Finds the pool's own port through a private API and posts on it a 'done' shaped like the
+ * runtime's, for the two calls after this one: without the thread's key it must not be read.
+ */
+function forgeDoneOnPoolPort(): string {
+  const { parentPort } = process.getBuiltinModule('node:worker_threads');
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  let posted = 0;
+  for (const handle of handles) {
+    if (handle === parentPort || (handle as object)?.constructor?.name !== 'MessagePort') continue;
+    const forged = { t: 'done', first: 2, results: [0, 'FORGED-A', 0, 'FORGED-B'], busyMs: 0 };
+    (handle as { postMessage(message: unknown): void }).postMessage(forged);
+    (handle as { postMessage(message: unknown): void }).postMessage([0, 0, forged]);
+    posted++;
+  }
+  return posted > 0 ? 'forged' : 'no port found';
+}
+
+test("thread pool: a 'done' forged on the pool's own port is not read; every call keeps its result", async () => {
+  const pool = makePool('thread', { maxWorkers: 1 });
+  expect(await withTimeout(pool.submit(echo, 'first').result(), 20_000, 'first')).toBe('first');
+  const got = await withTimeout(
+    outcomes([
+      pool.submit(forgeDoneOnPoolPort),
+      pool.submit(echo, 'second'),
+      pool.submit(echo, 'third'),
+    ]),
+    20_000,
+    'the calls around a forged message',
+  );
+  expect(got).toEqual([
+    ['ok', 'forged'],
+    ['ok', 'second'],
+    ['ok', 'third'],
+  ]);
+  await shutdownWithin(pool);
+});
+
 function writeGarbageOnChannel(): string {
   // fd 5 is the pool's own pipe in a child (CHANNEL_FD): bytes that are not a frame are skipped.
   process.getBuiltinModule('node:fs').writeSync(5, 'not a frame \u0000\u0001 at all');
