@@ -14,6 +14,7 @@
 
 import { setRemoteStart } from '../future.js';
 import { ChunkFailure } from '../map.js';
+import { cloneAdvice } from '../protocol/clone-advice.js';
 import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import {
   START_FLAG_SLOTS,
@@ -362,9 +363,8 @@ export class Dispatcher {
       } catch (error) {
         call.future.setException(
           new TypeError(
-            `The arguments of ${defName(call.def)} ` +
-              `could not be sent to a worker (${describeError(error)}). Pass only values the structured clone algorithm ` +
-              `supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+            `The arguments of ${defName(call.def)} could not be sent to a worker ` +
+              `(${describeError(error)}). ${cloneAdvice(describeError(error), 'Pass')}`,
             { cause: error },
           ),
         );

@@ -14,6 +14,7 @@
 
 import { setWorkerCallSignal } from '../current-signal.js';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { cloneAdvice } from '../protocol/clone-advice.js';
 import { unreadableArguments, unreadableResult } from '../protocol/lost.js';
 import {
   Status,
@@ -783,7 +784,6 @@ function allFailed(
 function unclonableResult(why: string): TypeError {
   if (regExpTest(/deserializ/i, why)) return unreadableResult();
   return new NativeTypeError(
-    `The call's result could not be sent back from the worker (${why}). Return only values the structured clone ` +
-      `algorithm supports: primitives, plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer, typed arrays, Error.`,
+    `The call's result could not be sent back from the worker (${why}). ${cloneAdvice(why, 'Return')}`,
   );
 }

@@ -287,6 +287,21 @@ describe('values that cannot travel', () => {
     await ex.shutdown();
   });
 
+  test('a SharedArrayBuffer, as an argument or a result, is told to be copied or sent to threads', async () => {
+    const ex = pool({ maxWorkers: 1 });
+    const asArgument = await ex.submit((_s: unknown) => 1, new SharedArrayBuffer(4)).exception();
+    const asResult = await ex.submit(() => new SharedArrayBuffer(4)).exception();
+    for (const error of [asArgument, asResult]) {
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(
+        /SharedArrayBuffer shares memory between threads of one process.*a copy.*ThreadPoolExecutor/,
+      );
+      expect((error as Error).message).not.toMatch(/structured clone algorithm supports/);
+    }
+    expect(await ex.submit(() => 'the pool goes on')).toBe('the pool goes on');
+    await ex.shutdown();
+  });
+
   test('an error whose properties cannot travel still arrives, those properties as text', async () => {
     const error = (await executor
       .submit(() => {

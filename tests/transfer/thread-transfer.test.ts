@@ -169,6 +169,15 @@ describe('schedule({ transfer })', () => {
     await small.shutdown();
   });
 
+  test('a buffer an earlier transfer moved away, passed again, is told to be copied', async () => {
+    const memory = new ArrayBuffer(8);
+    const size = (m: ArrayBuffer): number => m.byteLength;
+    expect(await executor.schedule(size, { args: [memory], transfer: [memory] })).toBe(8);
+    const error = await executor.submit(size, memory).exception();
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/moved away by an earlier transfer.*pass a copy/);
+  });
+
   test('an ArrayBuffer listed twice is moved once', async () => {
     const memory = new ArrayBuffer(4);
     const length = await executor.schedule((m: ArrayBuffer) => m.byteLength, {
