@@ -575,11 +575,14 @@ export abstract class PoolExecutor extends Executor {
 
   /**
    * Calls a gone worker held: those it never started go back to the queue, in order; the one it ran
-   * fails. After a death (`death`), a call that has now lost MAX_LOST_BEFORE_START workers before
-   * it started fails instead: arguments too big for resourceLimits kill every thread that reads them.
+   * fails. A death out of memory while the worker ran none of them counts against the calls it
+   * held: arguments too big for resourceLimits kill every thread that reads them, so a call that
+   * has lost MAX_LOST_BEFORE_START workers that way fails instead of going round for ever. A death
+   * while a call ran is that call's: the calls held behind it are innocent and go back as they are.
    */
   #recoverCalls(worker: PoolWorker, lost: Call[], failure: () => Error, death?: WorkerExit): void {
-    const again: Call[] = [];
+    const unstarted: Call[] = [];
+    let ranOne = false;
     for (const call of lost) {
       const future = call.future;
       if (future.done()) {
@@ -589,16 +592,22 @@ export abstract class PoolExecutor extends Executor {
         }
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
         setRemoteStart(future, undefined);
-        if (death !== undefined && ++call.lostBeforeStart >= MAX_LOST_BEFORE_START) {
-          call.limited?.unstarted();
-          future.setException(lostBeforeStartFailure(worker, death));
-          continue;
-        }
         call.limited?.unstarted(); // its time begins when it starts elsewhere
-        again.push(call);
+        unstarted.push(call);
       } else {
+        ranOne = true;
         future.setException(failure());
       }
+    }
+    const countsAgainstThem =
+      death !== undefined &&
+      !ranOne &&
+      (death.error as { code?: unknown } | undefined)?.code === OUT_OF_MEMORY;
+    const again: Call[] = [];
+    for (const call of unstarted) {
+      if (countsAgainstThem && ++call.lostBeforeStart >= MAX_LOST_BEFORE_START)
+        call.future.setException(lostBeforeStartFailure(worker, death!));
+      else again.push(call);
     }
     for (let i = again.length - 1; i >= 0; i--) this.#dispatcher.queue.unshift(again[i]!);
   }

@@ -56,6 +56,20 @@ test('calls that finished just before a process.exit() keep their results', asyn
   }
 });
 
+test('calls handed ahead past several deaths in a row still run', async () => {
+  // Each death is the running call's. The calls held behind it went back to the queue, were handed
+  // ahead to the replacement, and met the next death there: after two such deaths they failed
+  // unrun, blamed on their arguments and resourceLimits (none were set).
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const maybeExit = (die: boolean, x: number): number => (die ? process.exit(1) : x);
+  await executor.submit(maybeExit, false, -1); // seen fast: later calls are handed ahead
+  const dying = [1, 2, 3].map(() => executor.submit(maybeExit, true, 0));
+  const innocent = Array.from({ length: 20 }, (_, i) => executor.submit(maybeExit, false, i));
+  for (const future of dying)
+    expect(((await future.exception()) as Error).message).toMatch(/exited with code 1/);
+  expect(await Promise.all(innocent)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+});
+
 test('an error thrown outside any call (in a timer the call set)', async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   const fatal = async (): Promise<string> => {
