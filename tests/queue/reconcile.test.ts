@@ -11,6 +11,7 @@ import {
   startRedis,
   tasksModule,
   uniqueQueue,
+  until,
   type Host,
   type RedisServer,
 } from './support.js';
@@ -22,14 +23,6 @@ const MB = 1024 * 1024;
 async function hmgetCalls(client: Redis): Promise<number> {
   const match = /^cmdstat_hmget:calls=(\d+)/m.exec(await client.info('commandstats'));
   return match === null ? 0 : Number(match[1]);
-}
-
-async function untilAsync(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describeWithRedis('QueueExecutor reconciliation', () => {
@@ -60,14 +53,14 @@ describeWithRedis('QueueExecutor reconciliation', () => {
     });
     // No host yet: the five calls wait in Redis, each with a megabyte of arguments.
     const futures = [1, 2, 3, 4, 5].map((i) => executor.submit(echo, 'x'.repeat(MB) + i));
-    await untilAsync(
+    await until(
       async () => futures.every((future) => future.running()),
       'the calls to be in Redis',
     );
     const readsBefore = await hmgetCalls(client);
     const receivedBefore = connection.stream.bytesRead;
     // Three rounds of reconciliation of the five calls.
-    await untilAsync(
+    await until(
       async () => (await hmgetCalls(client)) - readsBefore >= 15,
       'three rounds of reconciliation',
     );

@@ -188,10 +188,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until `condition()` holds, polling; fails after `ms` (a hang becomes a failure). */
-export async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+/**
+ * Waits until `condition()` holds (it may ask Redis, and return a promise), polling; fails after
+ * `ms` (a hang becomes a failure).
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
   const started = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
