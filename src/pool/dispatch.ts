@@ -349,6 +349,9 @@ export class Dispatcher {
     // overflow): a PoolWorker whose channel is gone sends nothing and throws nothing.
     void batchError;
     if (defs !== undefined) worker.post({ t: 'run', defs, calls: [] });
+    // Failed once every call of the batch is in its worker's hands: a done callback (one that calls
+    // shutdown(), say) must not find calls of the batch in neither the queue nor a worker.
+    const unsendable: Array<{ call: Call; error: unknown }> = [];
     for (const call of calls) {
       worker.prepareStart(worker.nextSeq);
       try {
@@ -361,19 +364,21 @@ export class Dispatcher {
         );
         if (call === alone) worker.holdAlone(call);
       } catch (error) {
-        call.future.setException(
-          new TypeError(
-            `The arguments of ${defName(call.def)} could not be sent to a worker ` +
-              `(${describeError(error)}). ${cloneAdvice(describeError(error), 'Pass')}`,
-            { cause: error },
-          ),
-        );
+        unsendable.push({ call, error });
         continue;
       }
       this.#handOver(worker, call);
       if (limited && !reportStart) this.#limits.started(worker, call.seq);
     }
     this.#afterSend(worker);
+    for (const { call, error } of unsendable)
+      call.future.setException(
+        new TypeError(
+          `The arguments of ${defName(call.def)} could not be sent to a worker ` +
+            `(${describeError(error)}). ${cloneAdvice(describeError(error), 'Pass')}`,
+          { cause: error },
+        ),
+      );
   }
 
   #handOver(worker: PoolWorker, call: Call): void {

@@ -399,11 +399,14 @@ export abstract class PoolExecutor extends Executor {
    */
   #failHandedBackCalls(why: string): void {
     const queue = this.#dispatcher.queue;
+    const failing: Call[] = [];
     for (const call of queue.drain()) {
-      if (call.handedBack && !call.future.done())
-        call.future.setException(this.newBrokenError(why, undefined));
+      if (call.handedBack && !call.future.done()) failing.push(call);
       else queue.push(call);
     }
+    // Settled once the queue is whole again: their done callbacks may submit or cancel.
+    for (const call of failing)
+      if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
   }
 
   #holdAtWork(): void {
@@ -582,34 +585,38 @@ export abstract class PoolExecutor extends Executor {
    */
   #recoverCalls(worker: PoolWorker, lost: Call[], failure: () => Error, death?: WorkerExit): void {
     const unstarted: Call[] = [];
-    let ranOne = false;
+    const ran: Call[] = [];
+    const cancelled: Call[] = [];
     for (const call of lost) {
       const future = call.future;
       if (future.done()) {
-        if (future.state === 'CANCELLED') {
-          future.setRunningOrNotifyCancel();
-          this.#dispatcher.cancelled++;
-        }
+        if (future.state === 'CANCELLED') cancelled.push(call);
       } else if (future.state === 'PENDING' && worker.preventStart(call.seq, true)) {
         setRemoteStart(future, undefined);
         call.limited?.unstarted(); // its time begins when it starts elsewhere
         unstarted.push(call);
       } else {
-        ranOne = true;
-        future.setException(failure());
+        ran.push(call);
       }
     }
     const countsAgainstThem =
       death !== undefined &&
-      !ranOne &&
+      ran.length === 0 &&
       (death.error as { code?: unknown } | undefined)?.code === OUT_OF_MEMORY;
     const again: Call[] = [];
+    const givenUp: Call[] = [];
     for (const call of unstarted) {
-      if (countsAgainstThem && ++call.lostBeforeStart >= MAX_LOST_BEFORE_START)
-        call.future.setException(lostBeforeStartFailure(worker, death!));
+      if (countsAgainstThem && ++call.lostBeforeStart >= MAX_LOST_BEFORE_START) givenUp.push(call);
       else again.push(call);
     }
+    // Back in the queue before any future settles: a done callback that calls shutdown() (with
+    // cancelFutures, say) must find them there, not in neither place.
     for (let i = again.length - 1; i >= 0; i--) this.#dispatcher.queue.unshift(again[i]!);
+    this.#dispatcher.cancelled += cancelled.length;
+    for (const call of cancelled) call.future.setRunningOrNotifyCancel();
+    for (const call of ran) if (!call.future.done()) call.future.setException(failure());
+    for (const call of givenUp)
+      if (!call.future.done()) call.future.setException(lostBeforeStartFailure(worker, death!));
   }
 
   #breakPool(message: string, cause: unknown): void {
