@@ -460,7 +460,9 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     // A done callback that a call's body set off (by a cancel()) is not in that call: its wait
     // ends when the call does.
     if (this.#callBodiesRunning !== 0 && !isOutsideCalls()) {
-      return Promise.reject(
+      // Marked handled: a call that fires shutdown() without awaiting it asked for what it gets (the
+      // executor stops after its calls); only a caller that awaits the promise learns it cannot wait.
+      return handledRejection(
         new Error(
           'shutdown() was called with wait: true from inside a call of this same EventLoopExecutor: it would wait for ' +
             'that very call to finish, forever. The executor is shutting down; to wait for the other calls, call ' +
@@ -474,10 +476,13 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     this.#shutdownWaits ??= new ShutdownWaits(() => {
       const calls = this.#outstanding;
       const what = calls === 1 ? '1 call' : `${calls} calls`;
-      if (!this.#initializerRunning()) return { what, initializerRunning: false };
+      let queued = 0;
+      for (const call of this.#calls) if (!call.future.done()) queued++;
+      if (!this.#initializerRunning()) return { what, initializerRunning: false, queued };
       return {
         what: calls === 0 ? 'the initializer' : `the initializer (and ${what} behind it)`,
         initializerRunning: true,
+        queued,
       };
     });
     return this.#shutdownWaits.wait(terminated);
@@ -603,6 +608,12 @@ function defaultMaxWorkers(): number {
 }
 
 function ignore(): void {}
+
+function handledRejection(error: Error): Promise<never> {
+  const rejected = Promise.reject(error);
+  rejected.catch(ignore);
+  return rejected;
+}
 
 function runInitializer([fn, args]: readonly [AnyFunction, unknown[]]): unknown {
   return Reflect.apply(fn, undefined, args);

@@ -22,6 +22,8 @@ export interface WaitedFor {
   /** E.g. "3 calls", "the initializer (and 1 call behind it)". */
   what: string;
   initializerRunning: boolean;
+  /** Calls not started yet: slots are all held by running calls. */
+  queued: number;
 }
 
 /** The shutdown() waits of one executor that are still pending. */
@@ -62,7 +64,7 @@ export class ShutdownWaits {
     const end = this.#pending.pop();
     if (end === undefined) return false;
     if (this.#pending.length === 0) unwatch(this);
-    const { what, initializerRunning } = this.#describe();
+    const { what, initializerRunning, queued } = this.#describe();
     end(
       new Error(
         `shutdown() was waiting for ${what} of this EventLoopExecutor that can never finish: ` +
@@ -70,9 +72,15 @@ export class ShutdownWaits {
           (initializerRunning
             ? 'Its initializer awaits a promise that nothing will settle, and no call starts before it ends: ' +
               'make sure every promise the initializer awaits settles (a timeout, a signal).'
-            : 'Most likely a call awaits shutdown() of its own executor, which waits for that very call: ' +
-              'inside a call, use shutdown({ wait: false }) and await shutdown() from outside the executor. ' +
-              'Otherwise a running call awaits a promise that nothing will settle.'),
+            : queued > 0
+              ? `${queued === 1 ? '1 of them is' : `${queued} of them are`} queued behind running calls that ` +
+                'hold every slot: most likely a running call awaits a call of this same executor, which waits ' +
+                'for a slot only the running call can free (Python deadlocks the same way). Raise maxWorkers, ' +
+                'or run the inner call on another executor. A call that awaits shutdown() of its own executor ' +
+                'waits for itself the same way: inside a call, use shutdown({ wait: false }).'
+              : 'Most likely a call awaits shutdown() of its own executor, which waits for that very call: ' +
+                'inside a call, use shutdown({ wait: false }) and await shutdown() from outside the executor. ' +
+                'Otherwise a running call awaits a promise that nothing will settle.'),
       ),
     );
     return true;

@@ -37,6 +37,24 @@ describe('EventLoopExecutor: a shutdown() that can never end', () => {
     }
   });
 
+  test('a call awaiting a call of its own executor, all slots held: the rejection names the queued call', async () => {
+    const { code, stdout, stderr } = await runScript('inner-call-deadlock.mjs');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(
+      /^rejected: shutdown\(\) was waiting for 2 calls of this EventLoopExecutor that can never finish/,
+    );
+    expect(stdout).toMatch(/1 of them is queued behind running calls that hold every slot/);
+    expect(stdout).toMatch(/Raise maxWorkers, or run the inner call on another executor/);
+  });
+
+  test('a call that fires shutdown() without awaiting it: the executor stops, and the process is not told of a rejection', async () => {
+    const { code, stdout, stderr } = await runScript('unawaited-self-shutdown.mjs');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe(
+      'the last call\nrefused: Cannot schedule new calls after shutdown(): this EventLoopExecutor has been shut down\n',
+    );
+  });
+
   test("work that the application's own 'beforeExit' hook schedules still settles the call", async () => {
     const { code, stdout, stderr } = await runScript('exit-hook-settles-call.mjs');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
