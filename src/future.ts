@@ -213,6 +213,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** The current state, for executors and diagnostics. */
   get state(): FutureState {
+    if (this.#state === 'PENDING' && this.#remote?.hasStarted()) this.running();
     return this.#state;
   }
 
@@ -264,6 +265,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (callbacks !== undefined) {
       this.#callbacks = undefined;
       for (const fn of callbacks) this.#runCallback(fn);
+      if (unprinted.length > 0) printLater();
     }
   }
 
@@ -293,13 +295,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** As Python logs it: the executor must not be disturbed by a user's callback. */
-  #logCallbackError(error: unknown): void {
+  #logCallbackError(error: unknown, deferred = false): void {
     try {
       console.error(`exception calling callback for ${this}:`, error);
     } catch {
       // A console.error that throws (a test setup that fails on it) or an error whose inspection
       // throws: had it escaped, it would have failed the executor's own bookkeeping, as Python's
-      // logging never does.
+      // logging never does. A callback that overflowed the stack (futures settling each other in a
+      // long chain) leaves too little stack to print its RangeError here: it is printed once the
+      // stack has unwound.
+      if (!deferred && error instanceof RangeError) {
+        // No call here (each would overflow too): kept, and printed from a shallower frame.
+        unprinted[unprinted.length] = [this, error];
+        return;
+      }
       try {
         process.stderr.write(`exception calling callback for ${this} (it could not be printed)\n`);
       } catch {
@@ -395,6 +404,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
 // toString() describes whatever a call returned or threw: it must not throw itself (a getter, a
 // Proxy, a parsed `{"constructor": …}`), or logging a callback's error would fail in turn.
+
+// Errors of done callbacks that overflowed the stack, with their futures: printing them needs
+// stack, so it waits until a frame nearer the top can schedule it (the first that has room).
+const unprinted: Array<[Future<any>, unknown]> = [];
+let printScheduled = false;
+
+function printLater(): void {
+  if (printScheduled) return;
+  try {
+    setImmediate(() => {
+      printScheduled = false;
+      for (const [future, error] of unprinted.splice(0))
+        console.error(`exception calling callback for ${future}:`, error);
+    });
+    printScheduled = true;
+  } catch {
+    // Still too deep: a frame further up tries again.
+  }
+}
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';

@@ -164,6 +164,15 @@ describe('cancel()', () => {
     expect(future.state).toBe('CANCELLED');
   });
 
+  test('state reports a remote start as RUNNING, with no running() asked first', () => {
+    const future = new Future<number>();
+    let started = false;
+    setRemoteStart(future, { hasStarted: () => started, preventStart: () => !started });
+    expect(future.state).toBe('PENDING');
+    started = true;
+    expect(future.state).toBe('RUNNING');
+  });
+
   test('running() reports a remote start the moment the worker claims the call', () => {
     const future = new Future<number>();
     let started = false;
@@ -313,6 +322,32 @@ describe('done callbacks', () => {
       expect(future.cancel()).toBe(true);
       expect(future.state).toBe('CANCELLED');
       expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a chain of futures that overflows the stack says so, once the stack has unwound', async () => {
+    // Each future is finished by the previous one's callback: deep enough, a callback overflows
+    // the stack, and so would printing its RangeError right there. Python logs its RecursionError.
+    const printed: unknown[][] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      printed.push(args);
+    });
+    try {
+      const chain = Array.from({ length: 50_000 }, () => new Future<number>());
+      for (let i = 0; i < chain.length - 1; i++) {
+        const next = chain[i + 1]!;
+        chain[i]!.addDoneCallback(() => next.setResult(i));
+      }
+      chain[0]!.setResult(0);
+      expect(chain.at(-1)!.done()).toBe(false); // it did overflow
+      await new Promise((resolve) => setImmediate(resolve));
+      const overflows = printed.filter(
+        ([, error]) => error instanceof RangeError && /call stack/.test(error.message),
+      );
+      expect(overflows.length).toBeGreaterThanOrEqual(1);
+      expect(String(overflows[0]![0])).toMatch(/^exception calling callback for Future</);
     } finally {
       spy.mockRestore();
     }
