@@ -34,7 +34,10 @@ delete data.port;
 // that reaches the port some other way still cannot post what the pool reads.
 const [key0, key1] = init.frameKey!;
 delete (init as { frameKey?: unknown }).frameKey;
-const startFlags = new Int32Array(init.startFlags!);
+const startFlagsBuffer = init.startFlags!;
+const startFlags = new Int32Array(startFlagsBuffer);
+// Out of a call's reach too: a call that wrote "cancelled" into them made its worker skip calls.
+delete (init as { startFlags?: unknown }).startFlags;
 const slotMask = START_FLAG_SLOTS - 1;
 // Taken before any call runs, as intrinsics.ts does: a call may replace MessagePort.prototype.postMessage.
 const portPostMessage = MessagePort.prototype.postMessage;
@@ -68,7 +71,7 @@ const runtime = new WorkerRuntime(
       StartFlag.Queued,
     exit: () => exitWorker(0),
   },
-  init,
+  { ...init, startFlags: startFlagsBuffer },
 );
 
 port.on('message', (message: ToWorker) => {

@@ -256,6 +256,41 @@ test("thread pool: a 'done' forged on the pool's own port is not read; every cal
   await shutdownWithin(pool);
 });
 
+/**
+ * Looks for the pool's start flags where the thread was given them and marks every slot
+ * "cancelled" (2): read, that would make the worker skip the calls handed ahead to it.
+ */
+function cancelThroughWorkerData(): string {
+  const { workerData } = process.getBuiltinModule('node:worker_threads');
+  const init = (workerData as { init?: Record<string, unknown> } | undefined)?.init ?? {};
+  const found = Object.values(init).filter((value) => value instanceof SharedArrayBuffer);
+  for (const buffer of found) {
+    const flags = new Int32Array(buffer as SharedArrayBuffer);
+    for (let i = 0; i < flags.length; i++) Atomics.compareExchange(flags, i, 0, 2);
+  }
+  return `${found.length} shared buffers in workerData`;
+}
+
+test('thread pool: a call cannot reach the start flags through workerData; the calls behind it run', async () => {
+  const pool = makePool('thread', { maxWorkers: 1 });
+  // Measured fast, so the calls behind the tampering one are handed ahead to the same thread.
+  for (let round = 0; round < 3; round++)
+    await Promise.all(Array.from({ length: 50 }, (_, i) => pool.submit(echo, i)));
+  const got = await withTimeout(
+    outcomes([
+      pool.submit(cancelThroughWorkerData),
+      ...Array.from({ length: 5 }, (_, i) => pool.submit(echo, i)),
+    ]),
+    20_000,
+    'the calls behind a start-flag tamperer',
+  );
+  expect(got).toEqual([
+    ['ok', '0 shared buffers in workerData'],
+    ...Array.from({ length: 5 }, (_, i) => ['ok', i]),
+  ]);
+  await shutdownWithin(pool);
+});
+
 function writeGarbageOnChannel(): string {
   // fd 5 is the pool's own pipe in a child (CHANNEL_FD): bytes that are not a frame are skipped.
   process.getBuiltinModule('node:fs').writeSync(5, 'not a frame \u0000\u0001 at all');
