@@ -188,7 +188,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     return limited;
   }
 
-  /** A running limited call was ended: its future has failed already (see #limiter). */
+  /** A running limited call is being ended: its future fails right after (see #limiter). */
   #stopRunning(call: PendingCall, reason: unknown): void {
     (call.controller ??= new AbortController()).abort(reason); // its currentSignal(), if it asks later
     if (call.phase !== 'awaiting') return; // ended from inside its own sync part: its job ends with it
@@ -523,22 +523,29 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     );
   }
 
+  // Counted over before the future settles: its done callbacks may read stats().
   #succeed(future: Future<unknown>, value: unknown): void {
+    this.#outstanding--;
     if (!future.done()) {
-      future.setResult(value);
       this.#completed++;
+      future.setResult(value);
     }
-    this.#over(1);
+    this.#afterOver();
   }
 
   #fail(future: Future<unknown>, error: unknown): void {
+    this.#outstanding--;
     if (!future.done()) future.setException(error);
-    this.#over(1);
+    this.#afterOver();
   }
 
   /** `count` calls are over; the last one lets a waiting shutdown() resolve. */
   #over(count: number): void {
     this.#outstanding -= count;
+    this.#afterOver();
+  }
+
+  #afterOver(): void {
     noteCallOver();
     if (this.#outstanding === 0 && this.#onDrained !== undefined) {
       const drained = this.#onDrained;

@@ -11,7 +11,8 @@
 //   start  ──▶ started(): its deadline counts from now, on the executor's one timer (Deadlines)
 //   end(reason): its deadline passed (TimeoutError), its signal aborted, or its map ended
 //     ├─ not started: cancel() wins (a thread's start flag decides it exactly); it never runs
-//     └─ running: its future fails at once with `reason` ─▶ adapter.stopRunning(call, reason)
+//     └─ running: adapter.stopRunning(call, reason) ─▶ its future fails at once with `reason`
+//        (stopped first, so that the future's done callbacks read the executor's counts right)
 //   its future ends, whichever way ─▶ it leaves the timer and the signal watch
 //
 // Its executor finds it one way only: the executor's own record of the call holds it (a pool's
@@ -40,7 +41,7 @@ export interface LimitAdapter<R> {
    * passes, since a pool arms a deadline when it sends the call, and a thread may claim it later.
    */
   hasStarted(record: R): boolean;
-  /** The call was running, and its future has just failed with `reason`: stop it. */
+  /** The call is running, and its future fails with `reason` right after this: stop it. */
   stopRunning(record: R, reason: unknown): void;
 }
 
@@ -117,8 +118,9 @@ export class LimitedCall<R = unknown> implements Waiter {
   end(reason: unknown): void {
     const future = this.future;
     if (future.done() || future.cancel()) return;
-    future.setException(reason); // it leaves the timer and the signal watch (addException)
+    // Stopped (and counted over) before the future fails: its done callbacks may read stats().
     this.#limiter.adapter.stopRunning(this.record, reason);
+    if (!future.done()) future.setException(reason); // it leaves the timer and the signal watch (addException)
   }
 
   /** For Deadlines: its deadline has passed. */

@@ -433,15 +433,16 @@ export class Dispatcher {
         }
         continue; // cancelled before it started, or failed already by a broken pool
       }
+      // Counted before the future settles: its done callbacks may read stats().
       if (status === Status.Returned) {
-        future.setResult(results[i + 1]);
         this.completed++;
+        future.setResult(results[i + 1]);
       } else if (status === Status.Threw)
         future.setException(decodeThrown(results[i + 1] as EncodedThrown));
       else if (status === Status.ChunkThrew) {
         const [before, error] = results[i + 1] as [unknown[], EncodedThrown];
         future.setException(new ChunkFailure(before, decodeThrown(error)));
-      }
+      } else future.setException(skippedUncancelled(call));
     }
     if (measuredCalls === 0) return;
     // The worker times a batch, not each call: a batch of several functions (rare: a worker sends
@@ -595,4 +596,17 @@ function forgetOldFunctions(worker: PoolWorker, batch: Call[]): number[] | undef
   }
   for (const id of forget) worker.defined.delete(id);
   return forget.length > 0 ? forget : undefined;
+}
+
+/**
+ * A worker skips only a call whose start flag says cancelled, and only the pool cancels: a skip of
+ * a call the pool never cancelled means code in the worker wrote to the flags (they are kept out of
+ * a call's reach, but a call can reach much). The call did not run; its future must still settle.
+ */
+function skippedUncancelled(call: Call): Error {
+  return new Error(
+    `The worker skipped a call of ${defName(call.def)} that was never cancelled: code running in that ` +
+      "worker changed the pool's start flags. The call did not run; submit it again, and look for a " +
+      'call that writes to shared memory it was not given.',
+  );
 }

@@ -1,7 +1,7 @@
 // What a pool does with its limited calls (see src/limits/): a running call that is ended is
 // aborted in its worker, and its worker is ended if the call has not stopped within endGraceMs.
 //
-//   ended while running (its future has failed already)
+//   ended while running (its future fails right after)
 //     └─ 'abort' to the worker (its currentSignal() aborts); the worker holds the call alone: it
 //        takes no new call meanwhile, and a thread pool takes back the calls it holds unstarted
 //        ├─ a process had not started it (still in its initializer): 'willSkip', nothing ended

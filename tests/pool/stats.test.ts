@@ -139,6 +139,30 @@ describe.each(kinds)('%s', (_name, make) => {
     });
   });
 
+  test('read in a done callback, the call that just settled is counted as what it became', async () => {
+    const executor = make(1);
+    const seen: Array<ExecutorStats['calls']> = [];
+    const record = (): void => {
+      seen.push(executor.stats().calls);
+    };
+    const returned = executor.submit(ok, 1);
+    returned.addDoneCallback(record);
+    await returned;
+    const thrown = executor.submit(fail, 2);
+    thrown.addDoneCallback(record);
+    await thrown.exception();
+    const timedOut = executor.schedule(sleepMs, { args: [2_000], timeout: 50 });
+    timedOut.addDoneCallback(record);
+    await timedOut.exception();
+    const none = { queued: 0, running: 0, cancelled: 0 };
+    expect(seen).toEqual([
+      { ...none, completed: 1, failed: 0 },
+      { ...none, completed: 1, failed: 1 },
+      { ...none, completed: 1, failed: 2 },
+    ]);
+    await executor.shutdown();
+  });
+
   test('run times: percentiles never below what the calls surely took', async () => {
     const executor = make(2);
     // The event loop times one call in 16: 32 calls give it two samples.

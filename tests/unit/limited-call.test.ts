@@ -42,7 +42,7 @@ test('ending a call not started cancels it, and its executor is not asked to sto
   expect(stopped).toEqual([]);
 });
 
-test('ending a running call fails its future with the reason first, then asks its executor to stop it', () => {
+test('ending a running call asks its executor to stop it first (its counts), then fails its future with the reason', async () => {
   const { limiter, stopped } = recordingLimiter();
   const future = new Future();
   const record = { name: 'f', started: true };
@@ -56,7 +56,8 @@ test('ending a running call fails its future with the reason first, then asks it
     stop(r, why);
   };
   limited.end(reason);
-  expect(doneWhenStopped).toBe(true);
+  expect(doneWhenStopped).toBe(false);
+  expect(await future.exception()).toBe(reason);
   expect(stopped).toEqual([[record, reason]]);
   limited.end(new Error('again')); // done: nothing more
   expect(stopped).toHaveLength(1);
