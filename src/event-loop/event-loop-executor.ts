@@ -517,10 +517,30 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     fn: AnyFunction | Promise<AnyFunction>,
   ): Promise<void> | undefined {
     if (typeof fn === 'function') return this.#run(call, fn);
+    const limited = call.limited;
+    if (limited !== undefined) {
+      // The load is part of the call: its deadline counts from now, and a call ended while its
+      // module loads (which may be never) frees its slot at once, as one ended while it awaits.
+      limited.started();
+      call.phase = 'awaiting';
+    }
     return fn.then(
-      (loaded) => this.#run(call, loaded),
-      (error: unknown) => this.#fail(call.future, error),
+      (loaded) => {
+        if (this.#abandonedWhileLoading(call)) return undefined;
+        call.phase = 'queued-or-sync';
+        return this.#run(call, loaded);
+      },
+      (error: unknown) => {
+        if (!this.#abandonedWhileLoading(call)) this.#fail(call.future, error);
+      },
     );
+  }
+
+  /** Ended while its module loaded: counted over then; the slot lent in its place goes back. */
+  #abandonedWhileLoading(call: PendingCall): boolean {
+    if (call.phase !== 'abandoned') return false;
+    this.#returnSlot();
+    return true;
   }
 
   // Counted over before the future settles: its done callbacks may read stats().

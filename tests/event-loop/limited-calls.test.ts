@@ -4,7 +4,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { currentSignal, EventLoopExecutor, TimeoutError } from 'concurrent-futures';
+import { currentSignal, EventLoopExecutor, fromModule, TimeoutError } from 'concurrent-futures';
 import { deferred, runScript, settle, unhandledRejectionsOf } from './support.js';
 
 setFlagsFromString('--expose-gc');
@@ -207,4 +207,31 @@ test('currentSignal() throws in the done callback of a timed-out call scheduled 
   );
   await outer;
   expect(seen).toBe('threw');
+});
+
+describe('a fromModule() call ended while its module loads', () => {
+  const neverLoads = fromModule<() => string>(
+    new URL('./fixtures/never-loads.mjs', import.meta.url),
+    'never',
+  );
+
+  test.each([
+    ['its signal', () => ({ signal: AbortSignal.timeout(50) })],
+    ['its timeout', () => ({ timeout: 50 })],
+  ])('by %s: fails, and frees its slot for the next call', async (_how, limits) => {
+    const executor = new EventLoopExecutor({ maxWorkers: 1 });
+    const stuck = executor.schedule(neverLoads, limits());
+    const next = executor.submit(() => 'next ran');
+    const error = await stuck.exception();
+    expect((error as Error).name).toBe('TimeoutError'); // ours, or the signal's DOMException
+    expect(await next.result(5_000)).toBe('next ran');
+    expect(executor.stats().calls).toEqual({
+      queued: 0,
+      running: 0,
+      completed: 1,
+      failed: 1,
+      cancelled: 0,
+    });
+    await executor.shutdown();
+  });
 });
