@@ -29,6 +29,7 @@ import {
   plainCallStarted,
   runCall,
 } from '../current-signal.js';
+import { describeError as describeAnyError } from '../describe-error.js';
 import { BrokenExecutor } from '../errors.js';
 import { Executor, type ShutdownOptions } from '../executor.js';
 import { Future } from '../future.js';
@@ -241,7 +242,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     const name = unnamed ? '' : ` ${callableName(initializer)}`;
     return new BrokenExecutor(
       `This EventLoopExecutor is broken: its initializer${name} failed ` +
-        `(${describeError(cause)}), so it runs no more calls. Create a new executor.`,
+        `(${describeInitializerError(cause)}), so it runs no more calls. Create a new executor.`,
       { cause },
     );
   }
@@ -654,7 +655,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
-  return `it threw ${describe(error)}`;
+/** The initializer's error, for BrokenExecutor's message: never throws (a hostile error's getters may). */
+function describeInitializerError(error: unknown): string {
+  try {
+    if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
+    return `it threw ${describe(error)}`;
+  } catch {
+    return `it threw ${describeAnyError(error)}`;
+  }
 }

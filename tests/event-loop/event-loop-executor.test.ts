@@ -86,6 +86,28 @@ describe('nothing travels', () => {
     expect(fromNamed.message).toContain('its initializer connectToDatabase failed');
     await named.shutdown();
   });
+
+  test('an initializer error that cannot be read still breaks the executor, with BrokenExecutor', async () => {
+    class Unreadable extends Error {
+      override get message(): string {
+        throw new Error('this message getter throws');
+      }
+    }
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    for (const thrown of [new Unreadable(), revocable.proxy]) {
+      const broken = new EventLoopExecutor({
+        initializer: () => {
+          throw thrown;
+        },
+      });
+      const error = await broken.submit(() => 1).exception(2_000);
+      expect(error).toBeInstanceOf(BrokenExecutor);
+      expect((error as Error).cause).toBe(thrown);
+      expect(() => broken.submit(() => 2)).toThrow(BrokenExecutor);
+      await broken.shutdown();
+    }
+  });
 });
 
 describe('scheduling on the event loop', () => {
