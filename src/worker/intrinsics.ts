@@ -112,11 +112,13 @@ export function regExpTest(pattern: RegExp, text: string): boolean {
   return RegExpPrototypeExec(pattern, text) !== null;
 }
 
-const performanceNow = performance.now;
+// The object too, not only its method: a call may replace the global (fake timers left installed).
+const nativePerformance = performance;
+const performanceNow = nativePerformance.now;
 const NO_ARGUMENTS: readonly unknown[] = [];
 /** `performance.now()`, as it was at load. Read twice per call: no arguments array is allocated. */
 export function now(): number {
-  return ReflectApply(performanceNow, performance, NO_ARGUMENTS) as number;
+  return ReflectApply(performanceNow, nativePerformance, NO_ARGUMENTS) as number;
 }
 
 const timeoutUnref = (() => {

@@ -189,6 +189,11 @@ const ROWS: Row[] = [
     only: 'process',
   },
   {
+    what: 'globalThis.performance (fake timers left installed)',
+    body: 'globalThis.performance = { now: () => 0 }; return 1;',
+    expected: returnsOne,
+  },
+  {
     what: 'MessagePort.prototype.postMessage',
     body: "return import('node:worker_threads').then(({ MessagePort }) => { MessagePort.prototype.postMessage = () => {}; return 1; });",
     expected: returnsOne,
