@@ -19,7 +19,16 @@
 // and reported (its calls alone fail), and bytes that are not a frame are skipped.
 
 import { DefaultDeserializer, DefaultSerializer, Deserializer as BaseDeserializer } from 'node:v8';
-import { ReflectApply, makeSafe, uncurryThis } from '../worker/intrinsics.js';
+import {
+  NativeUint8Array,
+  ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectGetPrototypeOf,
+  ReflectApply,
+  SafeMap,
+  makeSafe,
+  uncurryThis,
+} from '../worker/intrinsics.js';
 
 // The child runs calls in its own realm, and a call may replace what framing uses (v8's
 // Serializer.prototype methods, Buffer.prototype.readUInt32LE, Buffer.concat): the child's channel
@@ -48,6 +57,89 @@ const subarray = uncurryThis(Uint8Array.prototype.subarray) as (
   start: number,
   end?: number,
 ) => Buffer;
+
+// Node's deserializer reads a typed array, a Buffer or a DataView as a view into the frame's own
+// bytes whenever the alignment allows: the results of one frame then shared one ArrayBuffer, so
+// that moving one result's buffer to a thread emptied another future's result, `.buffer` showed
+// other results and protocol bytes, and a 16-byte result kept a 5 MB frame alive. Each view gets
+// an ArrayBuffer of its own, as structured clone gives a thread's results.
+const TypedArrayPrototype = ObjectGetPrototypeOf(NativeUint8Array.prototype) as object;
+const getter = (proto: object, key: string): ((view: object) => unknown) =>
+  uncurryThis(ObjectGetOwnPropertyDescriptor(proto, key)!.get!) as (view: object) => unknown;
+const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
+const typedArrayByteOffset = getter(TypedArrayPrototype, 'byteOffset');
+const typedArrayByteLength = getter(TypedArrayPrototype, 'byteLength');
+const dataViewBuffer = getter(DataView.prototype, 'buffer');
+const dataViewByteOffset = getter(DataView.prototype, 'byteOffset');
+const dataViewByteLength = getter(DataView.prototype, 'byteLength');
+const typedArraySet = uncurryThis(
+  (TypedArrayPrototype as { set: (source: ArrayLike<number>) => void }).set,
+) as (target: Uint8Array, source: Uint8Array) => void;
+const NativeDataView = DataView;
+const NativeArrayBuffer = ArrayBuffer;
+const BufferPrototype = Buffer.prototype as object;
+// By their [[TypedArrayName]], which the toStringTag getter reads from any realm: under jest, Node's
+// deserializer builds views with the outer realm's constructors, not this module's.
+const typedArrayName = uncurryThis(
+  ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag)!.get!,
+) as (view: object) => unknown;
+const viewConstructors = new SafeMap<string, new (buffer: ArrayBuffer) => object>();
+for (const View of [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+] as Array<(new (buffer: ArrayBuffer) => object) & { name: string }>)
+  viewConstructors.set(View.name, View);
+
+// Node's own reader (not in @types/node): it reads a view's type, length and bytes.
+const readViewSharingFrame = (
+  DefaultDeserializer.prototype as unknown as { _readHostObject: () => object }
+)._readHostObject;
+
+/** The same view over a copy of its bytes, in an ArrayBuffer of its own. */
+function ownedView(view: object): object {
+  const name = typedArrayName(view) as string | undefined;
+  if (name === undefined) {
+    // Not a typed array: the one other view Node writes is a DataView.
+    const bytes = new NativeUint8Array(
+      dataViewBuffer(view) as ArrayBuffer,
+      dataViewByteOffset(view) as number,
+      dataViewByteLength(view) as number,
+    );
+    return new NativeDataView(copyOf(bytes));
+  }
+  const isBuffer = ObjectGetPrototypeOf(view) === BufferPrototype;
+  const View = isBuffer ? undefined : viewConstructors.get(name);
+  if (!isBuffer && View === undefined) return view; // a kind Node added later: left as it came
+  const own = copyOf(
+    new NativeUint8Array(
+      typedArrayBuffer(view) as ArrayBuffer,
+      typedArrayByteOffset(view) as number,
+      typedArrayByteLength(view) as number,
+    ),
+  );
+  return isBuffer ? (ReflectApply(bufferFrom, Buffer, [own]) as object) : new View!(own);
+}
+
+function copyOf(bytes: Uint8Array): ArrayBuffer {
+  const own = new NativeArrayBuffer(bytes.length);
+  typedArraySet(new NativeUint8Array(own), bytes);
+  return own;
+}
+
+ObjectDefineProperty(Deserializer.prototype, '_readHostObject', {
+  value(this: InstanceType<typeof Deserializer>): object {
+    return ownedView(ReflectApply(readViewSharingFrame, this, []) as object);
+  },
+});
 
 /** `v8.deserialize(body)`, with the deserializer's methods as they were at load. */
 function deserialize(body: Buffer): unknown {

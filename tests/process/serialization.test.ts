@@ -124,6 +124,51 @@ describe('values travel both ways', () => {
     expect([value.error.name, value.error.message]).toEqual(['RangeError', 'made in the child']);
   });
 
+  test('each typed array, Buffer and DataView arrives with an ArrayBuffer of its own, both ways', async () => {
+    const make = (n: number): unknown[] => [
+      new Uint8Array(8000).fill(n),
+      Buffer.alloc(3000, n),
+      new Float64Array([n, n / 2]),
+      new DataView(new ArrayBuffer(16)),
+      new BigInt64Array([BigInt(n)]),
+    ];
+    // Several results in one frame (a fast function's calls travel in batches).
+    await Promise.all(Array.from({ length: 50 }, (_, i) => executor.submit(make, i)));
+    const results = (await Promise.all(
+      [1, 2, 3].map((n) => executor.submit(make, n)),
+    )) as ArrayBufferView[][];
+    const views = results.flat();
+    for (const view of views) {
+      expect(view.byteOffset).toBe(0);
+      expect(view.buffer.byteLength).toBe(view.byteLength);
+    }
+    expect(new Set(views.map((view) => view.buffer)).size).toBe(views.length);
+    expect(results.map((list) => list.map((view) => view.constructor.name))).toEqual(
+      Array(3).fill(['Uint8Array', 'Buffer', 'Float64Array', 'DataView', 'BigInt64Array']),
+    );
+    expect(Buffer.isBuffer(results[0]![1])).toBe(true);
+    expect(
+      results.map((list) => [(list[0] as Uint8Array)[7999], (list[1] as Buffer)[2999]]),
+    ).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    // Moving one result's memory leaves the others whole.
+    structuredClone(views[0], { transfer: [views[0]!.buffer] });
+    expect(views[1]!.byteLength).toBe(3000);
+    // And in the child, arguments the same.
+    const seen = await executor.submit(
+      (list: ArrayBufferView[]) => list.map((view) => [view.byteOffset, view.buffer.byteLength]),
+      [new Uint8Array(100), Buffer.alloc(10), new Uint16Array(4)],
+    );
+    expect(seen).toEqual([
+      [0, 100],
+      [0, 10],
+      [0, 8],
+    ]);
+  });
+
   test('an async call’s result is awaited in the child', async () => {
     const value = await executor.submit(async (n: bigint) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
