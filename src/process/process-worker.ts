@@ -16,12 +16,13 @@ import { GUARD_FD } from '../worker/parent-guard.js';
 // (docs/design.md, "Start-up").
 const ENTRY = fileURLToPath(new URL('../cjs/worker/process-entry.js', import.meta.url));
 
-// The parent's stdin, stdout and stderr; Node's IPC channel (fork() needs one; the pool does not
+// No stdin (as Python gives its children os.devnull: a call that reads stdin would take the
+// parent's input), the parent's stdout and stderr; Node's IPC channel (fork() needs one; the pool does not
 // use it); at fd GUARD_FD, except on Windows, the socket of the child's guard shell, whose other
 // end only this process holds, so that the guard sees EOF once this process is gone
 // (src/worker/parent-guard.ts); and at CHANNEL_FD the pool's own channel (protocol/frames.ts).
 const STDIO: StdioOptions = [
-  'inherit',
+  'ignore',
   'inherit',
   'inherit',
   'ipc',

@@ -24,9 +24,10 @@ export const GUARD_FD = 4;
 const SHELL = '/bin/sh';
 
 // $1: the pid of the child process that started this shell. PPid comes from /proc where there is
-// one (slim containers have no `ps`), else from `ps`. INT, HUP and QUIT are ignored so that a
-// signal to the whole process group (Ctrl+C, a closed terminal) cannot take the guard first.
-const GUARD_SCRIPT = `trap '' INT HUP QUIT
+// one (slim containers have no `ps`), else from `ps`. INT, HUP, QUIT and TERM are ignored so that a
+// signal to the whole process group (Ctrl+C, a closed terminal, a supervisor's `kill -TERM -pgid`)
+// cannot take the guard first: a call that handles SIGTERM would then outlive its parent.
+const GUARD_SCRIPT = `trap '' INT HUP QUIT TERM
 while read -r _; do :; done
 ppid=
 if [ -r /proc/$$/status ]; then

@@ -86,6 +86,28 @@ describe('children never outlive their parent', () => {
       expect(await stillAliveAfter(children, 4_000)).toEqual([]);
     },
   );
+
+  test('SIGTERM to the whole process group, a stuck call handling SIGTERM: every child is gone within ~3 s', async () => {
+    // The group's SIGTERM reaches the guard shells too: they must outlive the parent to end the
+    // child, whose own SIGTERM handler keeps it alive.
+    const run = runNode([PARENT, 'orphan-stuck-term'], { detached: true });
+    const { pids } = JSON.parse(await run.line(/"pids"/));
+    trackPids(pids);
+    const children = [...new Set<number>(pids)];
+    const { stuck } = JSON.parse(await run.line(/"stuck"/));
+    expect(children).toContain(stuck);
+    process.kill(-run.child.pid!, 'SIGTERM');
+    expect(await run.exit(10_000)).toMatchObject({ signal: 'SIGTERM' });
+    expect(await stillAliveAfter(children, 4_000)).toEqual([]);
+  });
+});
+
+test("a child reads none of its parent's stdin: its fd 0 is /dev/null, as Python gives its children", async () => {
+  const run = runNode([PARENT, 'stdin'], { stdin: 'pipe' });
+  run.child.stdin!.end('the parent reads this line\n');
+  const { code, stdout } = await run.exit(20_000);
+  expect(code).toBe(0);
+  expect(lastJson(stdout)).toEqual({ child: 0, parent: 'the parent reads this line\n' });
 });
 
 test('the children’s stdout and stderr reach the parent’s', async () => {

@@ -96,11 +96,11 @@ export interface NodeRun {
 /** Runs `node ...args` from the repository root, with piped output; always killed after the test. */
 export function runNode(
   args: string[],
-  options: { detached?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { detached?: boolean; env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' } = {},
 ): NodeRun {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
     env: options.env ?? process.env,
   }) as ChildProcess & { detachedGroup: boolean };
