@@ -155,7 +155,7 @@ describe('values travel both ways', () => {
       [3, 3],
     ]);
     // Moving one result's memory leaves the others whole.
-    structuredClone(views[0], { transfer: [views[0]!.buffer] });
+    structuredClone(views[0], { transfer: [views[0]!.buffer as ArrayBuffer] });
     expect(views[1]!.byteLength).toBe(3000);
     // And in the child, arguments the same.
     const seen = await executor.submit(
