@@ -346,7 +346,9 @@ export abstract class PoolExecutor extends Executor {
     const ending = [...this.#workers];
     for (const worker of ending) {
       for (const call of worker.inFlight) {
-        if (call.future.done()) continue;
+        // A call the thread finished keeps its future until its result arrives (or the thread's
+        // exit says it was lost): it was not cut off.
+        if (call.future.done() || worker.hasFinished(call.seq)) continue;
         const error = this.newBrokenError(why, undefined);
         call.future.setException(error);
         try {
@@ -380,7 +382,8 @@ export abstract class PoolExecutor extends Executor {
     this.#failHandedBackCalls(why);
     for (const worker of this.#workers) {
       for (const call of worker.inFlight)
-        if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
+        if (!call.future.done() && !worker.hasFinished(call.seq))
+          call.future.setException(this.newBrokenError(why, undefined));
       if (signal === 'SIGTERM' && this.#endGraceMs !== Infinity) {
         worker.endWithGrace(this.#endGraceMs); // refs it too: its exit must be seen
         continue;
@@ -546,6 +549,8 @@ export abstract class PoolExecutor extends Executor {
           if (!call.future.done()) call.future.setException(this.newBrokenError(why, exit.error));
         this.#breakPool(why, exit.error);
       } else {
+        const heldNone = !lost.some((call) => !call.future.done());
+        if (heldNone && exit.error !== undefined) warnIdleDeath(worker, exit);
         this.#recoverCalls(worker, lost, () => new Error(message, { cause: exit.error }), exit);
         // Out of memory before any call, holding none: an initializer that fills the heap, with
         // minWorkers replacing the thread at once. A few in a row break the pool.
@@ -586,6 +591,7 @@ export abstract class PoolExecutor extends Executor {
   #recoverCalls(worker: PoolWorker, lost: Call[], failure: () => Error, death?: WorkerExit): void {
     const unstarted: Call[] = [];
     const ran: Call[] = [];
+    const finished: Call[] = []; // run to their end, their results lost with the worker
     const cancelled: Call[] = [];
     for (const call of lost) {
       const future = call.future;
@@ -595,6 +601,8 @@ export abstract class PoolExecutor extends Executor {
         setRemoteStart(future, undefined);
         call.limited?.unstarted(); // its time begins when it starts elsewhere
         unstarted.push(call);
+      } else if (worker.hasFinished(call.seq)) {
+        finished.push(call);
       } else {
         ran.push(call);
       }
@@ -615,6 +623,8 @@ export abstract class PoolExecutor extends Executor {
     this.#dispatcher.cancelled += cancelled.length;
     for (const call of cancelled) call.future.setRunningOrNotifyCancel();
     for (const call of ran) if (!call.future.done()) call.future.setException(failure());
+    for (const call of finished)
+      if (!call.future.done()) call.future.setException(resultLostFailure(worker, death));
     for (const call of givenUp)
       if (!call.future.done()) call.future.setException(lostBeforeStartFailure(worker, death!));
   }
@@ -685,6 +695,47 @@ function lostBeforeStartFailure(worker: PoolWorker, exit: WorkerExit): Error {
       `worker it was given to before. Its arguments may not fit in the pool's resourceLimits (each thread ` +
       `runs out of memory reading them): raise maxOldGenerationSizeMb, or pass less.`,
     { cause: exit.error },
+  );
+}
+
+/**
+ * A worker died of an uncaught error while it held no call: thrown by a timer or a promise that a
+ * call left behind. No future can carry it, and the pool replaces the worker quietly, so it would
+ * vanish: said as a warning, as Node says an uncaught error (`--no-warnings` silences it).
+ */
+function warnIdleDeath(worker: PoolWorker, exit: WorkerExit): void {
+  process.emitWarning(
+    `A worker (id ${worker.id}) of a pool died while it ran no call, after an uncaught error: ` +
+      `${describeError(exit.error)}. A timer or promise that an earlier call left behind threw it. ` +
+      `The pool starts a new worker when it needs one.`,
+    { code: 'CONCURRENT_FUTURES_WORKER_DIED_IDLE', detail: errorStack(exit.error) },
+  );
+}
+
+function errorStack(error: unknown): string | undefined {
+  try {
+    const stack = (error as { stack?: unknown } | undefined)?.stack;
+    return typeof stack === 'string' ? stack : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A call its thread ran to the end, whose result was still held there (the results of fast calls
+ * travel back in batches) when the thread died or was ended: it was not cut off, and must not be
+ * blamed for the death. It did run, so it cannot run again: it fails, saying so.
+ */
+function resultLostFailure(worker: PoolWorker, death: WorkerExit | undefined): Error {
+  const how = death === undefined ? 'was ended' : howItExited(death);
+  const outOfMemory = (death?.error as { code?: unknown } | undefined)?.code === OUT_OF_MEMORY;
+  return new Error(
+    `This call ran to its end, but its result was lost: worker ${worker.id} ${how} before sending it ` +
+      `(the results of fast calls travel back in batches). The call did run: do not assume it did not. ` +
+      (outOfMemory
+        ? `With resourceLimits set, each result is sent before the next call starts, and survives.`
+        : `Another call on that worker ended it, or the pool was ended (terminateWorkers(), killWorkers()).`),
+    { cause: death?.error },
   );
 }
 

@@ -79,6 +79,14 @@ export abstract class PoolWorker {
   /** Stops the worker from ever starting call `seq`: false if it has started already. */
   abstract preventStart(seq: number, reclaim: boolean): boolean;
 
+  /**
+   * True once the worker has run call `seq` to its end, its result not yet received (threads: its
+   * flag says so). A process cannot tell: false.
+   */
+  hasFinished(_seq: number): boolean {
+    return false;
+  }
+
   get life(): WorkerLife {
     return this.#life;
   }

@@ -192,6 +192,11 @@ export const StartFlag = {
   Cancelled: 2,
   /** Taken back by the pool to run elsewhere (its worker is going away). */
   Reclaimed: 3,
+  /**
+   * Run to its end by the worker, its result held there until the next batch goes: a worker that
+   * dies or is ended now takes the result with it, and the pool must not say the call was cut off.
+   */
+  Finished: 4,
 } as const;
 
 /** Slots per thread worker: the most calls a pool hands ahead to one worker. A power of two. */

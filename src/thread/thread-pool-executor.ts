@@ -117,13 +117,21 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   protected describeDeath(worker: PoolWorker, exit: WorkerExit): string {
     const error = exit.error as (Error & { code?: string }) | undefined;
     if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return `Worker thread ${worker.id} ran out of memory while running this call (its resourceLimits were reached); the pool replaced it.`;
+      const limit =
+        this.#resourceLimits?.maxOldGenerationSizeMb !== undefined
+          ? 'its resourceLimits were reached'
+          : "its heap limit was reached: V8's default or --max-old-space-size; resourceLimits sets a thread's own";
+      return `Worker thread ${worker.id} ran out of memory while running this call (${limit}); the pool replaced it.`;
     }
-    const why =
-      error === undefined
-        ? `it exited with code ${exit.code}`
-        : `it exited with code ${exit.code} after an uncaught error: ${describeError(error)}`;
-    return `Worker thread ${worker.id} died while running this call: ${why}. The pool replaced it; the other calls go on.`;
+    if (error === undefined)
+      return `Worker thread ${worker.id} died while running this call: it exited with code ${exit.code}. The pool replaced it; the other calls go on.`;
+    // An uncaught error is the thread's, not surely this call's: a timer or a promise an earlier
+    // call on the thread left behind throws while whichever call runs next.
+    return (
+      `Worker thread ${worker.id} died while running this call, after an uncaught error: ${describeError(error)}. ` +
+      `It may come from this call, or from a timer or promise an earlier call on that thread left behind. ` +
+      `The pool replaced the thread; the other calls go on.`
+    );
   }
 }
 

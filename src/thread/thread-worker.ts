@@ -119,7 +119,12 @@ export class ThreadWorker extends PoolWorker {
   }
 
   hasStarted(seq: number): boolean {
-    return Atomics.load(this.#flags, seq & SLOT_MASK) === StartFlag.Started;
+    const flag = Atomics.load(this.#flags, seq & SLOT_MASK);
+    return flag === StartFlag.Started || flag === StartFlag.Finished;
+  }
+
+  override hasFinished(seq: number): boolean {
+    return Atomics.load(this.#flags, seq & SLOT_MASK) === StartFlag.Finished;
   }
 
   preventStart(seq: number, reclaim: boolean): boolean {
@@ -129,7 +134,7 @@ export class ThreadWorker extends PoolWorker {
       StartFlag.Queued,
       reclaim ? StartFlag.Reclaimed : StartFlag.Cancelled,
     );
-    return before !== StartFlag.Started;
+    return before !== StartFlag.Started && before !== StartFlag.Finished;
   }
 
   end(): void {

@@ -51,6 +51,7 @@ export const isNativeError = types.isNativeError;
 export const isPromise = types.isPromise;
 export const structuredCloneValue = structuredClone;
 export const AtomicsCompareExchange = Atomics.compareExchange;
+export const AtomicsStore = Atomics.store;
 export const setTimer = setTimeout;
 export const clearTimer = clearTimeout;
 

@@ -75,6 +75,7 @@ const reader = new FrameReader(
           clonable: survivesSerialization,
           // A call handed to a child counts as running from the moment it is sent (as in Python).
           claimStart: () => true,
+          markFinished: () => {},
           exit: () => {
             exitRequested = true;
             // Or every byte is with the kernel already: a write that completes at once has its

@@ -55,6 +55,8 @@ export interface WorkerSide {
   clonable(value: unknown): boolean;
   /** Claims call `seq` for running: false if the pool cancelled it first. */
   claimStart(seq: number): boolean;
+  /** Call `seq` has run to its end, its result pushed (threads mark its flag; a process need not). */
+  markFinished(seq: number): void;
   /** Ends the worker (all results have been sent). */
   exit(): void;
 }
@@ -387,6 +389,7 @@ export class WorkerRuntime {
             this.#functions.set(id, fn);
           } catch (error) {
             this.#pushError(op >= 0 ? Status.Threw : Status.ChunkThrew, error, id);
+            this.#side.markFinished(seq);
             this.#runningSeq = -1;
             this.#reportStart.delete(seq);
             continue;
@@ -418,6 +421,7 @@ export class WorkerRuntime {
             this.#flushTimer = setTimer(this.#flushLate, FLUSH_EVERY_MS);
           await pending;
         }
+        this.#side.markFinished(seq);
         this.#runningSeq = -1;
         finishedAt = now(); // one clock read per call serves both checks below
         const took = finishedAt - startedAt;

@@ -8,6 +8,7 @@
 import { MessagePort, workerData } from 'node:worker_threads';
 import {
   AtomicsCompareExchange,
+  AtomicsStore,
   ReflectApply,
   SafeSet,
   exitWorker,
@@ -69,6 +70,9 @@ const runtime = new WorkerRuntime(
     claimStart: (seq) =>
       AtomicsCompareExchange(startFlags, seq & slotMask, StartFlag.Queued, StartFlag.Started) ===
       StartFlag.Queued,
+    markFinished: (seq) => {
+      AtomicsStore(startFlags, seq & slotMask, StartFlag.Finished);
+    },
     exit: () => exitWorker(0),
   },
   { ...init, startFlags: startFlagsBuffer },

@@ -125,6 +125,56 @@ test('a worker that dies between calls fails nothing; the next call gets a new w
   expect(second).not.toBe(first);
 });
 
+test('a worker that dies between calls says so in a warning: no future can carry its error', async () => {
+  // In a process of its own: a warning goes to the real process, which jest's test sandbox hides.
+  const { DIST_URL, runChild } = await import('./helpers.js');
+  const script = `
+    import { ThreadPoolExecutor } from ${JSON.stringify(DIST_URL)};
+    process.on('warning', (warning) => {
+      console.log(JSON.stringify({ code: warning.code, message: warning.message, detail: warning.detail }));
+    });
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    await executor.submit(() => {
+      setTimeout(() => { throw new Error('after the call'); }, 20);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    console.log(JSON.stringify({ next: await executor.submit((x) => x + 1, 41) }));
+    await executor.shutdown();
+  `;
+  const run = await runChild({ 'idle-death.mjs': script }, 'idle-death.mjs');
+  expect(run.code).toBe(0);
+  const [warning, next] = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(warning.code).toBe('CONCURRENT_FUTURES_WORKER_DIED_IDLE');
+  expect(warning.message).toMatch(
+    /died while it ran no call, after an uncaught error: after the call/,
+  );
+  expect(warning.detail).toMatch(/Error: after the call/);
+  expect(next).toEqual({ next: 42 });
+});
+
+test("an error a call's timer throws while a later call runs: the message says it may be an earlier call's", async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const leaveBomb = (): string => {
+    setTimeout(() => {
+      throw new Error('thrown by the first call');
+    }, 100);
+    return 'first returned';
+  };
+  const waitAWhile = async (): Promise<string> => {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return 'second returned';
+  };
+  expect(await executor.submit(leaveBomb)).toBe('first returned');
+  const error = (await executor.submit(waitAWhile).exception()) as Error;
+  expect(error.message).toMatch(/after an uncaught error: thrown by the first call/);
+  expect(error.message).toMatch(
+    /or from a timer or promise an earlier call on that thread left behind/,
+  );
+});
+
 test('with several workers, a death takes only its own call', async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 3 });
   const gate = new Gate(60);

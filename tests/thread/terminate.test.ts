@@ -47,6 +47,48 @@ describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => 
     expect(calls).toEqual({ queued: 0, running: 0, completed: 0, failed: 1, cancelled: 5 });
   });
 
+  test('a call its thread had finished is never said to be cut off: its result arrives, or its loss is named', async () => {
+    // Each call marks its slot before it returns; ending the pool mid-burst catches calls in every
+    // state: queued, handed ahead, running, finished with their results still in the thread's batch.
+    const count = 2000;
+    const marks = new SharedArrayBuffer(4 * count);
+    const work = (sab: SharedArrayBuffer, i: number): number => {
+      let sum = 0;
+      for (let k = 0; k < 2e5; k++) sum += k;
+      Atomics.store(new Int32Array(sab), i, 1);
+      return sum > 0 ? i : -1;
+    };
+    const executor = new ThreadPoolExecutor({ maxWorkers: 2, endGraceMs: 50 });
+    const futures = Array.from({ length: count }, (_, i) => executor.submit(work, marks, i));
+    await until(() => futures.filter((future) => future.done()).length >= 100, 'a few results');
+    await executor[method]();
+    const finished = new Int32Array(marks);
+    const outcomes = await Promise.allSettled(futures.map((future) => future.result(20_000)));
+    let lost = 0;
+    let cutOffYetFinished = 0;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') {
+        expect([outcome.value, Atomics.load(finished, i)]).toEqual([i, 1]);
+        return;
+      }
+      const error = outcome.reason as Error;
+      if (futures[i]!.cancelled()) {
+        expect(Atomics.load(finished, i)).toBe(0);
+      } else if (/^This call ran to its end, but its result was lost/.test(error.message)) {
+        expect(Atomics.load(finished, i)).toBe(1);
+        lost++;
+      } else {
+        // Cut off while it ran. Its future fails at once, and the call may still reach its mark
+        // before its thread is ended: only the call each thread was running, one per thread.
+        expect(error.name).toBe('BrokenThreadPool');
+        if (Atomics.load(finished, i) === 1) cutOffYetFinished++;
+      }
+    });
+    // Before finished calls were told apart, a dozen or more per run failed as cut off.
+    expect(cutOffYetFinished).toBeLessThanOrEqual(2);
+    expect(lost).toBeLessThan(count);
+  });
+
   test('on an idle pool, or twice, it resolves', async () => {
     const executor = new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 2 });
     await executor[method]();
