@@ -96,6 +96,9 @@ export abstract class Executor {
     // submit's checks, now: an async source submits only later, and map() must throw at once.
     this.checkSubmit(fn);
     const last = rest[rest.length - 1];
+    // A trailing undefined or null after the iterables is no options (a wrapper passing on its
+    // own optional options), as every other method takes them.
+    if (rest.length >= 2 && (last === undefined || last === null)) rest.pop();
     const options = isOptionsObject(last) ? (rest.pop() as MapOptions) : {};
     checkKnownKeys(options, MAP_OPTION_KEYS, 'map()');
     const timeout = checkTimeout(options.timeout, 'timeout');
@@ -105,8 +108,13 @@ export abstract class Executor {
     const signal = checkAbortSignal(options.signal, 'signal');
     rest.forEach((iterable, index) => {
       if (!isIterable(iterable)) {
+        const lastOne = index === rest.length - 1 && index > 0;
+        const hint =
+          lastOne && typeof iterable === 'object' && iterable !== null
+            ? " If it is map()'s options, pass them as a plain object ({ ...options })."
+            : '';
         throw new TypeError(
-          `Expected argument ${index + 2} of map() to be an iterable or async iterable, got ${describe(iterable)}.`,
+          `Expected argument ${index + 2} of map() to be an iterable or async iterable, got ${describe(iterable)}.${hint}`,
         );
       }
     });

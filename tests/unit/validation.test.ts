@@ -123,6 +123,28 @@ describe('messages name the argument, the value and what is allowed', () => {
     expect(error.message).toContain('7');
   });
 
+  test('map() takes a trailing undefined or null as no options; options of a class are told to be plain', async () => {
+    const executor = new InlineExecutor();
+    const add = (a: number, b: number): number => a + b;
+    const collect = async (results: AsyncIterable<number>): Promise<number[]> => {
+      const seen: number[] = [];
+      for await (const value of results) seen.push(value);
+      return seen;
+    };
+    for (const none of [undefined, null])
+      expect(await collect(executor.map(add, [1, 2], [10, 20], none as never))).toEqual([11, 22]);
+    // undefined where the only iterable goes is still refused.
+    const missing = await errorOf(() =>
+      executor.map((x: number) => x, undefined as unknown as number[]),
+    );
+    expect(missing.message).toContain('argument 2');
+    class MapSettings {
+      timeout = 1000;
+    }
+    const classy = await errorOf(() => executor.map(add, [1], [2], new MapSettings() as never));
+    expect(classy.message).toContain("If it is map()'s options, pass them as a plain object");
+  });
+
   test('submit() with something not callable names the value', async () => {
     const executor = new InlineExecutor();
     const error = await errorOf(() => executor.submit(Symbol('task') as unknown as () => void));
