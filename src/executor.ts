@@ -246,21 +246,32 @@ export abstract class Executor {
     return undefined;
   }
 
-  /** Begins winding down; the promise resolves once every call is done and every worker has exited. Never rejects. */
-  protected abstract startShutdown(): Promise<void>;
+  // The three below have defaults, so that a subclass written as in Python (only `submit`) works:
+  // its shutdown() resolves at once (Python's base shutdown does nothing), and schedule() with
+  // limits says what it lacks.
 
-  /** Cancels every call that has not started. */
-  protected abstract cancelPendingCalls(): void;
+  /**
+   * Begins winding down; the promise resolves once every call is done and every worker has exited.
+   * Never rejects. The base has nothing to wind down.
+   */
+  protected startShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Cancels every call that has not started. The base holds no calls. */
+  protected cancelPendingCalls(): void {}
 
   /**
    * For executors: submits a limited call (see `schedule` and src/limits/), and gives back what
-   * ends it (map ends its calls through it).
+   * ends it (map ends its calls through it). The base cannot end a running call.
    */
-  protected abstract submitLimited(
-    fn: Callable,
-    args: unknown[],
-    limits: CallLimits,
-  ): LimitedCall<any>;
+  protected submitLimited(_fn: Callable, _args: unknown[], _limits: CallLimits): LimitedCall<any> {
+    throw new TypeError(
+      `${this.constructor.name} cannot end a running call, so it takes no timeout, signal or callTimeout: ` +
+        'submit() the call instead, or use an executor of this package (ThreadPoolExecutor, ' +
+        'ProcessPoolExecutor, EventLoopExecutor).',
+    );
+  }
 
   /**
    * For executors: submits a call whose `transfer` list moves to the worker (see `schedule`). Such

@@ -320,7 +320,7 @@ export abstract class PoolExecutor extends Executor {
       : this.newBrokenError(this.#broken.message, this.#broken.cause);
   }
 
-  protected startShutdown(): Promise<void> {
+  protected override startShutdown(): Promise<void> {
     this.#holdAtWork(); // whoever awaits shutdown() must see it resolve, pool dropped or not
     this.#awaitQuietStops();
     return new Promise<void>((resolve) => {
@@ -329,7 +329,7 @@ export abstract class PoolExecutor extends Executor {
     });
   }
 
-  protected cancelPendingCalls(): void {
+  protected override cancelPendingCalls(): void {
     for (const call of this.#dispatcher.queue) call.future.cancel();
     // A thread worker has not started every call it holds: those can still be cancelled exactly.
     for (const worker of this.#workers) for (const call of worker.inFlight) call.future.cancel();

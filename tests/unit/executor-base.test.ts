@@ -705,3 +705,35 @@ describe('shutdown()', () => {
     await executor.shutdown();
   });
 });
+
+describe('a subclass written as in Python: only submit()', () => {
+  /** Runs each call at once, on the caller's turn: nothing but `submit`, as a Python user writes one. */
+  class SubmitOnly extends Executor {
+    submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
+      this.checkSubmit(fn);
+      const future = new Future<Awaited<R>>();
+      future.setRunningOrNotifyCancel();
+      try {
+        future.setResult((fn as (...values: A) => Awaited<R>)(...args));
+      } catch (error) {
+        future.setException(error);
+      }
+      return future;
+    }
+  }
+
+  test('submit, map and shutdown work; submit after shutdown is refused', async () => {
+    const executor = new SubmitOnly();
+    expect(await executor.submit((x: number) => x + 1, 1)).toBe(2);
+    expect(await collect(executor.map((x: number) => x * 2, [1, 2, 3]))).toEqual([2, 4, 6]);
+    await expect(executor.shutdown()).resolves.toBeUndefined();
+    expect(() => executor.submit((x: number) => x, 1)).toThrow(/after shutdown\(\)/);
+  });
+
+  test('schedule() with a limit says this executor cannot end a running call', () => {
+    const executor = new SubmitOnly();
+    expect(() => executor.schedule(() => 1, { timeout: 10 })).toThrow(
+      /SubmitOnly cannot end a running call, so it takes no timeout, signal or callTimeout/,
+    );
+  });
+});
