@@ -171,5 +171,11 @@ function reportConnection(where: string, started: () => boolean): ConnectionWatc
       lastSaid = undefined;
       process.stderr.write(`concurrent-futures worker: Redis at ${where} answers again.\n`);
     },
+    poolReplaced(error) {
+      process.stderr.write(
+        `concurrent-futures worker: a call ended one of this host's pool workers, which broke the pool ` +
+          `(${reasonOf(error)}); the calls running on it failed, and a new pool takes the next calls.\n`,
+      );
+    },
   };
 }

@@ -14,7 +14,7 @@
 
 import { availableParallelism } from 'node:os';
 import { fromModule } from '../callable.js';
-import { TimeoutError } from '../errors.js';
+import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { EventLoopExecutor } from '../event-loop/event-loop-executor.js';
 import type { Executor } from '../executor.js';
 import { ProcessPoolExecutor } from '../process/process-pool-executor.js';
@@ -78,6 +78,8 @@ export function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWork
 export interface ConnectionWatcher {
   unreachable?(error: Error): void;
   reached?(): void;
+  /** The host's local pool broke (a call ended its child process) and was replaced. */
+  poolReplaced?(error: Error): void;
 }
 
 /** startQueueWorker(), with a watcher on its command connection (for the command line). */
@@ -86,7 +88,40 @@ export async function startWorkerHost(
   watcher: ConnectionWatcher,
 ): Promise<QueueWorker> {
   const settings = checkWorkerOptions(options);
-  const local = makeLocalExecutor(settings.pool, settings.workers, settings.endGraceMs);
+  let local = makeLocalExecutor(settings.pool, settings.workers, settings.endGraceMs);
+  /**
+   * A call that ends its child (process.exit, a crash, out of memory) breaks a process pool, and
+   * every call running on it fails (as in Python). The host must go on serving the queue: the
+   * broken pool is replaced once, for the calls after, and the call fails with a message that
+   * says what happened on this host (the pool's own says to create a new executor).
+   */
+  const onBroken = (error: unknown, broken: Executor): unknown => {
+    if (!(error instanceof BrokenExecutor)) return error;
+    if (local === broken) {
+      local = makeLocalExecutor(settings.pool, settings.workers, settings.endGraceMs);
+      void broken.shutdown({ cancelFutures: true }).catch(ignore);
+      watcher.poolReplaced?.(error);
+    }
+    const Broken = error.constructor as new (message: string, options: ErrorOptions) => Error;
+    return new Broken(
+      `A call on the worker host (pid ${process.pid}) ended one of its ${settings.pool} pool's ` +
+        `workers while this call ran there (process.exit(), a crash, out of memory), which broke the ` +
+        `pool; the host replaced it and goes on. This call may have run in part: submit it again if ` +
+        `that is safe. The pool's own error is the cause.`,
+      { cause: error },
+    );
+  };
+  const scheduleLocal = async (
+    fn: ReturnType<typeof fromModule>,
+    options: { args: unknown[]; timeout?: number; signal: AbortSignal },
+  ): Promise<unknown> => {
+    const executor = local;
+    try {
+      return await executor.schedule(fn, options);
+    } catch (error) {
+      throw onBroken(error, executor);
+    }
+  };
   const concurrency = settings.workers ?? defaultConcurrency(settings.pool);
   const connections = openConnections(settings.connection);
   connections.client.on('error', (error: Error) => watcher.unreachable?.(error));
@@ -212,7 +247,7 @@ export async function startWorkerHost(
         );
       }
       if (data.k === undefined) {
-        const value = await local.schedule(fn, { args, timeout: data.t, signal });
+        const value = await scheduleLocal(fn, { args, timeout: data.t, signal });
         return { ok: encodeResult(value, data.r) };
       }
       return await runChunk(fn, data.k, args, data.t, signal, data.r);
@@ -253,7 +288,7 @@ export async function startWorkerHost(
       for (let start = 0; start < flatArgs.length; start += arity) {
         const args = flatArgs.slice(start, start + arity);
         try {
-          results.push(await local.schedule(fn, { args, signal: controller.signal }));
+          results.push(await scheduleLocal(fn, { args, signal: controller.signal }));
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason; // the chunk fails as a whole
           // The results before the failing item travel too: within maxResultBytes, as any result.

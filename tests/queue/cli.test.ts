@@ -191,6 +191,8 @@ describeWithRedis('concurrent-futures worker', () => {
       child.once('exit', (code) => resolve(code)),
     );
     let output = '';
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
@@ -201,6 +203,13 @@ describeWithRedis('concurrent-futures worker', () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue });
     const add = fromModule<(a: number, b: number) => number>(tasksModule, 'add');
     expect(await Promise.all([1, 2, 3].map((i) => executor.submit(add, i, i)))).toEqual([2, 4, 6]);
+    // A call that ends its child: the host says so, replaces its pool, and runs the next calls.
+    const exitProcess = fromModule<(code: number) => never>(tasksModule, 'exitProcess');
+    await executor.submit(exitProcess, 9).exception();
+    expect(await executor.submit(add, 20, 22)).toBe(42);
+    expect(errors).toMatch(
+      /a call ended one of this host's pool workers, which broke the pool \(.*exited with code 9.*\); the calls running on it failed, and a new pool takes the next calls/,
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

@@ -67,6 +67,17 @@ describeWithRedis('QueueExecutor: timeouts and signals', () => {
     expect(await executor.submit(sleepFor, 0, 'after')).toBe('after');
   });
 
+  test('a call that ends its child breaks only itself: the host replaces its pool and goes on', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue: processQueue });
+    const exitProcess = fromModule<(code: number) => never>(tasksModule, 'exitProcess');
+    const error = (await executor.submit(exitProcess, 3).exception()) as Error;
+    expect(error.name).toBe('BrokenProcessPool');
+    expect(error.message).toMatch(/which broke the pool; the host replaced it and goes on/);
+    // Before, the host kept its broken pool, and failed every later call of every producer.
+    expect(await executor.submit(sleepFor, 0, 'after')).toBe('after');
+    expect(await executor.submit(sleepFor, 0, 'and after')).toBe('and after');
+  });
+
   test('the timeout counts from the start on the host, not from the submit', async () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue: processQueue });
     // The host runs one call at a time: the second waits ~1000 ms in Redis, twice its timeout,
