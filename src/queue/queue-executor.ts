@@ -169,11 +169,16 @@ export class QueueExecutor extends Executor {
 
   /** What is queued here, what is in Redis, and how many calls ended each way. */
   stats(): QueueExecutorStats {
+    // A call cancelled on the line is counted over only when the pump reaches it (which waits for
+    // room in Redis): counted as cancelled here already, as the pools count theirs.
+    let cancelledOnLine = 0;
+    for (const call of this.#line) if (!call.counted && call.future.cancelled()) cancelledOnLine++;
     return {
       calls: {
-        queued: this.#outstanding - this.#inRedis.size,
+        queued: this.#outstanding - this.#inRedis.size - cancelledOnLine,
         running: this.#inRedis.size,
         ...this.#counters,
+        cancelled: this.#counters.cancelled + cancelledOnLine,
       },
     };
   }
