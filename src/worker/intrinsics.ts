@@ -83,6 +83,11 @@ export const StringPrototypeSplit = uncurryThis(String.prototype.split) as unkno
   text: string,
   separator: string,
 ) => string[];
+export const StringPrototypeIndexOf = uncurryThis(String.prototype.indexOf) as (
+  text: string,
+  search: string,
+  from: number,
+) => number;
 export const StringPrototypeIncludes = uncurryThis(String.prototype.includes) as (
   text: string,
   search: string,

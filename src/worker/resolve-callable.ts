@@ -23,6 +23,7 @@ import {
   ReflectOwnKeys,
   RegExpPrototypeExec,
   StringPrototypeIncludes,
+  StringPrototypeIndexOf,
   StringPrototypeSplit,
   ignoreRejection,
   inheritsFrom,
@@ -279,6 +280,21 @@ export function resolveCallable(def: CallableDef): Resolved {
   }
 }
 
+/** Whether `source` has `name` as a whole identifier (not inside a longer one). */
+function usesName(source: string, name: string): boolean {
+  const identifierChar = /[\p{ID_Continue}$\u200c\u200d]/u;
+  for (
+    let at = StringPrototypeIndexOf(source, name, 0);
+    at >= 0;
+    at = StringPrototypeIndexOf(source, name, at + 1)
+  ) {
+    const before = at > 0 ? source[at - 1]! : '';
+    const after = at + name.length < source.length ? source[at + name.length]! : '';
+    if (!regExpTest(identifierChar, before) && !regExpTest(identifierChar, after)) return true;
+  }
+  return false;
+}
+
 /**
  * A ReferenceError from a function sent by source almost always means it read a variable of the
  * scope it was written in, which does not travel. Say so, and how to fix it.
@@ -286,7 +302,9 @@ export function resolveCallable(def: CallableDef): Resolved {
 export function explainFreeVariable(error: unknown, def: CallableDef): unknown {
   if (def.kind !== 'source' || !inheritsFrom(error, NativeReferenceError.prototype)) return error;
   const match = RegExpPrototypeExec(/^(\S+) is not defined$/, (error as Error).message);
-  if (match === null) return error;
+  // Only a name the function itself uses: a module it imports may fail the same way, and a call
+  // may throw such an error on purpose; neither is a variable left behind.
+  if (match === null || !usesName(def.source, match[1]!)) return error;
   const fnName = def.name ? `"${def.name}"` : 'the submitted function';
   const advice = toolHelperAdvice(match[1]!);
   const fixed = new NativeReferenceError(

@@ -83,6 +83,30 @@ describe('by source', () => {
     expect(await executor.submit((x: number, k: number) => x * k, 2, factor)).toBe(6);
   });
 
+  test('a ReferenceError about a name the function does not use is left as it is', async () => {
+    // From a module the call imports, or thrown on purpose: no variable of its scope is missing.
+    const fromItsModule = async (): Promise<unknown> => {
+      const missing = ['config', 'Table'].join(''); // the name is not in this function's source
+      const module: unknown = await import(
+        `data:text/javascript,export const read = () => ${missing};`
+      );
+      return (module as { read(): unknown }).read();
+    };
+    const error = (await executor.submit(fromItsModule).exception()) as Error;
+    expect(error).toBeInstanceOf(ReferenceError);
+    expect(error.message).toBe('configTable is not defined');
+    // A longer name of its own that contains the missing one is not a use of it either.
+    const longer = (): never => {
+      const configTableRows = 1;
+      throw new ReferenceError(`${['config', 'Table'].join('')} is not defined`, {
+        cause: configTableRows,
+      });
+    };
+    expect(((await executor.submit(longer).exception()) as Error).message).toBe(
+      'configTable is not defined',
+    );
+  });
+
   test("a function wrapped by esbuild's keepNames (__name helper, as under tsx) still travels", async () => {
     await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
     // The source text a tsx user's function has: an inner function wrapped in the module's __name().
