@@ -96,9 +96,10 @@ export abstract class Executor {
     // submit's checks, now: an async source submits only later, and map() must throw at once.
     this.checkSubmit(fn);
     const last = rest[rest.length - 1];
-    // A trailing undefined or null after the iterables is no options (a wrapper passing on its
-    // own optional options), as every other method takes them.
-    if (rest.length >= 2 && (last === undefined || last === null)) rest.pop();
+    // A trailing undefined after the iterables is no options (a wrapper passing on its own optional
+    // options), as every other method takes them. null stays refused: Python's map(fn, xs, None)
+    // fails too, and null is no iterable anyone means.
+    if (rest.length >= 2 && last === undefined) rest.pop();
     const options = isOptionsObject(last) ? (rest.pop() as MapOptions) : {};
     checkKnownKeys(options, MAP_OPTION_KEYS, 'map()');
     const timeout = checkTimeout(options.timeout, 'timeout');

@@ -123,7 +123,7 @@ describe('messages name the argument, the value and what is allowed', () => {
     expect(error.message).toContain('7');
   });
 
-  test('map() takes a trailing undefined or null as no options; options of a class are told to be plain', async () => {
+  test('map() takes a trailing undefined as no options; options of a class are told to be plain', async () => {
     const executor = new InlineExecutor();
     const add = (a: number, b: number): number => a + b;
     const collect = async (results: AsyncIterable<number>): Promise<number[]> => {
@@ -131,8 +131,9 @@ describe('messages name the argument, the value and what is allowed', () => {
       for await (const value of results) seen.push(value);
       return seen;
     };
-    for (const none of [undefined, null])
-      expect(await collect(executor.map(add, [1, 2], [10, 20], none as never))).toEqual([11, 22]);
+    expect(await collect(executor.map(add, [1, 2], [10, 20], undefined as never))).toEqual([
+      11, 22,
+    ]);
     // undefined where the only iterable goes is still refused.
     const missing = await errorOf(() =>
       executor.map((x: number) => x, undefined as unknown as number[]),
