@@ -425,7 +425,13 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
       return undefined;
     }
     if (!thenable) {
-      this.#succeed(call.future, result);
+      if (limited.overdue()) {
+        // It held the loop past its deadline, so the timer could not end it: it fails as the timer
+        // would have failed it (its sync part over, nothing is left to stop).
+        this.#outstanding--;
+        limited.deadlinePassed();
+        this.#afterOver();
+      } else this.#succeed(call.future, result);
       return undefined;
     }
     if (call.future.done()) {
@@ -507,6 +513,13 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     // (#stopRunning may have changed the phase during the await, which TypeScript cannot see.)
     if ((call.phase as PendingCall['phase']) === 'abandoned') {
       this.#returnSlot();
+      return;
+    }
+    // Settled past its deadline before its timer could fire (its sync part held the loop): it
+    // fails as the timer would have failed it, which counts it over and lends its slot.
+    if (!failed && call.limited?.overdue()) {
+      call.limited.deadlinePassed();
+      if ((call.phase as PendingCall['phase']) === 'abandoned') this.#returnSlot();
       return;
     }
     if (failed) this.#fail(call.future, outcome);

@@ -123,6 +123,15 @@ export class LimitedCall<R = unknown> implements Waiter {
     if (!future.done()) future.setException(reason); // it leaves the timer and the signal watch (addException)
   }
 
+  /**
+   * Whether its deadline has passed while its timer could not fire: a call on the event loop that
+   * held the loop past it (a sync part that ran long) must not be delivered as a success.
+   */
+  overdue(): boolean {
+    const deadline = this.#deadline;
+    return deadline !== undefined && performance.now() >= deadline.at;
+  }
+
   /** For Deadlines: its deadline has passed. */
   deadlinePassed(): void {
     this.#deadline = undefined;

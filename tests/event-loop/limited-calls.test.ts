@@ -235,3 +235,38 @@ describe('a fromModule() call ended while its module loads', () => {
     await executor.shutdown();
   });
 });
+
+describe('a call that holds the loop past its deadline', () => {
+  const busy = (ms: number): string => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+    return `ran ${ms} ms`;
+  };
+
+  test('sync: fails with TimeoutError, as its timer would have failed it', async () => {
+    const executor = new EventLoopExecutor({ maxWorkers: 1 });
+    const late = executor.schedule(busy, { args: [200], timeout: 50 });
+    const error = (await late.exception()) as Error;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.message).toMatch(/ran past its timeout of 50 ms/);
+    expect(await executor.schedule(busy, { args: [0], timeout: 50 })).toBe('ran 0 ms');
+    expect(executor.stats().calls).toEqual({
+      queued: 0,
+      running: 0,
+      completed: 1,
+      failed: 1,
+      cancelled: 0,
+    });
+    await executor.shutdown();
+  });
+
+  test('async, settling right after its long sync part: fails the same; the next call still runs', async () => {
+    const executor = new EventLoopExecutor({ maxWorkers: 1 });
+    const late = executor.schedule(async (ms: number) => busy(ms), { args: [200], timeout: 50 });
+    const next = executor.submit(() => 'next');
+    expect(await late.exception()).toBeInstanceOf(TimeoutError);
+    expect(await next.result(5_000)).toBe('next');
+    await executor.shutdown();
+    expect(executor.stats().calls).toMatchObject({ completed: 1, failed: 1, running: 0 });
+  });
+});
