@@ -155,7 +155,7 @@ export class QueueExecutor extends Executor {
         downSince: () => this.#link.downSince,
         completed: (jobId, result) => this.#onCompleted(jobId, result),
         failed: (jobId, failedReason) => this.#onFailed(jobId, failedReason),
-        unreachable: (downFor) => this.#failEverything(downFor),
+        unreachable: (downFor, silent) => this.#failEverything(downFor, silent),
       },
       this.#unreachableTimeout,
       this.#reconcileAfter,
@@ -437,12 +437,18 @@ export class QueueExecutor extends Executor {
     this.#link.queue?.remove(id).catch(ignore); // refused while a host holds its lock: the message ends it
   }
 
-  /** Redis unreachable for longer than unreachableTimeout: every pending call fails (the watchdog's call). */
-  #failEverything(downFor: number): void {
+  /**
+   * Redis unreachable for longer than unreachableTimeout (its connection lost, or `silent`: open
+   * but not answering): every pending call fails (the watchdog's call).
+   */
+  #failEverything(downFor: number, silent: boolean): void {
     const where = this.#link.connections?.where ?? String(this.#connection);
+    const how = silent
+      ? `did not answer for ${downFor} ms, its connection still open (a frozen server, or a network that drops its packets)`
+      : `could not be reached for ${downFor} ms`;
     const error = (): Error =>
       new Error(
-        `Redis at ${where} could not be reached for ${downFor} ms (the QueueExecutor's unreachableTimeout ` +
+        `Redis at ${where} ${how} (the QueueExecutor's unreachableTimeout ` +
           `is ${this.#unreachableTimeout} ms), so this call's outcome is unknown. Check that Redis runs and ` +
           `that the URL is right. A call already in Redis may still run on a host.`,
       );

@@ -1,5 +1,9 @@
 // The QueueExecutor's watchdog: one timer, running while calls are outstanding, that
-//   - fails every pending call once Redis has been unreachable for `unreachableTimeout`, and
+//   - fails every pending call once Redis has been unreachable for `unreachableTimeout`: its
+//     connection lost, or open and silent (a frozen server, a partition whose packets are dropped:
+//     the socket then errors only when TCP gives up, about 15 minutes on Linux). A PING on each
+//     watch while connected, one at a time, tells the second kind: unanswered that long, it counts
+//     as unreachable from when it was sent; and
 //   - reconciles: a call in Redis not heard of for `reconcileAfter` (its event may have been
 //     missed: the stream is trimmed, a connection drops), and every call after a reconnect, has its
 //     job read; a finished job settles its call, and a job gone missing (Redis restarted without
@@ -25,13 +29,15 @@ export interface WatchedExecutor {
   downSince(): number | undefined;
   completed(jobId: string, result: CallJobResult): void;
   failed(jobId: string, failedReason: string): void;
-  /** Redis has been unreachable for `downFor` ms: fail every pending call. */
-  unreachable(downFor: number): void;
+  /** Redis has been unreachable for `downFor` ms (`silent`: connected, but not answering): fail every pending call. */
+  unreachable(downFor: number, silent: boolean): void;
 }
 
 export class Watchdog {
   #timer: NodeJS.Timeout | undefined = undefined;
   #reconciling = false;
+  /** When the PING still unanswered was sent; undefined when none is. */
+  #pingSentAt: number | undefined = undefined;
 
   constructor(
     private readonly executor: WatchedExecutor,
@@ -58,8 +64,16 @@ export class Watchdog {
     const now = Date.now();
     const downSince = this.executor.downSince();
     if (downSince !== undefined && now - downSince >= this.unreachableTimeout) {
-      this.executor.unreachable(now - downSince);
+      this.executor.unreachable(now - downSince, false);
       return;
+    }
+    if (downSince === undefined) {
+      const pingSentAt = this.#pingSentAt;
+      if (pingSentAt === undefined) this.#ping(now);
+      else if (now - pingSentAt >= this.unreachableTimeout) {
+        this.executor.unreachable(now - pingSentAt, true);
+        return;
+      }
     }
     if (downSince !== undefined || this.#reconciling) return;
     const quiet: QueueCall[] = [];
@@ -68,6 +82,17 @@ export class Watchdog {
     }
     if (quiet.length > 0) void this.reconcile(quiet);
   };
+
+  #ping(now: number): void {
+    const client = this.executor.client();
+    if (client === undefined) return;
+    this.#pingSentAt = now;
+    const answered = (): void => {
+      this.#pingSentAt = undefined;
+    };
+    // A rejection is a lost connection, which its 'close' reports: the next watch pings again.
+    client.ping().then(answered, answered);
+  }
 
   /** Reads the state of the calls' jobs, settles those that finished, and adds again those that are gone. */
   async reconcile(calls: QueueCall[]): Promise<void> {

@@ -180,6 +180,36 @@ describeWithRedis('QueueExecutor faults', () => {
     },
   );
 
+  testOwnServer(
+    'Redis that stops answering, its connections still open: pending futures fail after unreachableTimeout',
+    async () => {
+      const queue = uniqueQueue('frozen'); // no host: the calls wait in Redis
+      const executor = new QueueExecutor({
+        connection: redis.url,
+        queue,
+        unreachableTimeout: 1500,
+        reconcileAfter: 1000,
+      });
+      const futures = [1, 2].map((i) => executor.submit(sleepFor, 10, i));
+      await until(() => executor.stats().calls.running === 2, 'the calls in Redis');
+      redis.freeze(); // a frozen server, or a partition that drops packets: no 'close' ever comes
+      try {
+        const { notDone } = await wait(futures, { timeout: 15_000 });
+        expect(notDone.size).toBe(0);
+        for (const future of futures) {
+          const error = (await future.exception()) as Error;
+          expect(error.message).toMatch(
+            /did not answer for \d+ ms, its connection still open .*unreachableTimeout is 1500 ms/,
+          );
+        }
+      } finally {
+        redis.thaw();
+      }
+      await executor.shutdown();
+    },
+    30_000,
+  );
+
   test('Redis unreachable from the start: pending futures fail after unreachableTimeout, with what to check', async () => {
     const executor = new QueueExecutor({
       connection: 'redis://127.0.0.1:1',

@@ -51,6 +51,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port and data directory (own server only). */
   restart(): Promise<void>;
+  /** SIGSTOPs the server: its connections stay open, and nothing answers (own server only). */
+  freeze(): void;
+  /** SIGCONTs it (own server only). */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -60,6 +64,12 @@ export async function startRedis(): Promise<RedisServer> {
       url: process.env.REDIS_URL,
       kill: () => Promise.reject(new Error('cannot kill a REDIS_URL server')),
       restart: () => Promise.reject(new Error('cannot restart a REDIS_URL server')),
+      freeze: () => {
+        throw new Error('cannot freeze a REDIS_URL server');
+      },
+      thaw: () => {
+        throw new Error('cannot thaw a REDIS_URL server');
+      },
       stop: async () => {},
     };
   }
@@ -110,6 +120,8 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     kill,
     restart: launch,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     stop: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });
