@@ -62,6 +62,13 @@ export interface PoolSettings {
 // collected; a pool with work (calls queued or in flight, a shutdown to finish) is held here until
 // idle, so that calls already submitted still finish and their futures settle.
 const poolsAtWork = new Set<PoolExecutor>();
+/** Pools that broke: for code of this package that must tell its pool's breakage from a call's error. */
+const brokenPools = new WeakSet<object>();
+
+/** Whether `executor` is a pool of this package that broke (a call may throw a Broken* of its own). */
+export function isBrokenPool(executor: object): boolean {
+  return brokenPools.has(executor);
+}
 const droppedPools = new FinalizationRegistry<Set<PoolWorker>>((workers) => {
   for (const worker of workers) worker.letGo();
 });
@@ -632,6 +639,7 @@ export abstract class PoolExecutor extends Executor {
   #breakPool(message: string, cause: unknown): void {
     if (this.#broken !== undefined) return;
     this.#broken = { message, cause };
+    brokenPools.add(this);
     for (const call of this.#dispatcher.queue.drain()) {
       const state = call.future.state;
       if (state === 'CANCELLED') {

@@ -17,6 +17,7 @@ import { fromModule } from '../callable.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { EventLoopExecutor } from '../event-loop/event-loop-executor.js';
 import type { Executor } from '../executor.js';
+import { isBrokenPool } from '../pool/pool-executor.js';
 import { ProcessPoolExecutor } from '../process/process-pool-executor.js';
 import { ThreadPoolExecutor } from '../thread/thread-pool-executor.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
@@ -96,7 +97,8 @@ export async function startWorkerHost(
    * says what happened on this host (the pool's own says to create a new executor).
    */
   const onBroken = (error: unknown, broken: Executor): unknown => {
-    if (!(error instanceof BrokenExecutor)) return error;
+    // A call may throw a Broken* error of its own (a pool it made broke): only the host's pool counts.
+    if (!(error instanceof BrokenExecutor) || !isBrokenPool(broken)) return error;
     if (local === broken) {
       local = makeLocalExecutor(settings.pool, settings.workers, settings.endGraceMs);
       void broken.shutdown({ cancelFutures: true }).catch(ignore);
