@@ -28,10 +28,32 @@ Runs the calls a QueueExecutor puts in the queue NAME on this machine.
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed)) {
+  // Infinity is a number too (a grace without end); whether a flag takes it, its option says.
+  if (value.trim() === '' || Number.isNaN(parsed)) {
     throw new TypeError(`${flag} expects a number, got ${JSON.stringify(value)}.`);
   }
   return parsed;
+}
+
+/** The flag of each option startQueueWorker() checks, for its messages as the command line's user typed them. */
+const FLAG_OF_OPTION: Record<string, string> = {
+  connection: '--redis',
+  queue: '--queue',
+  allow: '--allow',
+  pool: '--pool',
+  workers: '--workers',
+  root: '--root',
+  prefix: '--prefix',
+  endGraceMs: '--end-grace-ms',
+  closeGraceMs: '--close-grace-ms',
+  lockDuration: '--lock-duration',
+  stalledInterval: '--stalled-interval',
+  maxStalledCount: '--max-stalled-count',
+};
+
+/** A message of startQueueWorker()'s checks, naming the flags (`--lock-duration`), not the options (`lockDuration`). */
+function asFlags(message: string): string {
+  return message.replace(/`(\w+)`/g, (whole, name: string) => FLAG_OF_OPTION[name] ?? whole);
 }
 
 /** Runs the command line `argv` (without node and the script); resolves with the exit code. */
@@ -105,7 +127,9 @@ export async function main(argv: string[]): Promise<number> {
     );
   } catch (error) {
     const login = refusedLogin(error) ? ` ${LOGIN_HINT}` : '';
-    process.stderr.write(`concurrent-futures worker: ${(error as Error).message}${login}\n`);
+    process.stderr.write(
+      `concurrent-futures worker: ${asFlags(String((error as Error).message))}${login}\n`,
+    );
     return 1;
   }
   const started = host;

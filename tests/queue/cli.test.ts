@@ -13,6 +13,7 @@ import {
   startRedis,
   tasksModule,
   uniqueQueue,
+  until,
   wrongPasswordUrl,
   type RedisServer,
 } from './support.js';
@@ -79,6 +80,60 @@ describe('concurrent-futures worker: bad command lines', () => {
     );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/--allow \.\/dist\/taks\.js: there is no file/);
+  });
+
+  test.each([
+    [['--lock-duration', '0'], /--lock-duration/, /lockDuration/],
+    [['--workers', '0'], /--workers/, /`workers`/],
+    [['--max-stalled-count', '1.5'], /--max-stalled-count/, /maxStalledCount/],
+    [['--root', '/nonexistent-root'], /--root/, /`root`/],
+  ])(
+    'a bad value of %j is told by its flag, not by the option behind it',
+    (flag, said, notSaid) => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          bin,
+          'worker',
+          '--redis',
+          'redis://127.0.0.1:1',
+          '--queue',
+          'q',
+          '--allow',
+          'tests/queue/fixtures/tasks.mjs',
+          ...flag,
+        ],
+        { cwd: projectRoot, encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(said);
+      expect(result.stderr).not.toMatch(notSaid);
+    },
+  );
+
+  test('--end-grace-ms Infinity is taken, as the option takes it', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'worker',
+        '--redis',
+        'redis://127.0.0.1:1',
+        '--queue',
+        'q',
+        '--allow',
+        'tests/queue/fixtures/tasks.mjs',
+        '--end-grace-ms',
+        'Infinity',
+      ],
+      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    // Past the flags, it tries to reach Redis (port 1: never), and says so.
+    await until(() => /cannot reach Redis/.test(errors), 'the host trying Redis');
+    expect(errors).not.toMatch(/expects a number/);
+    child.kill('SIGKILL');
   });
 
   test('a Redis it cannot reach is said at once on stderr, not waited for in silence', async () => {
