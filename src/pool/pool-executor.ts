@@ -504,6 +504,9 @@ export abstract class PoolExecutor extends Executor {
       this.#noteIfIdle(worker);
     } else if (message.t === 'handBack') {
       this.#dispatcher.takeHandedBack(worker, message.from, message.count);
+      // Still running: it holds the worker alone (nothing is handed to it) until it reports back.
+      const running = message.stillRunning === true ? worker.inFlight.peek() : undefined;
+      if (running !== undefined && !running.future.done()) worker.holdAlone(running);
       this.#dispatcher.run();
       this.#noteIfIdle(worker);
     } else if (message.t === 'ready') {

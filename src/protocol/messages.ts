@@ -170,6 +170,12 @@ export interface HandBackMessage {
   t: 'handBack';
   from: number;
   count: number;
+  /**
+   * The call they were behind is still running (an async call that awaits far past its usual
+   * time): the pool hands this worker nothing more until it reports back, or the calls would
+   * strand behind it again.
+   */
+  stillRunning?: true;
 }
 
 export type FromWorker =

@@ -138,6 +138,15 @@ export class WorkerRuntime {
   #busySince = 0;
   #draining = false;
   #flushTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // Processes: the async call awaited now (-1: none), since when, and how long it may take before
+  // the calls held behind it go back (see #checkAwaited).
+  #awaitedSeq = -1;
+  #awaitedSince = 0;
+  #awaitedLimit = 0;
+  #awaitedTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // Calls handed back while the awaited call still ran: numbered after it, so the results' count
+  // skips them only once its own result is sent (see #handBackQueued).
+  #skipAfterAwaited = 0;
   readonly #fastDefs = new SafeSet<number>(); // functions whose last call here took under FLUSH_EVERY_MS
   readonly #slowMs = new SafeMap<number, number>(); // the others: how long their last call took
   readonly #handsBack: boolean; // a process (no start flags): hands back calls held behind a slow one
@@ -419,7 +428,14 @@ export class WorkerRuntime {
           // futures would wait for it (a fast call's result arrived only once a slow one ended).
           if (this.#results.length > 0 && this.#flushTimer === undefined)
             this.#flushTimer = setTimer(this.#flushLate, FLUSH_EVERY_MS);
+          if (this.#handsBack) this.#watchAwaited(seq, id, startedAt);
           await pending;
+          this.#awaitedSeq = -1;
+          if (this.#skipAfterAwaited > 0) {
+            this.#flush(); // its result, numbered before the calls handed back behind it
+            this.#sent += this.#skipAfterAwaited;
+            this.#skipAfterAwaited = 0;
+          }
         }
         this.#side.markFinished(seq);
         this.#runningSeq = -1;
@@ -465,13 +481,58 @@ export class WorkerRuntime {
   #maybeHandBack(id: number, took: number): void {
     const usual = this.#fastDefs.has(id) ? 0 : this.#slowMs.get(id);
     if (usual === undefined || took < HAND_BACK_MIN_MS || took < HAND_BACK_FACTOR * usual) return;
+    this.#handBackQueued(false);
+  }
+
+  /**
+   * An async call is being awaited: if it has not settled past its function's usual time (as
+   * #maybeHandBack judges a call that ended), the calls held behind it go back at once, and the
+   * pool hands this process nothing more until the call ends. A call that awaits for ever (a
+   * request with no timeout) stranded every call handed ahead behind it, while other processes
+   * sat idle. One timer at a time, whatever the number of async calls that come and go.
+   */
+  #watchAwaited(seq: number, id: number, startedAt: number): void {
+    const usual = this.#fastDefs.has(id) ? 0 : (this.#slowMs.get(id) ?? 0);
+    this.#awaitedSeq = seq;
+    this.#awaitedSince = startedAt;
+    this.#awaitedLimit = Math.max(HAND_BACK_MIN_MS, HAND_BACK_FACTOR * usual);
+    if (this.#awaitedTimer === undefined) {
+      this.#awaitedTimer = setTimer(this.#checkAwaited, this.#awaitedLimit);
+      unrefTimer(this.#awaitedTimer);
+    }
+  }
+
+  readonly #checkAwaited = (): void => {
+    this.#awaitedTimer = undefined;
+    if (this.#awaitedSeq < 0) return; // settled; the next async call arms the timer again
+    const waited = now() - this.#awaitedSince;
+    if (waited >= this.#awaitedLimit && this.#head < this.#queue.length) {
+      try {
+        this.#handBackQueued(true);
+      } catch (error) {
+        failWorker('handing calls back', error);
+      }
+    }
+    // Still awaited: calls sent before the pool read the hand-back may still come, and go back too.
+    const wait = waited >= this.#awaitedLimit ? this.#awaitedLimit : this.#awaitedLimit - waited;
+    this.#awaitedTimer = setTimer(this.#checkAwaited, wait);
+    unrefTimer(this.#awaitedTimer);
+  };
+
+  /** Gives the pool back, unstarted, every call queued here (after the results held before them). */
+  #handBackQueued(stillRunning: boolean): void {
     this.#flush();
     const from = this.#seq;
     const count = (this.#queue.length - this.#head) / 2;
-    this.#side.send({ t: 'handBack', from, count });
+    this.#side.send(
+      stillRunning ? { t: 'handBack', from, count, stillRunning } : { t: 'handBack', from, count },
+    );
     for (let seq = from; seq < from + count; seq++) this.#reportStart.delete(seq);
     this.#seq += count; // the pool numbers the calls it sends next after these
-    this.#sent += count; // and their results never come: the next batch's `first` is after them
+    // And their results never come: the next batch's `first` is after them. Behind a call still
+    // running, once that call's result is sent (it comes before them).
+    if (stillRunning) this.#skipAfterAwaited += count;
+    else this.#sent += count;
     this.#queue = [];
     this.#head = 0;
   }

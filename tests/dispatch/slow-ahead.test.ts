@@ -129,3 +129,23 @@ test('a process pool of one worker hands a slow call ahead: no other worker coul
   openGate(gate);
   await Promise.all(calls.slice(0, 2));
 });
+
+test('processes: the calls handed ahead behind an async call that awaits for ever go back, and run elsewhere', async () => {
+  // One fast function, whose one call awaits what never comes (a request with no timeout): before,
+  // every call handed ahead to its child behind it stayed there, while the other child sat idle.
+  const pool = track(new ProcessPoolExecutor({ maxWorkers: 2 }));
+  const maybeHang = async (i: number): Promise<number> => {
+    if (i === 50) await new Promise(() => undefined);
+    return i;
+  };
+  for (let round = 0; round < 3; round++)
+    await Promise.all(Array.from({ length: 50 }, () => pool.submit(maybeHang, -1))); // seen fast
+  const futures = Array.from({ length: 400 }, (_, i) => pool.submit(maybeHang, i));
+  const others = futures.filter((_, i) => i !== 50);
+  expect(await within(Promise.all(others), 20_000, 'the calls around the one that hangs')).toEqual(
+    Array.from({ length: 400 }, (_, i) => i).filter((i) => i !== 50),
+  );
+  expect(futures[50]!.done()).toBe(false);
+  // Its child is held by the hanging call alone: the next calls go to the other child.
+  expect(await within(pool.submit(maybeHang, 7), 10_000, 'a later call')).toBe(7);
+});
