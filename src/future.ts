@@ -45,6 +45,8 @@ interface FutureInternals {
   removeWaiter(future: Future<any>, waiter: Waiter): void;
   waiterCount(future: Future<any>): number;
   hasFailed(future: Future<any>): boolean;
+  /** Logs a callback's error that could not be printed where it was thrown (see printLater). */
+  logCallbackError(future: Future<any>, error: unknown): void;
 }
 let internals: FutureInternals;
 
@@ -241,6 +243,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         return waiters === undefined ? 0 : waiters instanceof Set ? waiters.size : 1;
       },
       hasFailed: (future) => future.#failed,
+      logCallbackError: (future, error) => future.#logCallbackError(error, true),
     };
   }
 
@@ -291,6 +294,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         returned.then(undefined, (error) => this.#logCallbackError(error));
     } catch (error) {
       this.#logCallbackError(error);
+      if (unprinted.length > 0) printLater(); // tried here too: a done future's addDoneCallback has no #finish above
     }
   }
 
@@ -305,7 +309,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // long chain) leaves too little stack to print its RangeError here: it is printed once the
       // stack has unwound.
       if (!deferred && error instanceof RangeError) {
-        // No call here (each would overflow too): kept, and printed from a shallower frame.
+        // No call here (each would overflow too): kept, and printed later from a shallower frame
+        // (the first #finish or #runCallback up the stack that can schedule it).
         unprinted[unprinted.length] = [this, error];
         return;
       }
@@ -415,8 +420,8 @@ function printLater(): void {
   try {
     setImmediate(() => {
       printScheduled = false;
-      for (const [future, error] of unprinted.splice(0))
-        console.error(`exception calling callback for ${future}:`, error);
+      // Through the guarded logger: a console.error that throws must not become an uncaught error.
+      for (const [future, error] of unprinted.splice(0)) internals.logCallbackError(future, error);
     });
     printScheduled = true;
   } catch {

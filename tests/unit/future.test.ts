@@ -353,6 +353,30 @@ describe('done callbacks', () => {
     }
   });
 
+  test('a callback RangeError that console.error cannot print is said later, never thrown', async () => {
+    // Not a stack overflow: printing it later fails the same way, and must end in the fallback
+    // line, not in an uncaught error from the deferred print.
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => {
+      throw new Error('console.error is not allowed in this test setup');
+    });
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const future = new Future<number>();
+      future.addDoneCallback(() => {
+        void new Array(-1);
+      });
+      future.setResult(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(String(write.mock.calls.at(-1)?.[0])).toMatch(
+        /exception calling callback for Future<.*could not be printed/,
+      );
+    } finally {
+      spy.mockRestore();
+      write.mockRestore();
+    }
+  });
+
   test('a console.error that throws, or a value whose description throws, disturbs nothing', () => {
     // Both once escaped setResult(): an event loop executor lost its slot and its later calls.
     const spy = jest.spyOn(console, 'error').mockImplementation(() => {
