@@ -96,10 +96,9 @@ export abstract class Executor {
     // submit's checks, now: an async source submits only later, and map() must throw at once.
     this.checkSubmit(fn);
     const last = rest[rest.length - 1];
-    // A trailing undefined after the iterables is no options (a wrapper passing on its own optional
-    // options), as every other method takes them. null stays refused: Python's map(fn, xs, None)
-    // fails too, and null is no iterable anyone means.
-    if (rest.length >= 2 && last === undefined) rest.pop();
+    // A trailing undefined is refused, not taken as no options: it may be an iterable that is
+    // missing (map(add, xs, ys) with ys undefined would run add(x) without a word). Python's
+    // map(fn, xs, None) fails the same way.
     const options = isOptionsObject(last) ? (rest.pop() as MapOptions) : {};
     checkKnownKeys(options, MAP_OPTION_KEYS, 'map()');
     const timeout = checkTimeout(options.timeout, 'timeout');
