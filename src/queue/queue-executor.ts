@@ -208,7 +208,7 @@ export class QueueExecutor extends Executor {
     return call.limited ?? call.future;
   }
 
-  /** A limited call in Redis was ended: its future has failed already; its host is asked to stop it. */
+  /** A limited call in Redis is being ended (its future fails right after): its host is asked to stop it. */
   #stopRunning(call: QueueCall, reason: unknown): void {
     const id = call.id;
     if (id !== undefined && this.#inRedis.get(id) === call) {
@@ -221,7 +221,7 @@ export class QueueExecutor extends Executor {
   protected override cancelPendingCalls(): void {
     // Only the calls still on the line: those in Redis count as running.
     for (const call of this.#line) call.future.cancel();
-    this.#schedulePump(); // counts them over, even while Redis is full
+    this.#schedulePump(); // counts them over once it runs (with room in Redis); stats() at once
   }
 
   protected override async startShutdown(): Promise<void> {
@@ -465,15 +465,26 @@ export class QueueExecutor extends Executor {
 
   /** Settles a call's future (once: a done future is left alone) and counts it over. */
   #settle(call: QueueCall, settle: () => void, outcome: 'completed' | 'failed'): void {
+    // Counted before the future settles: its done callbacks may read stats().
+    const counted = this.#count(call, outcome);
     if (!call.future.done()) settle();
-    this.#settled(call, outcome);
+    if (counted) this.#afterCounted();
   }
 
   #settled(call: QueueCall, outcome: 'completed' | 'failed' | 'cancelled'): void {
-    if (call.counted) return;
+    if (this.#count(call, outcome)) this.#afterCounted();
+  }
+
+  /** Counts a call over, once: false if it was already. */
+  #count(call: QueueCall, outcome: 'completed' | 'failed' | 'cancelled'): boolean {
+    if (call.counted) return false;
     call.counted = true;
     this.#counters[outcome]++;
     this.#outstanding--;
+    return true;
+  }
+
+  #afterCounted(): void {
     if (this.#line.length > 0) this.#schedulePump();
     if (this.#outstanding === 0) {
       this.#watchdog.stop();

@@ -147,6 +147,25 @@ describeWithRedis('QueueExecutor basics', () => {
     ]);
   });
 
+  test('stats() read in a done callback counts the call that just settled', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const fail = fromModule<(message: string) => never>(tasksModule, 'fail');
+    const seen: unknown[] = [];
+    const record = (): void => {
+      seen.push(executor.stats().calls);
+    };
+    const done = executor.submit(add, 1, 2);
+    done.addDoneCallback(record);
+    await done;
+    const failed = executor.submit(fail, 'no');
+    failed.addDoneCallback(record);
+    await failed.exception();
+    expect(seen).toEqual([
+      { queued: 0, running: 0, completed: 1, failed: 0, cancelled: 0 },
+      { queued: 0, running: 0, completed: 1, failed: 1, cancelled: 0 },
+    ]);
+  });
+
   test('calls beyond maxPending wait in this process, where cancel() is exact', async () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue, maxPending: 1 });
     const sleep = fromModule<(ms: number, value: string) => string>(tasksModule, 'sleep');
