@@ -38,6 +38,8 @@ export class Watchdog {
   #reconciling = false;
   /** When the PING still unanswered was sent; undefined when none is. */
   #pingSentAt: number | undefined = undefined;
+  /** Which PING counts: one sent before a lost connection is abandoned, and its late answer ignored. */
+  #pingGeneration = 0;
 
   constructor(
     private readonly executor: WatchedExecutor,
@@ -63,6 +65,12 @@ export class Watchdog {
   readonly #watch = (): void => {
     const now = Date.now();
     const downSince = this.executor.downSince();
+    if (downSince !== undefined && this.#pingSentAt !== undefined) {
+      // The connection was lost: that outage counts from downSince, not from a PING sent before it
+      // (ioredis sends it again once reconnected, and its answer would come late).
+      this.#pingSentAt = undefined;
+      this.#pingGeneration++;
+    }
     if (downSince !== undefined && now - downSince >= this.unreachableTimeout) {
       this.executor.unreachable(now - downSince, false);
       return;
@@ -87,8 +95,9 @@ export class Watchdog {
     const client = this.executor.client();
     if (client === undefined) return;
     this.#pingSentAt = now;
+    const generation = ++this.#pingGeneration;
     const answered = (): void => {
-      this.#pingSentAt = undefined;
+      if (generation === this.#pingGeneration) this.#pingSentAt = undefined;
     };
     // A rejection is a lost connection, which its 'close' reports: the next watch pings again.
     client.ping().then(answered, answered);
