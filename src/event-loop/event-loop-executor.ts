@@ -429,7 +429,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
         // It held the loop past its deadline, so the timer could not end it: it fails as the timer
         // would have failed it (its sync part over, nothing is left to stop).
         this.#outstanding--;
-        limited.deadlinePassed();
+        limited.endOverdue();
         this.#afterOver();
       } else this.#succeed(call.future, result);
       return undefined;
@@ -518,7 +518,7 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     // Settled past its deadline before its timer could fire (its sync part held the loop): it
     // fails as the timer would have failed it, which counts it over and lends its slot.
     if (!failed && call.limited?.overdue()) {
-      call.limited.deadlinePassed();
+      call.limited.endOverdue();
       if ((call.phase as PendingCall['phase']) === 'abandoned') this.#returnSlot();
       return;
     }

@@ -41,6 +41,11 @@ export interface LimitAdapter<R> {
    * passes, since a pool arms a deadline when it sends the call, and a thread may claim it later.
    */
   hasStarted(record: R): boolean;
+  /**
+   * Whether the call has run to its end, its result on its way (a thread's results travel in
+   * batches): nothing is left to end, and its result must not be turned into a timeout.
+   */
+  hasFinished?(record: R): boolean;
   /** The call is running, and its future fails with `reason` right after this: stop it. */
   stopRunning(record: R, reason: unknown): void;
 }
@@ -113,11 +118,13 @@ export class LimitedCall<R = unknown> implements Waiter {
 
   /**
    * Ends the call with `reason`: one not started is cancelled (it never runs); a running one fails
-   * at once, and its executor stops it (see LimitAdapter.stopRunning). Nothing if it is done.
+   * at once, and its executor stops it (see LimitAdapter.stopRunning). Nothing if it is done, or
+   * has run to its end with its result on the way.
    */
   end(reason: unknown): void {
     const future = this.future;
     if (future.done() || future.cancel()) return;
+    if (this.#limiter.adapter.hasFinished?.(this.record) === true) return; // its result comes
     // Stopped (and counted over) before the future fails: its done callbacks may read stats().
     this.#limiter.adapter.stopRunning(this.record, reason);
     if (!future.done()) future.setException(reason); // it leaves the timer and the signal watch (addException)
@@ -144,9 +151,25 @@ export class LimitedCall<R = unknown> implements Waiter {
       this.#deadline = this.#limiter.deadlines.add(this, this.timeout!);
       return;
     }
+    this.#timeOut();
+  }
+
+  /**
+   * Its deadline passed while its timer could not fire (a call on the event loop held the loop
+   * past it): it ends now, as the timer would have ended it; its entry leaves the timer's list.
+   */
+  endOverdue(): void {
+    if (this.#deadline !== undefined) {
+      this.#limiter.deadlines.settled(this.#deadline);
+      this.#deadline = undefined;
+    }
+    this.#timeOut();
+  }
+
+  #timeOut(): void {
     this.end(
       new TimeoutError(
-        `${adapter.nameOf(this.record)} ran past its timeout of ${this.timeout} ms and was ended.`,
+        `${this.#limiter.adapter.nameOf(this.record)} ran past its timeout of ${this.timeout} ms and was ended.`,
       ),
     );
   }

@@ -67,6 +67,10 @@ export class PoolLimits implements LimitAdapter<Call> {
     return call.future.running();
   }
 
+  hasFinished(call: Call): boolean {
+    return call.worker !== undefined && call.worker.hasFinished(call.seq);
+  }
+
   stopRunning(call: Call, reason: unknown): void {
     const worker = call.worker;
     if (worker === undefined || worker.life === 'ending' || worker.life === 'exited') return;
