@@ -414,7 +414,8 @@ export abstract class PoolExecutor extends Executor {
       if (call.handedBack && !call.future.done()) failing.push(call);
       else queue.push(call);
     }
-    // Settled once the queue is whole again: their done callbacks may submit or cancel.
+    // Settled once the queue is whole again: their done callbacks may cancel other calls (or call
+    // shutdown() again), and must find them where the pool keeps them.
     for (const call of failing)
       if (!call.future.done()) call.future.setException(this.newBrokenError(why, undefined));
   }

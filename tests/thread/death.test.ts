@@ -157,14 +157,20 @@ test('a worker that dies between calls says so in a warning: no future can carry
 
 test("an error a call's timer throws while a later call runs: the message says it may be an earlier call's", async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  // The first call leaves a timer that throws once the second call says it runs (a flag on the
+  // thread's global object, which the two share): whatever the machine's load, it throws during
+  // the second call, never between the two.
   const leaveBomb = (): string => {
-    setTimeout(() => {
+    const poll = setInterval(() => {
+      if ((globalThis as { secondRuns?: boolean }).secondRuns !== true) return;
+      clearInterval(poll);
       throw new Error('thrown by the first call');
-    }, 100);
+    }, 5);
     return 'first returned';
   };
   const waitAWhile = async (): Promise<string> => {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    (globalThis as { secondRuns?: boolean }).secondRuns = true;
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
     return 'second returned';
   };
   expect(await executor.submit(leaveBomb)).toBe('first returned');

@@ -64,7 +64,6 @@ describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => 
     await executor[method]();
     const finished = new Int32Array(marks);
     const outcomes = await Promise.allSettled(futures.map((future) => future.result(20_000)));
-    let lost = 0;
     let cutOffYetFinished = 0;
     outcomes.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') {
@@ -76,7 +75,6 @@ describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => 
         expect(Atomics.load(finished, i)).toBe(0);
       } else if (/^This call ran to its end, but its result was lost/.test(error.message)) {
         expect(Atomics.load(finished, i)).toBe(1);
-        lost++;
       } else {
         // Cut off while it ran. Its future fails at once, and the call may still reach its mark
         // before its thread is ended: only the call each thread was running, one per thread.
@@ -86,7 +84,8 @@ describe.each(['terminateWorkers', 'killWorkers'] as const)('%s()', (method) => 
     });
     // Before finished calls were told apart, a dozen or more per run failed as cut off.
     expect(cutOffYetFinished).toBeLessThanOrEqual(2);
-    expect(lost).toBeLessThan(count);
+    // Some calls were delivered: the pool was ended mid-burst, not before or after it.
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').length).toBeGreaterThan(0);
   });
 
   test('on an idle pool, or twice, it resolves', async () => {
