@@ -349,8 +349,12 @@ export async function startWorkerHost(
             job.handedBack = true;
             job.controller.abort(reason);
           }
-        }
-        await finished.catch(ignore);
+          // Handing a job back is a Redis command, which waits while Redis cannot be reached: a
+          // host told to stop must not wait for it for ever. Past HAND_BACK_WAIT_MS it stops
+          // anyway; the jobs' locks lapse and another host runs them again, as after a host's death.
+          if (!(await within(finished, HAND_BACK_WAIT_MS)))
+            await within(worker.close(true), HAND_BACK_WAIT_MS);
+        } else await finished.catch(ignore); // it won the race: settled already
         clearTimeout(timer);
         await local.shutdown({ cancelFutures: true });
         subscriber.disconnect();
@@ -359,6 +363,26 @@ export async function startWorkerHost(
       })());
     },
   };
+}
+
+/** How long a closing host waits for Redis to take back the jobs it ends (see close()). */
+const HAND_BACK_WAIT_MS = 3_000;
+
+/** Whether `promise` settled within `ms` (it may reject; that counts as settled). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function encodeResult(value: unknown, maxBytes: number): string {

@@ -243,6 +243,34 @@ describeWithRedis('QueueExecutor faults', () => {
     expect(await another.submit(sleepFor, 0, 7)).toBe(7);
   });
 
+  testOwnServer(
+    'a host closed (SIGTERM) while Redis is down and a call runs past its grace still exits',
+    async () => {
+      const queue = uniqueQueue('close-redis-down');
+      const closing = await host({ redis: redis.url, queue, name: 'C', closeGraceMs: 200 });
+      // The producer gives up on Redis soon after it goes: nothing here waits for it to come back.
+      const executor = new QueueExecutor({ connection: redis.url, queue, unreachableTimeout: 500 });
+      const marker = join(dir, 'close-redis-down-marker');
+      const future = executor.submit(markThenAwaitGate, marker, join(dir, 'never-opened'), 'x');
+      await until(() => existsSync(marker), 'the call to start on the host');
+      await redis.kill();
+      try {
+        closing.child.kill('SIGTERM');
+        // Handing the call back needs Redis: before, the host waited for it for ever.
+        const how = await Promise.race([
+          closing.exited,
+          new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000)),
+        ]);
+        expect(how).toBe(0);
+        expect(String(await future.exception())).toMatch(/could not be reached/);
+        await executor.shutdown();
+      } finally {
+        await redis.restart();
+      }
+    },
+    40_000,
+  );
+
   test('a host closed (SIGTERM) with a call running past its grace hands it back to the queue', async () => {
     const queue = uniqueQueue('handback');
     const first = await host({ redis: redis.url, queue, name: 'A', workers: 1, closeGraceMs: 200 });
