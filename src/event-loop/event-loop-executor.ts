@@ -46,6 +46,7 @@ import { CallQueue, PendingCall } from './call-queue.js';
 import { ShutdownWaits, noteCallOver } from './stuck-shutdowns.js';
 import { loadModuleFunction } from './module-function.js';
 import { EVENT_LOOP_OPTION_KEYS, type EventLoopExecutorOptions } from './options.js';
+import { performance, queueMicrotask } from '../timers.js';
 
 export type { EventLoopExecutorOptions } from './options.js';
 
@@ -671,7 +672,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** The initializer's error, for BrokenExecutor's message: never throws (a hostile error's getters may). */
 function describeInitializerError(error: unknown): string {
   try {
-    if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
+    if (error instanceof Error)
+      return error.message ? `${error.name}: ${error.message}` : error.name;
     return `it threw ${describe(error)}`;
   } catch {
     return `it threw ${describeAnyError(error)}`;

@@ -17,6 +17,8 @@
 // A server whose event loop never runs out of work never emits 'beforeExit': there the deadlock
 // after an await stays a hang (docs/api.md says so).
 
+import { setImmediate } from '../timers.js';
+
 /** What a shutdown() waits for: its calls, and whether the executor's initializer still runs. */
 export interface WaitedFor {
   /** E.g. "3 calls", "the initializer (and 1 call behind it)". */

@@ -27,6 +27,7 @@
 
 import { outsideCalls } from '../current-signal.js';
 import { Deque } from '../deque.js';
+import { clearTimeout, performance, setImmediate, setTimeout } from '../timers.js';
 
 /** One running call's place in its FIFO: `item` becomes undefined once the call has settled. */
 export interface Deadline<T> {

@@ -23,6 +23,7 @@ import { TimeoutError } from '../errors.js';
 import { addWaiter, type Future, type Waiter } from '../future.js';
 import { Deadlines, type Deadline } from './deadlines.js';
 import { SignalWatch } from './signal-watch.js';
+import { performance } from '../timers.js';
 
 /** What limits one call: undefined fields are no limit. */
 export interface CallLimits {

@@ -30,6 +30,7 @@ import { takeLostCalls } from './lost-calls.js';
 import type { PoolWorker } from './pool-worker.js';
 import { describeError } from '../describe-error.js';
 import { LogHistogram } from '../stats.js';
+import { performance, queueMicrotask } from '../timers.js';
 
 /** What dispatch asks of the pool that owns the workers. */
 export interface DispatchHost {

@@ -42,6 +42,7 @@ import type { PoolWorker, PoolWorkerEvents, WorkerExit } from './pool-worker.js'
 import { encodeThrown } from '../protocol/errors.js';
 import type { ExecutorStats } from '../stats.js';
 import { DEFAULT_END_GRACE_MS } from './settings.js';
+import { clearTimeout, performance, setTimeout } from '../timers.js';
 
 export interface PoolSettings {
   maxWorkers: number;

@@ -7,6 +7,7 @@ import type { Call } from './call.js';
 import { defName } from './callable-registry.js';
 import { Deque } from '../deque.js';
 import type { TransferItem } from '../transfer.js';
+import { clearTimeout, performance, setTimeout } from '../timers.js';
 
 export interface WorkerExit {
   code: number | null;

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { redact } from './connection.js';
 import { startWorkerHost, type ConnectionWatcher, type QueueWorker } from './worker-host.js';
+import { performance } from '../timers.js';
 
 const USAGE = `Usage: concurrent-futures worker --redis URL --queue NAME --allow MODULE [MODULE...] [options]
 
@@ -181,7 +182,7 @@ function reportConnection(where: string, started: () => boolean): ConnectionWatc
     unreachable(error) {
       const login = refusedLogin(error);
       if (login && !started()) return;
-      const now = Date.now();
+      const now = performance.now();
       if (lastSaid !== undefined && now - lastSaid < UNREACHABLE_REPEAT_MS) return;
       lastSaid = now;
       process.stderr.write(

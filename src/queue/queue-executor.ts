@@ -47,6 +47,7 @@ import { RedisLink } from './redis-link.js';
 import { Watchdog } from './watchdog.js';
 import { QUEUE_EXECUTOR_OPTION_KEYS, checkKeyName, type QueueExecutorOptions } from './options.js';
 import type { ExecutorStats } from '../stats.js';
+import { performance, queueMicrotask } from '../timers.js';
 
 export type { QueueExecutorOptions } from './options.js';
 
@@ -296,7 +297,7 @@ export class QueueExecutor extends Executor {
       call.data = data;
       // In the map before the job exists: a fast host's event must find its call. From here the
       // watchdog also covers it, should Redis never be reached.
-      call.heardAt = Date.now();
+      call.heardAt = performance.now();
       this.#inRedis.set(call.id, call);
       calls.push(call);
       jobs.push({ name: JOB_NAME, data, opts: { jobId: call.id } });

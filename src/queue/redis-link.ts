@@ -7,6 +7,7 @@ import { openConnections, type Connections } from './connection.js';
 import type { CallJobResult } from './job-data.js';
 import { bullmq, type RedisClient } from './peers.js';
 import { ignore } from './queue-call.js';
+import { clearTimeout, performance, setTimeout } from '../timers.js';
 
 /** How long an idle executor keeps reading the events stream before closing it (see idle()). */
 const IDLE_CLOSE_MS = 1000;
@@ -72,7 +73,7 @@ export class RedisLink {
     const connections = openConnections(this.connection);
     this.#connections = connections;
     const client = connections.client;
-    if (client.status !== 'ready') this.#downSince = Date.now();
+    if (client.status !== 'ready') this.#downSince = performance.now();
     else this.#everConnected = true;
     client.on('ready', this.#onReady);
     client.on('close', this.#onDown);
@@ -193,7 +194,7 @@ export class RedisLink {
   };
 
   readonly #onDown = (): void => {
-    this.#downSince ??= Date.now();
+    this.#downSince ??= performance.now();
   };
 
   /**

@@ -16,6 +16,7 @@ import type { Queue } from 'bullmq';
 import { JOB_NAME, type CallJobResult } from './job-data.js';
 import type { RedisClient } from './peers.js';
 import { withKeepOptions, type QueueCall } from './queue-call.js';
+import { clearInterval, performance, setInterval } from '../timers.js';
 
 /** What the watchdog reads of its executor, and how it settles calls there. */
 export interface WatchedExecutor {
@@ -63,7 +64,7 @@ export class Watchdog {
   }
 
   readonly #watch = (): void => {
-    const now = Date.now();
+    const now = performance.now();
     const downSince = this.executor.downSince();
     if (downSince !== undefined && this.#pingSentAt !== undefined) {
       // The connection was lost: that outage counts from downSince, not from a PING sent before it
@@ -115,7 +116,7 @@ export class Watchdog {
       for (let start = 0; start < calls.length; start += 100) {
         const batch = calls.slice(start, start + 100);
         const ends = await readEnds(client, queue, batch);
-        const now = Date.now();
+        const now = performance.now();
         batch.forEach((call, index) => {
           if (inRedis.get(call.id!) !== call) return; // settled meanwhile
           const end = ends[index]!;

@@ -35,6 +35,7 @@ import { allowedName, checkedProjectRoot, resolveJobModule } from './module-name
 import { QUEUE_WORKER_OPTION_KEYS, checkKeyName, type QueueWorkerOptions } from './options.js';
 import { bullmq, type RedisClient } from './peers.js';
 import type { Job, Worker } from 'bullmq';
+import { clearTimeout, performance, setTimeout } from '../timers.js';
 
 export type { QueueWorkerOptions } from './options.js';
 
@@ -153,7 +154,7 @@ export async function startWorkerHost(
     }
     // Not running here (yet): if this host takes the job later, it must not run it. Remembered
     // for a while, and only so many: forged cancels must not fill the host's memory.
-    const now = Date.now();
+    const now = performance.now();
     forgetEarlyCancel(message.id); // re-inserted last, so the oldest stay first
     cancelledEarly.set(message.id, { reason: message.reason, at: now });
     earlyReasonChars += message.reason.length;
