@@ -20,36 +20,36 @@ import {
 
 export interface MapOptions {
   /** Milliseconds from the `map()` call; past it the iterator throws `TimeoutError`. */
-  timeout?: number | null;
+  timeout?: number | null | undefined;
   /** Items sent to a worker per message (default 1). The EventLoopExecutor checks it and ignores it. */
-  chunksize?: number | null;
+  chunksize?: number | null | undefined;
   /** At most this many submitted calls (chunks, with `chunksize` > 1) whose results are not yet yielded. */
-  buffersize?: number | null;
+  buffersize?: number | null | undefined;
   /** Milliseconds each call (each chunk) may run, from its start. */
-  callTimeout?: number | null;
+  callTimeout?: number | null | undefined;
   /** Aborting it ends the whole map. */
-  signal?: AbortSignal | null;
+  signal?: AbortSignal | null | undefined;
 }
 
 export interface ScheduleOptions<A extends unknown[] = unknown[]> {
   /** The call's arguments (default none). */
-  args?: A | null;
+  args?: A | null | undefined;
   /** Milliseconds the call may run, counted from its start (time queued does not count). */
-  timeout?: number | null;
+  timeout?: number | null | undefined;
   /** Aborting it cancels the call if it has not started, or ends it if it runs. */
-  signal?: AbortSignal | null;
+  signal?: AbortSignal | null | undefined;
   /**
    * `ArrayBuffer`s and `MessagePort`s moved to a worker thread instead of copied: detached here once
    * the call is handed to a worker. A process pool copies them; the event loop passes them as they are.
    */
-  transfer?: readonly TransferItem[] | null;
+  transfer?: readonly TransferItem[] | null | undefined;
 }
 
 export interface ShutdownOptions {
   /** Resolve only once every submitted call is done and every worker has exited (default true). */
-  wait?: boolean;
+  wait?: boolean | undefined;
   /** Cancel the calls that have not started (default false). */
-  cancelFutures?: boolean;
+  cancelFutures?: boolean | undefined;
 }
 
 // Every option of map(), schedule() and shutdown(): any other key is refused (see checkOptions).

@@ -13,9 +13,9 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
 
 export interface WaitOptions {
   /** Milliseconds to wait at most; `undefined`/`null`: no limit. On timeout `wait` resolves anyway. */
-  timeout?: number | null;
+  timeout?: number | null | undefined;
   /** When to return (default `ALL_COMPLETED`). */
-  returnWhen?: ReturnWhen;
+  returnWhen?: ReturnWhen | undefined;
 }
 
 export interface DoneAndNotDone<T = any> {
@@ -74,7 +74,7 @@ export async function wait<F extends Future<any> = Future<any>>(
 
 export interface AsCompletedOptions {
   /** Milliseconds from the call: past it, the iteration throws `TimeoutError`. */
-  timeout?: number | null;
+  timeout?: number | null | undefined;
 }
 
 /**

@@ -12,12 +12,12 @@ import {
 
 /** `I`: the initializer's parameters, which `initargs` must match (inferred from `initializer` only). */
 export interface CommonPoolOptions<I extends any[] = any[]> {
-  maxWorkers?: number | null;
-  initializer?: Callable<I> | null;
-  initargs?: NoInfer<I> | null;
-  endGraceMs?: number | null;
-  minWorkers?: number | null;
-  idleTimeout?: number | null;
+  maxWorkers?: number | null | undefined;
+  initializer?: Callable<I> | null | undefined;
+  initargs?: NoInfer<I> | null | undefined;
+  endGraceMs?: number | null | undefined;
+  minWorkers?: number | null | undefined;
+  idleTimeout?: number | null | undefined;
 }
 
 /** How long an ended call may take to stop by itself before its worker is ended, by default. */

@@ -306,15 +306,20 @@ describe.each(compilers)(
   'TypeScript %s compiles the type tests against the installed types',
   (_version, pkg) => {
     // ES2017: a project whose target's lib has no ErrorOptions (ES2022) must still compile ours.
+    // exactOptionalPropertyTypes: `tsc --init` turns it on; optional options must take undefined.
     test.each([
-      ['nodenext', 'ES2022'],
-      ['node16', 'ES2022'],
-      ['nodenext', 'ES2017'],
+      ['nodenext', 'ES2022', false],
+      ['node16', 'ES2022', false],
+      ['nodenext', 'ES2017', false],
+      ['nodenext', 'ES2022', true],
     ])(
-      'module %s, target %s, as ESM and as CommonJS, strict',
-      async (module, target) => {
+      'module %s, target %s, as ESM and as CommonJS, strict (exactOptionalPropertyTypes: %s)',
+      async (module, target, exactOptionalPropertyTypes) => {
         const typeTests = readFileSync(join(root, 'tests/types/public-api.test-d.ts'), 'utf8');
-        const project = join(app, `types-${pkg}-${module}-${target}`);
+        const project = join(
+          app,
+          `types-${pkg}-${module}-${target}${exactOptionalPropertyTypes ? '-exact' : ''}`,
+        );
         write(project, {
           'api.mts': typeTests,
           'api.cts': typeTests,
@@ -325,6 +330,7 @@ describe.each(compilers)(
               module,
               moduleResolution: module,
               strict: true,
+              exactOptionalPropertyTypes,
               noEmit: true,
               skipLibCheck: false,
             },

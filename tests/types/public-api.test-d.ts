@@ -199,3 +199,33 @@ export function futureShowsPythonsApiOnly(future: Future<number>): void {
   // @ts-expect-error for executors only: not a member
   void future.hasFailed;
 }
+
+/** Settings read from a config, each maybe absent: passed on as they are, `undefined` meaning the default. */
+interface Settings {
+  workers?: number | undefined;
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+  wait?: boolean | undefined;
+}
+
+export async function optionsFromAConfig(settings: Settings): Promise<void> {
+  // Each compiles under exactOptionalPropertyTypes too (which `tsc --init` turns on).
+  const threads = new ThreadPoolExecutor({ maxWorkers: settings.workers, initializer: undefined });
+  const processes = new ProcessPoolExecutor({
+    maxWorkers: settings.workers,
+    minWorkers: undefined,
+  });
+  const loop = new EventLoopExecutor({ maxWorkers: settings.workers, endGraceMs: undefined });
+  const future = threads.schedule((n: number) => n, {
+    args: [1],
+    timeout: settings.timeout,
+    signal: settings.signal,
+  });
+  await wait([future], { timeout: settings.timeout });
+  for await (const value of asCompleted([future], { timeout: settings.timeout })) void value;
+  for await (const value of processes.map((n: number) => n, [1], { timeout: settings.timeout }))
+    void value;
+  await loop.shutdown({ wait: settings.wait, cancelFutures: undefined });
+  await threads.shutdown({ wait: settings.wait });
+  await processes.shutdown();
+}
