@@ -83,6 +83,19 @@ export function splitExecArgv(
       if (takesValue && eq === -1) i++; // its value is the next element
       continue;
     }
+    // The ts-node command puts its own script into execArgv (so that fork() children run through
+    // it too): a child then started type-checking the project again, and a thread got no loader.
+    const binKind = lazyLoaders ? tsNodeBinKind(arg) : undefined;
+    if (binKind !== undefined) {
+      const steps = loaderSteps(binKind, arg);
+      if (steps !== undefined) {
+        changed = true;
+        for (const step of steps) {
+          if (!loaders.some((known) => sameStep(known, step))) loaders.push(step);
+        }
+        continue;
+      }
+    }
     if (lazyLoaders && PRELOADS.has(name)) {
       const value = eq === -1 ? execArgv[i + 1] : arg.slice(eq + 1);
       const steps = value === undefined ? undefined : typeScriptLoaderSteps(name, value, cwd);
@@ -246,6 +259,22 @@ function typeScriptLoaderSteps(flag: string, value: string, cwd: string): Loader
     }
   }
   if (kind === undefined) return undefined;
+  return loaderSteps(kind, from);
+}
+
+/** The ts-node command's own script, as it puts it into execArgv: which loader it stands for. */
+function tsNodeBinKind(arg: string): 'ts-node-esm' | 'ts-node-cjs' | undefined {
+  if (arg.startsWith('-') || !isAbsolute(arg)) return undefined;
+  const match = /[\\/]ts-node[\\/]dist[\\/]bin(-[a-z]+)?\.js$/.exec(arg);
+  if (match === null) return undefined;
+  return match[1] === '-esm' ? 'ts-node-esm' : 'ts-node-cjs';
+}
+
+/** The lazy loader steps of a TypeScript loader, resolved from `from` (a file where node found it). */
+function loaderSteps(
+  kind: 'tsx' | 'ts-node-esm' | 'ts-node-cjs',
+  from: string,
+): LoaderStep[] | undefined {
   try {
     const resolve = createRequire(from).resolve;
     switch (kind) {

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,6 +35,9 @@ interface Report {
   markersAfterSource: string[];
   markersAfterImport: string[];
 }
+
+/** What `npx ts-node` runs: ts-node's own script, node's main entry. */
+const tsNodeCommand = createRequire(import.meta.url).resolve('ts-node/dist/bin.js');
 
 const LOADERS = {
   tsx: ['--import', 'tsx'],
@@ -150,6 +154,10 @@ test.each([
     ['--require', 'ts-node/register'],
     ['commonjs/probe.ts', 'tasks.js'],
   ],
+  // The ts-node command (its README's form): it runs as node's script and puts itself into
+  // execArgv. Before, threads got no loader ("Unknown file extension"), children its whole CLI.
+  ['the ts-node command', [tsNodeCommand], ['commonjs/probe.ts']],
+  ['the ts-node command, by its .js name', [tsNodeCommand], ['commonjs/probe.ts', 'tasks.js']],
 ] as const)(
   'under %s, TypeScript in a CommonJS package: its exports by name, in every executor',
   async (_loader, nodeArgs, probe) => {

@@ -58,6 +58,9 @@ test.each([
   ],
   [['-r', 'ts-node/register'], 'cjs'],
   [['--require=ts-node/register/transpile-only'], 'cjs'],
+  // What the ts-node command puts into execArgv: its own script.
+  [[resolve('ts-node/dist/bin.js')], 'cjs'],
+  [[resolve('ts-node/dist/bin-esm.js')], 'esm'],
 ])('ts-node in %j becomes a transpile-only step', (execArgv, kind) => {
   const split = splitExecArgv(execArgv);
   expect(split.execArgv).toEqual([]);
