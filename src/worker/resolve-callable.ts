@@ -1,7 +1,9 @@
 // Inside a worker: turn a CallableDef back into a function. A function sent by source is compiled
 // once per worker, in the worker's global scope; a module function is imported once.
 
+import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileFunction, constants } from 'node:vm';
 import type { CallableDef } from '../protocol/messages.js';
 import { applyLazyLoaders } from './loaders.js';
@@ -254,16 +256,32 @@ function commonJsExports(namespace: Record<string, unknown>): Record<string, unk
  * nothing). Say how to register it in each worker.
  */
 function typeScriptHint(module: string, error: unknown): string {
-  if (
-    (error as { code?: string })?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' ||
-    !regExpTest(/\.[cm]?ts$/, module)
-  )
-    return '';
+  const code = (error as { code?: string } | null | undefined)?.code;
+  const unknownExtension = code === 'ERR_UNKNOWN_FILE_EXTENSION' && regExpTest(/\.[cm]?ts$/, module);
+  // The README's form, `new URL('./tasks.js', import.meta.url)` beside a tasks.ts: only a loader
+  // maps the .js name to the .ts file; without one it is just "Cannot find module".
+  const jsNameOfTs =
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && hasTypeScriptSibling(module);
+  if (!unknownExtension && !jsNameOfTs) return '';
   return (
+    (jsNameOfTs ? `. A TypeScript module sits beside that .js name` : '') +
     `. This worker has no TypeScript loader: register one in every worker with the initializer option, ` +
     `e.g. initializer: fromModule('tsx/esm/api', 'register') (in a CommonJS package, 'tsx/cjs/api'), ` +
     `or submit the compiled JavaScript module.`
   );
+}
+
+/** Whether a file module named `x.js` (or .mjs, .cjs) has an `x.ts` (.mts, .cts, .tsx) beside it. */
+function hasTypeScriptSibling(module: string): boolean {
+  try {
+    const path = module.startsWith('file:') ? fileURLToPath(module) : module;
+    const match = RegExpPrototypeExec(/^(.*)\.([cm]?)js$/, path);
+    if (match === null) return false;
+    const [, stem, flavour] = match;
+    return existsSync(`${stem}.${flavour}ts`) || (flavour === '' && existsSync(`${stem}.tsx`));
+  } catch {
+    return false;
+  }
 }
 
 /** A function ready to call, or the promise of one (a module still importing), or why it cannot be had. */
