@@ -672,8 +672,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** The initializer's error, for BrokenExecutor's message: never throws (a hostile error's getters may). */
 function describeInitializerError(error: unknown): string {
   try {
-    if (error instanceof Error)
-      return error.message ? `${error.name}: ${error.message}` : error.name;
+    // By shape, not instanceof: under jest, an error of another realm is an Error all the same.
+    const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+    if (typeof message === 'string' && typeof name === 'string')
+      return message ? `${name}: ${message}` : name;
     return `it threw ${describe(error)}`;
   } catch {
     return `it threw ${describeAnyError(error)}`;

@@ -71,6 +71,13 @@ function keyOf(ref: ModuleFunction): string {
   return `${ref.module}\0${ref.exportName}`;
 }
 
+/** Its message, read by shape: under jest, import()'s errors are of another realm's Error. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : describe(error);
+  try {
+    const message = (error as { message?: unknown } | null | undefined)?.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // A throwing getter: described as a value below.
+  }
+  return describe(error);
 }

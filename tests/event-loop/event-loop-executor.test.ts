@@ -3,7 +3,7 @@
 // never keeps the process alive.
 
 import { availableParallelism } from 'node:os';
-import { BrokenExecutor, CancelledError, EventLoopExecutor } from 'concurrent-futures';
+import { BrokenExecutor, CancelledError, EventLoopExecutor, fromModule } from 'concurrent-futures';
 import { deferred, runScript, settle, unhandledRejectionsOf } from './support.js';
 
 let executor: EventLoopExecutor;
@@ -85,6 +85,14 @@ describe('nothing travels', () => {
     const fromNamed = (await named.submit(() => 1).exception()) as Error;
     expect(fromNamed.message).toContain('its initializer connectToDatabase failed');
     await named.shutdown();
+  });
+
+  test("a module that cannot be imported names why, though jest's errors are of another realm", async () => {
+    const missing = new EventLoopExecutor();
+    const call = missing.submit(fromModule(new URL('file:///nonexistent/nope.mjs'), 'f'));
+    const error = (await call.exception()) as Error;
+    expect(error.message).toMatch(/the module could not be imported \(Cannot find module/);
+    await missing.shutdown();
   });
 
   test('an initializer error that cannot be read still breaks the executor, with BrokenExecutor', async () => {
