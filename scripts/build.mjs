@@ -209,3 +209,17 @@ for (const file of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
   copyFileSync(join(dist, file), join(cjs, file));
 }
 writeFileSync(join(cjs, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
+
+// The ESM entries' declarations re-export the CommonJS ones: one declaration of each class. Two
+// would be two nominal types (Future has #private members, Executor protected ones): an ESM app
+// could not pass its executor or futures to a CommonJS library typed against the other copy, nor
+// wait() on futures of both, though at run time both copies are one kind (see the Rulings).
+for (const entry of ['index.d.ts', join('queue', 'index.d.ts')]) {
+  const esmEntry = join(dist, entry);
+  const references = readFileSync(esmEntry, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('/// <reference'));
+  const target = relative(dirname(esmEntry), join(cjs, entry)).split(sep).join('/');
+  const specifier = (target.startsWith('.') ? target : `./${target}`).replace(/\.d\.ts$/, '.js');
+  writeFileSync(esmEntry, [...references, `export * from '${specifier}';`, ''].join('\n'));
+}

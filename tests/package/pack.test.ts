@@ -343,5 +343,42 @@ describe.each(compilers)(
       },
       90_000,
     );
+
+    test('an ESM app and a CommonJS library typed against the other build share one Future and Executor', async () => {
+      // The library's types come from the CommonJS declarations, the app's from the ESM ones:
+      // before they were one, passing an executor or waiting on futures of both did not compile.
+      const project = join(app, `types-${pkg}-dual`);
+      write(project, {
+        'lib.cts': `import { Future, type Executor } from 'concurrent-futures';
+export function doubleOn(executor: Executor, n: number): Future<number> {
+  return executor.submit((x: number) => x * 2, n);
+}
+export const ready: Future<string> = new Future<string>();
+`,
+        'app.mts': `import { ThreadPoolExecutor, wait, type Future } from 'concurrent-futures';
+import { doubleOn, ready } from './lib.cjs';
+export async function main(): Promise<number> {
+  const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const mine: Future<number> = doubleOn(executor, 21);
+  const { done } = await wait([mine, ready]);
+  return done.size;
+}
+`,
+        'tsconfig.json': JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+          },
+          files: ['lib.cts', 'app.mts'],
+        }),
+      });
+      const tsc = join(root, 'node_modules', pkg, 'bin', 'tsc');
+      const { stdout, stderr } = await run(process.execPath, [tsc, '-p', project], project);
+      expect(stdout + stderr).toBe('');
+    }, 90_000);
   },
 );
