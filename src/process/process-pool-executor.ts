@@ -15,7 +15,12 @@ import { isMessagePort, type TransferItem } from '../transfer.js';
 import { checkPositiveInteger, describe } from '../validate.js';
 import { childStartup } from './exec-argv.js';
 import { PROCESS_POOL_OPTION_KEYS, type ProcessPoolExecutorOptions } from './options.js';
-import { ProcessWorker, type ProcessWorkerOptions } from './process-worker.js';
+import {
+  ENTRY as PROCESS_ENTRY,
+  ProcessWorker,
+  type ProcessWorkerOptions,
+} from './process-worker.js';
+import { checkWorkerEntry } from '../pool/worker-entry.js';
 
 // I: the initializer's parameters (see CommonPoolOptions); nothing else depends on it.
 export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
@@ -54,6 +59,7 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     checkNoNulBytes(execArgv, env);
     // fork()'s advanced serialization is V8's serializer: the same round trip as the IPC channel.
     checkInitargsTravel(common.initargs, (value) => deserialize(serialize(value)));
+    checkWorkerEntry(PROCESS_ENTRY, 'ProcessPoolExecutor');
     super({ ...common, maxTasksPerWorker: maxTasksPerChild });
     this.#childOptions = childStartup(execArgv ?? undefined, env ?? undefined);
     this.startMinWorkers();

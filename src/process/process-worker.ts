@@ -4,17 +4,17 @@
 
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { CHANNEL_FD, FrameReader, encodeFrame, newFrameKey } from '../protocol/frames.js';
 import type { CallableDef, FromWorker, ToWorker } from '../protocol/messages.js';
 import type { Call } from '../pool/call.js';
 import { PoolWorker, type PoolWorkerEvents } from '../pool/pool-worker.js';
 import { GUARD_FD } from '../worker/parent-guard.js';
+import { workerEntry } from '../pool/worker-entry.js';
 
 // The child's entry bundled into one CommonJS file (scripts/build.mjs), started by both builds: it
 // loads without the ESM loader, ~10 ms sooner to the first result than the ESM build's seven modules
 // (docs/design.md, "Start-up").
-const ENTRY = fileURLToPath(new URL('../cjs/worker/process-entry.js', import.meta.url));
+export const ENTRY = workerEntry('../cjs/worker/process-entry.js', import.meta.url);
 
 // No stdin (as Python gives its children os.devnull: a call that reads stdin would take the
 // parent's input), the parent's stdout and stderr; Node's IPC channel (fork() needs one; the pool does not
@@ -51,7 +51,7 @@ export class ProcessWorker extends PoolWorker {
   ) {
     super();
     const frameKey = newFrameKey(); // before fork(): nothing after it may throw and leave the child
-    this.#child = fork(ENTRY, [], {
+    this.#child = fork(ENTRY!, [], {
       // The IPC channel carries only what calls send with process.send(), which nobody reads: JSON,
       // so that nothing a call sends can throw in this process's channel parser.
       serialization: 'json',

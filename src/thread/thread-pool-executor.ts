@@ -10,7 +10,8 @@ import { checkCommonPoolOptions, checkInitargsTravel } from '../pool/settings.js
 import type { CallableDef } from '../protocol/messages.js';
 import { describe } from '../validate.js';
 import { THREAD_POOL_OPTION_KEYS, type ThreadPoolExecutorOptions } from './options.js';
-import { ThreadWorker } from './thread-worker.js';
+import { ENTRY as THREAD_ENTRY, ThreadWorker } from './thread-worker.js';
+import { checkWorkerEntry } from '../pool/worker-entry.js';
 import { describeError } from '../describe-error.js';
 
 let poolCount = 0;
@@ -71,6 +72,7 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
       );
     }
     checkInitargsTravel(common.initargs, structuredClone);
+    checkWorkerEntry(THREAD_ENTRY, 'ThreadPoolExecutor');
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
     this.#resourceLimits = resourceLimits ?? undefined;

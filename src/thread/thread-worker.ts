@@ -18,9 +18,10 @@ import { findBufferArgs, restoreBufferResults } from '../protocol/buffers.js';
 import { newFrameKey } from '../protocol/frames.js';
 import type { TransferItem } from '../transfer.js';
 import { defaultWorkerStartup, threadEnv } from '../process/exec-argv.js';
+import { workerEntry } from '../pool/worker-entry.js';
 
 // The thread's entry bundled into one CommonJS file (scripts/build.mjs), as for a child process.
-const ENTRY = new URL('../cjs/worker/thread-entry.js', import.meta.url);
+export const ENTRY = workerEntry('../cjs/worker/thread-entry.js', import.meta.url);
 const SLOT_MASK = START_FLAG_SLOTS - 1;
 
 export interface ThreadWorkerOptions {
@@ -58,7 +59,7 @@ export class ThreadWorker extends PoolWorker {
     // Without the parent's main-entry flags and TypeScript loader (applied lazily: exec-argv.ts).
     const startup = defaultWorkerStartup();
     const env = threadEnv(startup);
-    this.#worker = new Worker(ENTRY, {
+    this.#worker = new Worker(ENTRY!, {
       workerData: { init, port: port2, loaders: startup.loaders },
       transferList: [port2],
       ...(startup.changed ? { execArgv: startup.execArgv } : {}),
