@@ -5,6 +5,8 @@
 //
 //   tsc (CommonJS, a target below ES2017/ES2018)  __awaiter, __importStar, __importDefault,
 //                                                  __rest, __assign, require, tslib_1.<helper>
+//   Babel (ES modules to CommonJS, as babel-jest)  _interopRequireWildcard, _interopRequireDefault,
+//                                                  require
 //   esbuild (tsx, vite, keepNames)                 __name
 //   vitest (import() in a test file)               __vite_ssr_dynamic_import__, as import() of a
 //                                                  function sent by source (from process.cwd())
@@ -116,6 +118,10 @@ const PROVIDED: Record<string, unknown> = {
   __importStar,
   __rest,
   __assign: Object.assign,
+  // Babel's module transform writes these for `import x from` and `await import()`, whatever
+  // the target: the same as tsc's.
+  _interopRequireDefault: __importDefault,
+  _interopRequireWildcard: __importStar,
 };
 
 let workerRequire: NodeJS.Require | undefined;
@@ -192,7 +198,19 @@ export function toolHelperAdvice(name: string): string | undefined {
   }
   if (
     regExpTest(
-      /^__(?:generator|values|read|spread\w*|asyncValues|asyncGenerator|await|extends|decorate\w*|metadata|param|classPrivate\w+|esDecorate|runInitializers|makeTemplateObject)$/,
+      /^__(?:async|objRest|spreadValues|spreadProps|publicField|private(?:Get|Set|Add|Method|Wrapper)|yieldStar|forAwait|template|knownSymbol|superGet|superSet)$/,
+      name,
+    )
+  ) {
+    return (
+      `"${name}" is a helper that esbuild (tsx, vite) writes into functions it compiles for an older ` +
+      `target. Raise esbuild's target to the running Node.js (--target=node20, or target: 'node20'), or ` +
+      `leave it at esbuild's default, esnext.`
+    );
+  }
+  if (
+    regExpTest(
+      /^__(?:generator|values|read|spread|spreadArrays?|asyncValues|asyncGenerator|await|extends|decorate\w*|metadata|param|classPrivate\w+|esDecorate|runInitializers|makeTemplateObject)$/,
       name,
     )
   ) {
@@ -213,7 +231,7 @@ export function toolHelperAdvice(name: string): string | undefined {
   }
   if (
     regExpTest(
-      /^(?:_asyncToGenerator|_interopRequire\w+|_objectSpread\d*|_objectWithoutProperties\w*|_defineProperty|_regenerator\w*|regeneratorRuntime|_toConsumableArray|_slicedToArray)$/,
+      /^(?:_asyncToGenerator|_objectSpread\d*|_objectWithoutProperties\w*|_defineProperty|_regenerator\w*|regeneratorRuntime|_toConsumableArray|_slicedToArray)$/,
       name,
     )
   ) {

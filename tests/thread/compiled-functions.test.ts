@@ -178,6 +178,35 @@ describe.each(pools)('%s runs functions compiled by tools', (_name, create) => {
     expect(coverage.message).not.toMatch(/as an argument/);
   });
 
+  test("Babel's module helpers (babel-jest with targets: { node: 'current' }) are provided", async () => {
+    // What @babel/plugin-transform-modules-commonjs writes for `await import('node:path')` and for
+    // `import path from 'node:path'`, whatever the target: not a target's helpers.
+    const wildcard = new Function(
+      'return Promise.resolve().then(() => _interopRequireWildcard(require("node:path"))).then((p) => p.basename("/a/b.txt"));',
+    ) as () => Promise<string>;
+    await expect(executor.submit(wildcard)).resolves.toBe('b.txt');
+    const byDefault = new Function(
+      'return _interopRequireDefault(require("node:path")).default.extname("x.ts");',
+    ) as () => string;
+    await expect(executor.submit(byDefault)).resolves.toBe('.ts');
+  });
+
+  test("esbuild's helpers for an older target are named as esbuild's, with the target to raise", async () => {
+    const { transformSync } = require('esbuild') as typeof import('esbuild');
+    const { code } = transformSync(
+      'export const double = async (x) => { await null; return x * 2; };',
+      {
+        target: 'es2016',
+        format: 'cjs',
+      },
+    );
+    const { double } = evaluateCommonJs(code) as { double: (x: number) => Promise<number> };
+    expect(String(double)).toContain('__async(');
+    const error = (await executor.submit(double, 2).exception()) as Error;
+    expect(error.message).toMatch(/"__async" is a helper that esbuild .*--target=node20/);
+    expect(error.message).not.toMatch(/as an argument/);
+  });
+
   test('a user variable that merely looks like a helper is still a missing variable', async () => {
     const fn = new Function('return typeof __awaiterx === "undefined" ? missingThing : 1;');
     const error = (await executor.submit(fn as () => unknown).exception()) as Error;
