@@ -11,7 +11,7 @@
 import { outsideCalls } from './current-signal.js';
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { checkTimeout } from './validate.js';
-import { clearTimeout, setImmediate, setTimeout } from './timers.js';
+import { setImmediate } from './timers.js';
 
 export type FutureState =
   'PENDING' | 'RUNNING' | 'CANCELLED' | 'CANCELLED_AND_NOTIFIED' | 'FINISHED';

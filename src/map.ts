@@ -11,7 +11,6 @@ import { CancelledError, TimeoutError } from './errors.js';
 import { isWaitTimeout, type Future } from './future.js';
 import { LimitedCall } from './limits/limited-call.js';
 import { SignalWatch } from './limits/signal-watch.js';
-import { clearTimeout, performance, setTimeout } from './timers.js';
 
 /**
  * The maps' signals, one 'abort' listener per signal however many maps share it (as for limited

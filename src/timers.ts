@@ -3,6 +3,10 @@
 // (jest.useFakeTimers(), @sinonjs/fake-timers) replaces the globals: queueMicrotask, setTimeout,
 // setImmediate, performance, Date. Every call of every executor then waited for a clock that the
 // test never advanced, and the test hung. Importing these by name shadows the globals in a module.
+//
+// Only the executors' own machinery uses these (dispatch, a call's deadline, a worker's grace and
+// idle timers). The timeouts a caller waits with (wait(), asCompleted(), result(timeout), map's
+// timeout) keep the global timers: a test with a fake clock drives them by advancing it.
 
 export {
   clearImmediate,

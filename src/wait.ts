@@ -4,7 +4,6 @@ import { TimeoutError } from './errors.js';
 import { addWaiter, Future, hasFailed, removeWaiter, type Waiter } from './future.js';
 import { checkOptions, checkTimeout, describe, type OptionKeys } from './validate.js';
 import { AllCompletedWaiter, AsCompletedWaiter, FirstCompletedWaiter } from './waiters.js';
-import { clearTimeout, performance, setTimeout } from './timers.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';

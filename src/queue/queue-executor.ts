@@ -442,7 +442,8 @@ export class QueueExecutor extends Executor {
    * Redis unreachable for longer than unreachableTimeout (its connection lost, or `silent`: open
    * but not answering): every pending call fails (the watchdog's call).
    */
-  #failEverything(downFor: number, silent: boolean): void {
+  #failEverything(downForMs: number, silent: boolean): void {
+    const downFor = Math.round(downForMs);
     const where = this.#link.connections?.where ?? String(this.#connection);
     const how = silent
       ? `did not answer for ${downFor} ms, its connection still open (a frozen server, or a network that drops its packets)`
