@@ -102,9 +102,12 @@ test('threadNamePrefix names the threads `${prefix}_${n}` (seen through the insp
   const session = new Session();
   session.connect();
   const titles: string[] = [];
-  session.on('NodeWorker.attachedToWorker', (message) =>
-    titles.push(message.params.workerInfo.title),
-  );
+  // A thread of Node's own with no name ("[worker 472]", as its ESM loader hooks' thread) may
+  // start meanwhile in this process: only named threads are ours.
+  session.on('NodeWorker.attachedToWorker', (message) => {
+    const title = message.params.workerInfo.title;
+    if (!/^\[worker \d+\]$/.test(title)) titles.push(title);
+  });
   await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
   try {
     await using executor = new ThreadPoolExecutor({ maxWorkers: 2, threadNamePrefix: 'cruncher' });
