@@ -514,7 +514,10 @@ export class WorkerRuntime {
       }
     }
     // Still awaited: calls sent before the pool read the hand-back may still come, and go back too.
-    const wait = waited >= this.#awaitedLimit ? this.#awaitedLimit : this.#awaitedLimit - waited;
+    // Soon after it, they would have; later, a call that awaits for ever is looked at once a second.
+    const limit = this.#awaitedLimit;
+    const wait =
+      waited < limit ? limit - waited : waited < 4 * limit ? limit : Math.max(limit, 1000);
     this.#awaitedTimer = setTimer(this.#checkAwaited, wait);
     unrefTimer(this.#awaitedTimer);
   };
