@@ -18,6 +18,7 @@ import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { EventLoopExecutor } from '../event-loop/event-loop-executor.js';
 import type { Executor } from '../executor.js';
 import { isBrokenPool } from '../pool/pool-executor.js';
+import { DEFAULT_END_GRACE_MS } from '../pool/settings.js';
 import { ProcessPoolExecutor } from '../process/process-pool-executor.js';
 import { ThreadPoolExecutor } from '../thread/thread-pool-executor.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
@@ -351,9 +352,11 @@ export async function startWorkerHost(
             job.controller.abort(reason);
           }
           // Handing a job back is a Redis command, which waits while Redis cannot be reached: a
-          // host told to stop must not wait for it for ever. Past HAND_BACK_WAIT_MS it stops
-          // anyway; the jobs' locks lapse and another host runs them again, as after a host's death.
-          if (!(await within(finished, HAND_BACK_WAIT_MS)))
+          // host told to stop must not wait for it for ever. Once its local pool has had
+          // endGraceMs to end the calls, and Redis HAND_BACK_WAIT_MS more, it stops anyway; the
+          // jobs' locks lapse and another host runs them again, as after a host's death.
+          const endGrace = settings.endGraceMs ?? DEFAULT_END_GRACE_MS;
+          if (!(await within(finished, endGrace + HAND_BACK_WAIT_MS)))
             await within(worker.close(true), HAND_BACK_WAIT_MS);
         } else await finished.catch(ignore); // it won the race: settled already
         clearTimeout(timer);
@@ -371,6 +374,10 @@ const HAND_BACK_WAIT_MS = 3_000;
 
 /** Whether `promise` settled within `ms` (it may reject; that counts as settled). */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Infinity) {
+    await promise.catch(ignore);
+    return true;
+  }
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
