@@ -257,11 +257,13 @@ function commonJsExports(namespace: Record<string, unknown>): Record<string, unk
  */
 function typeScriptHint(module: string, error: unknown): string {
   const code = (error as { code?: string } | null | undefined)?.code;
-  const unknownExtension = code === 'ERR_UNKNOWN_FILE_EXTENSION' && regExpTest(/\.[cm]?ts$/, module);
+  const unknownExtension =
+    code === 'ERR_UNKNOWN_FILE_EXTENSION' && regExpTest(/\.[cm]?ts$/, module);
   // The README's form, `new URL('./tasks.js', import.meta.url)` beside a tasks.ts: only a loader
   // maps the .js name to the .ts file; without one it is just "Cannot find module".
   const jsNameOfTs =
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && hasTypeScriptSibling(module);
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    hasTypeScriptSibling(module);
   if (!unknownExtension && !jsNameOfTs) return '';
   return (
     (jsNameOfTs ? `. A TypeScript module sits beside that .js name` : '') +
