@@ -51,15 +51,20 @@ interface FutureInternals {
 }
 let internals: FutureInternals;
 
+/** True for a future of any copy of this package (what `instanceof Future` checks). */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [FUTURE_BRAND]?: unknown })[FUTURE_BRAND] === true
+  );
+}
+
 export class Future<T = unknown> implements PromiseLike<T> {
   /** True for a future of any copy of this package; a subclass keeps the usual prototype check. */
   static [Symbol.hasInstance](value: unknown): boolean {
     if (this !== Future) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as { [FUTURE_BRAND]?: unknown })[FUTURE_BRAND] === true
-    );
+    return isFuture(value);
   }
 
   #state: FutureState = 'PENDING';

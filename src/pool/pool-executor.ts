@@ -29,6 +29,7 @@ import type { Callable } from '../callable.js';
 import type { BrokenExecutor } from '../errors.js';
 import { Executor } from '../executor.js';
 import { Future, setRemoteStart } from '../future.js';
+import { refuseFutureArguments } from '../forgotten-await.js';
 import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import type { CallableDef, FromWorker } from '../protocol/messages.js';
 import { Call } from './call.js';
@@ -184,6 +185,7 @@ export abstract class PoolExecutor extends Executor {
 
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);
+    refuseFutureArguments(args);
     const future = new Future<Awaited<R>>();
     this.#submitted++;
     this.#dispatcher.queue.push(new Call(future, this.#registry.resolve(fn), args, false));
@@ -199,6 +201,7 @@ export abstract class PoolExecutor extends Executor {
     limits: CallLimits | undefined,
   ): Future<unknown[]> | LimitedCall<any> {
     this.checkSubmit(fn);
+    refuseFutureArguments(flatArgs, true);
     const call = new Call(
       new Future<unknown[]>(),
       this.#registry.resolve(fn),
@@ -216,6 +219,7 @@ export abstract class PoolExecutor extends Executor {
     limits: CallLimits,
   ): LimitedCall<any> {
     this.checkSubmit(fn);
+    refuseFutureArguments(args);
     const call = new Call(new Future(), this.#registry.resolve(fn), args, false);
     const limited = this.#limits.limit(call, limits);
     this.#enqueue(call);
@@ -229,6 +233,7 @@ export abstract class PoolExecutor extends Executor {
     transfer: readonly TransferItem[],
   ): Future<any> {
     this.checkSubmit(fn);
+    refuseFutureArguments(args);
     const call = new Call(new Future(), this.#registry.resolve(fn), args, false);
     call.transfer = transfer;
     if (limits !== undefined) this.#limits.limit(call, limits);

@@ -6,6 +6,7 @@ import { callableName, type ModuleFunction } from '../callable.js';
 import type { Future } from '../future.js';
 import type { LimitedCall } from '../limits/limited-call.js';
 import { encodeValue } from './codec.js';
+import { cloneAdvice } from '../protocol/clone-advice.js';
 import type { CallJobData } from './job-data.js';
 
 /** How long finished jobs stay in Redis, so reconciliation still finds a result whose event was missed. */
@@ -35,7 +36,8 @@ export function encodeArguments(call: QueueCall): string {
     return encodeValue(call.args);
   } catch (error) {
     throw new TypeError(
-      `The arguments of ${callableName(call.fn)} cannot travel to a worker host: ${messageOf(error)}`,
+      `The arguments of ${callableName(call.fn)} cannot travel to a worker host: ${messageOf(error)}. ` +
+        cloneAdvice(messageOf(error), 'Pass'),
       { cause: error },
     );
   }

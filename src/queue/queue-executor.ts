@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { callableName, isModuleFunction, type Callable, type ModuleFunction } from '../callable.js';
 import { Executor } from '../executor.js';
 import { Future } from '../future.js';
+import { refuseFutureArguments } from '../forgotten-await.js';
 import { Limiter, type CallLimits, type LimitedCall } from '../limits/limited-call.js';
 import { ChunkFailure } from '../map.js';
 import { Deque } from '../deque.js';
@@ -250,6 +251,7 @@ export class QueueExecutor extends Executor {
     limits: CallLimits | undefined,
     arity: number | undefined,
   ): QueueCall {
+    refuseFutureArguments(args, arity !== undefined);
     const future = new Future<unknown>();
     const call = new QueueCall(future, fn, args, arity);
     if (this.#outstanding++ === 0) this.#link.idle(false);

@@ -24,6 +24,7 @@ import { ThreadPoolExecutor } from '../thread/thread-pool-executor.js';
 import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../validate.js';
 import { describeError } from '../describe-error.js';
 import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
+import { cloneAdvice } from '../protocol/clone-advice.js';
 import { checkConnection, openConnections } from './connection.js';
 import {
   cancelChannel,
@@ -398,8 +399,9 @@ function encodeResult(value: unknown, maxBytes: number): string {
   try {
     encoded = encodeValue(value);
   } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
     throw new TypeError(
-      `The call's result cannot travel back to the producer: ${error instanceof Error ? error.message : String(error)}`,
+      `The call's result cannot travel back to the producer: ${why}. ${cloneAdvice(why, 'Return')}`,
       { cause: error },
     );
   }

@@ -98,6 +98,16 @@ describeWithRedis('QueueExecutor basics', () => {
     expect(await good).toBe(2);
   });
 
+  test('a forgotten await: a Future argument is refused at the call, a Promise told to be awaited', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const pending = executor.submit(add, 1, 1);
+    expect(() => executor.submit(echo, pending)).toThrow(/Argument 0 of this call is a Future/);
+    expect(() => executor.submit(echo, [pending])).toThrow(/Element 0 of argument 0/);
+    const promised = await executor.submit(echo, Promise.resolve(1)).exception();
+    expect(String(promised)).toMatch(/A Promise cannot travel to a worker: await it/);
+    expect(await executor.submit(echo, await pending)).toBe(2);
+  });
+
   test('a result that cannot travel back fails its future with a clear error', async () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue });
     const error = await executor.submit(fromModule(tasksModule, 'unclonableResult')).exception();

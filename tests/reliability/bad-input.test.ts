@@ -256,6 +256,52 @@ describe.each(KINDS)('%s pool', (kind) => {
     expect(executor.workerIds).toEqual(ids);
     await withTimeout(executor.shutdown(), 15_000, 'shutdown()');
   }, 60_000);
+
+  test('a forgotten await: a Future among the arguments is refused at the call, a Promise fails its future with the advice to await', async () => {
+    const executor = makePool(kind, { maxWorkers: 1 });
+    const echo = (value: unknown): unknown => value;
+    const pending = executor.submit((x: number) => x + 1, 1);
+    // A Future would arrive as {} (its state is in private fields): refused where the call is made.
+    expectThrow(
+      () => executor.submit(echo, pending),
+      TypeError,
+      /Argument 0 of this call is a Future/,
+      /await/,
+    );
+    const pair = (a: unknown, b: unknown): unknown => [a, b];
+    expectThrow(() => executor.submit(pair, 1, [2, pending]), TypeError, /Element 1 of argument 1/);
+    expectThrow(
+      () => executor.schedule(echo, { args: [pending], timeout: 60_000 }),
+      TypeError,
+      /Argument 0 of this call is a Future/,
+    );
+    await expectReject(
+      (async () => {
+        for await (const value of executor.map(echo, [1, pending], { chunksize: 4 })) void value;
+      })(),
+      TypeError,
+      /An item given to map\(\) is a Future/,
+    );
+    await expectReject(
+      (async () => {
+        for await (const value of executor.map(echo, [1, pending])) void value;
+      })(),
+      TypeError,
+      /Argument 0 of this call is a Future/,
+    );
+    // A Promise is refused by the serializer; the advice is to await it.
+    const promised = (await executor.submit(echo, Promise.resolve(1)).exception()) as Error;
+    expect(promised).toBeInstanceOf(TypeError);
+    expect(promised.message).toMatch(/A Promise cannot travel to a worker: await it/);
+    const returned = (await executor.submit(() => [Promise.resolve(1)]).exception()) as Error;
+    expect(returned.message).toMatch(/await it in the function/);
+    // Awaited, the same values travel. No refused call reached the worker: what completed is
+    // `pending`, the unchunked map's first item (submitted before the Future), and these two.
+    expect(await executor.submit(echo, await pending)).toBe(2);
+    expect(await executor.submit(echo, [await pending])).toEqual([2]);
+    expect(executor.stats().calls.completed).toBe(4);
+    await withTimeout(executor.shutdown(), 15_000, 'shutdown()');
+  }, 60_000);
 });
 
 describe('wait, asCompleted and Future refuse bad arguments at the call', () => {
