@@ -69,3 +69,26 @@ export function redact(url: string): string {
     return url.replace(/^([a-z]+:\/\/[^:/@]*:).*@/i, '$1***@');
   }
 }
+
+/**
+ * Watches `client` for a SELECT that Redis refused: a URL naming a database the server does not have
+ * (redis://host:6379/20 where `databases` is 16). ioredis reports it only as an 'error' event and
+ * goes on in database 0, where jobs would be added, and taken, unseen by anyone on the database the
+ * URL names. The handshake's SELECT is answered before any command of ours, so once one of ours has
+ * its reply, the function returned tells whether the database was refused (the error to throw).
+ */
+export function watchDatabaseSelect(client: RedisClient, where: string): () => Error | undefined {
+  let refused: Error | undefined;
+  client.on('error', (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (refused !== undefined || !/DB index is out of range|invalid DB index/i.test(message))
+      return;
+    refused = new Error(
+      `Redis at ${where} refused database ${String(client.options.db)} ("${message}"): a server numbers ` +
+        'its databases from 0 to one less than its `databases` setting (16 by default). Name one of ' +
+        "those in the URL (redis://host:6379/0), or raise `databases` in the server's configuration.",
+      { cause: error },
+    );
+  });
+  return () => refused;
+}

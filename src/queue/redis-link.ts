@@ -3,7 +3,7 @@
 // idle executor lets go so that the process may exit.
 
 import type { Queue, QueueEvents } from 'bullmq';
-import { openConnections, type Connections } from './connection.js';
+import { openConnections, watchDatabaseSelect, type Connections } from './connection.js';
 import type { CallJobResult } from './job-data.js';
 import { bullmq, type RedisClient } from './peers.js';
 import { ignore } from './queue-call.js';
@@ -80,6 +80,15 @@ export class RedisLink {
     client.on('connecting', this.#onRetrying);
     client.on('reconnecting', this.#onRetrying);
     client.on('error', ignore); // ioredis reconnects by itself; our watchdog decides when it is gone
+    const databaseRefused = watchDatabaseSelect(client, connections.where);
+    // BullMQ's Queue writes to Redis as it is made: only once the connection's SELECT is answered
+    // (before the PING's reply). A database refused there fails every call, here and later. A PING
+    // that fails (a user's client that gives up retrying) leaves a lost connection to the watchdog.
+    await client.ping().catch(ignore);
+    const refused = databaseRefused();
+    if (refused !== undefined) throw refused;
+    if (this.#closed)
+      throw new Error('The QueueExecutor was shut down while it connected to Redis.');
     const connection = { connection: client, prefix: this.prefix };
     this.#queue = new bullmq.Queue(this.queueName, connection);
     this.#queue.on('error', ignore);

@@ -25,7 +25,7 @@ import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../v
 import { describeError } from '../describe-error.js';
 import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
 import { cloneAdvice } from '../protocol/clone-advice.js';
-import { checkConnection, openConnections } from './connection.js';
+import { checkConnection, openConnections, watchDatabaseSelect } from './connection.js';
 import {
   cancelChannel,
   checkCallJobData,
@@ -144,6 +144,7 @@ export async function startWorkerHost(
 
   const subscriber: RedisClient = connections.duplicate();
   subscriber.on('error', ignore);
+  const databaseRefused = watchDatabaseSelect(subscriber, connections.where);
   subscriber.on('message', (_channel: string, text: string) => {
     // Anyone who can PUBLISH on this Redis can send here: a message that is not a cancel of ours
     // is ignored, never thrown (a throw here would end the host, and every host on the queue).
@@ -179,6 +180,9 @@ export async function startWorkerHost(
   };
   try {
     await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
+    // Its reply came after the connection's SELECT: a host must not take jobs from database 0.
+    const refused = databaseRefused();
+    if (refused !== undefined) throw refused;
   } catch (error) {
     await abandon();
     throw error;

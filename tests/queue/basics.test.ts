@@ -10,6 +10,7 @@ import { QueueExecutor } from 'concurrent-futures/queue';
 import {
   describeWithRedis,
   otherModule,
+  projectRoot,
   startHost,
   startRedis,
   tasksModule,
@@ -112,6 +113,52 @@ describeWithRedis('QueueExecutor basics', () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue });
     const error = await executor.submit(fromModule(tasksModule, 'unclonableResult')).exception();
     expect(String(error)).toMatch(/result cannot travel back/);
+  });
+
+  test('the database a URL names is used; one the server lacks fails every call and stops a host, touching database 0 never', async () => {
+    const inDatabase = (db: number): string => {
+      const url = new URL(redis.url);
+      url.pathname = `/${db}`;
+      return url.href;
+    };
+    const queueThree = uniqueQueue('db-three');
+    const hostThree = await startHost({ redis: inDatabase(3), queue: queueThree, name: 'db3' });
+    const { Redis } = await import('ioredis');
+    const look = new Redis(redis.url); // database 0
+    try {
+      {
+        await using executor = new QueueExecutor({ connection: inDatabase(3), queue: queueThree });
+        expect(await executor.submit(add, 1, 2)).toBe(3);
+      }
+      expect(await look.keys(`bull:${queueThree}:*`)).toEqual([]);
+      await look.select(3);
+      expect((await look.keys(`bull:${queueThree}:*`)).length).toBeGreaterThan(0);
+      await look.select(0);
+
+      // 20 is past the 16 databases of a default server (a test's own server, or REDIS_URL's).
+      const queueMissing = uniqueQueue('db-missing');
+      const executor = new QueueExecutor({ connection: inDatabase(20), queue: queueMissing });
+      for (const future of [executor.submit(add, 1, 2), executor.submit(add, 3, 4)]) {
+        const error = (await future.exception()) as Error;
+        expect(error.message).toMatch(/refused database 20/);
+        expect(error.message).toMatch(/databases/);
+      }
+      await executor.shutdown();
+      const { startQueueWorker } = await import('concurrent-futures/queue');
+      await expect(
+        startQueueWorker({
+          connection: inDatabase(20),
+          queue: queueMissing,
+          allow: ['./tests/queue/fixtures/tasks.mjs'],
+          root: projectRoot,
+          pool: 'event-loop',
+        }),
+      ).rejects.toThrow(/refused database 20/);
+      expect(await look.keys(`bull:${queueMissing}:*`)).toEqual([]);
+    } finally {
+      look.disconnect();
+      await hostThree.stop();
+    }
   });
 
   test('a module not on the host allow-list fails the future, naming the module and how to allow it', async () => {
