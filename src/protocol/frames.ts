@@ -141,8 +141,13 @@ ObjectDefineProperty(Deserializer.prototype, '_readHostObject', {
   },
 });
 
-/** `v8.deserialize(body)`, with the deserializer's methods as they were at load. */
-function deserialize(body: Buffer): unknown {
+/**
+ * `v8.deserialize(body)`, with the deserializer's methods as they were at load, and every typed
+ * array, Buffer and DataView in an ArrayBuffer of its own (see ownedView). The QueueExecutor reads
+ * its values with it too: bytes decoded from base64 sit in Node's shared 8 KiB Buffer pool, so a
+ * plain v8.deserialize gave views into that pool, which held other jobs' data and Redis traffic.
+ */
+export function deserialize(body: Buffer): unknown {
   const deserializer = new Deserializer(body);
   deserializer.readHeader();
   return deserializer.readValue();

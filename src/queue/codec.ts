@@ -5,15 +5,19 @@
 // first go through the pools' own error records (name, message, stack, cause, own properties),
 // which V8's serializer alone would drop.
 
-import { deserialize, serialize } from 'node:v8';
+import { serialize } from 'node:v8';
 import { decodeThrown, encodeThrown, type EncodedThrown } from '../protocol/errors.js';
+import { deserialize } from '../protocol/frames.js';
 
 /** Serializes a value to base64. Throws (DataCloneError, a getter's error, RangeError) if it cannot travel. */
 export function encodeValue(value: unknown): string {
   return serialize(value).toString('base64');
 }
 
-/** Reads back what `encodeValue` wrote. Throws if the bytes cannot be read back. */
+/**
+ * Reads back what `encodeValue` wrote, each typed array, Buffer and DataView in memory of its own.
+ * Throws if the bytes cannot be read back.
+ */
 export function decodeValue(text: string): unknown {
   return deserialize(Buffer.from(text, 'base64'));
 }

@@ -70,6 +70,33 @@ describeWithRedis('QueueExecutor basics', () => {
     expect(Buffer.isBuffer(back.buffer)).toBe(true);
   });
 
+  test('typed arrays, Buffers and DataViews arrive in memory of their own, both ways (never a view into a shared pool)', async () => {
+    await using executor = new QueueExecutor({ connection: redis.url, queue });
+    const smallViews = fromModule<() => ArrayBufferView[]>(tasksModule, 'smallViews');
+    const viewMemory = fromModule<
+      (view: Uint8Array) => { byteOffset: number; bufferBytes: number }
+    >(tasksModule, 'viewMemory');
+    const [first, second] = await Promise.all([
+      executor.submit(smallViews),
+      executor.submit(smallViews),
+    ]);
+    for (const view of [...first!, ...second!]) {
+      expect(view.byteOffset).toBe(0);
+      expect(view.buffer.byteLength).toBe(view.byteLength);
+    }
+    expect(first![0]!.buffer).not.toBe(second![0]!.buffer);
+    expect([...(first![0] as Uint8Array)]).toEqual([1, 2, 3]);
+    expect(Buffer.isBuffer(first![1])).toBe(true);
+    expect(String(first![1])).toBe('abc');
+    expect([...(first![3] as Float32Array)]).toEqual([1.5, 2.5]);
+    // On the host (an event-loop pool here): the function's argument is its own memory too, where
+    // a view into the host's buffer pool showed other jobs' data.
+    expect(await executor.submit(viewMemory, new Uint8Array([1, 2, 3]))).toEqual({
+      byteOffset: 0,
+      bufferBytes: 3,
+    });
+  });
+
   test('an error thrown on the host arrives with its name, message, cause and own properties', async () => {
     await using executor = new QueueExecutor({ connection: redis.url, queue });
     const error = (await executor
