@@ -3,7 +3,7 @@
 // package.json), written `./dir/file.js` with forward slashes; a package keeps its bare name.
 // The producer names modules from its own project root; a host resolves names against its own.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,14 +29,27 @@ export function checkedProjectRoot(given: string | undefined, option: string): s
   return findProjectRoot(given);
 }
 
-/** The nearest directory, from `start` upwards, that holds a package.json (else `start` itself). */
+/**
+ * The nearest directory, from `start` upwards, that holds a package.json (else `start` itself), as
+ * its real path: a root reached through a symbolic link (a deploy's `current -> releases/v1`) must
+ * contain the modules, whose URLs Node gives as real paths.
+ */
 export function findProjectRoot(start: string): string {
-  let dir = resolve(start);
+  let dir = realPath(resolve(start));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) return resolve(start);
+    if (parent === dir) return realPath(resolve(start));
     dir = parent;
+  }
+}
+
+/** The path with its symbolic links resolved; the path itself when it cannot be (missing, unreadable). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
@@ -46,7 +59,7 @@ function toPosix(path: string): string {
 
 /** A file path inside `root` as a job names it; undefined when the file is outside the root. */
 function nameOfFile(path: string, root: string): string | undefined {
-  const rel = relative(root, path);
+  const rel = relative(realPath(root), realPath(path));
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return `./${toPosix(rel)}`;
 }

@@ -12,7 +12,9 @@
 //   the processor returns { ok } / { err } / { chunkErr, done }: every outcome of the call travels
 //   as a return value, and BullMQ's own failures are left to what happens around the call.
 
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { fromModule } from '../callable.js';
 import { BrokenExecutor, TimeoutError } from '../errors.js';
 import { EventLoopExecutor } from '../event-loop/event-loop-executor.js';
@@ -234,13 +236,7 @@ export async function startWorkerHost(
   async function runJob(data: CallJobData, signal: AbortSignal): Promise<CallJobResult> {
     try {
       checkCallJobData(data);
-      if (!settings.allowed.has(data.m)) {
-        throw new Error(
-          `This worker host does not run the module ${data.m} (export ${data.e}): it is not on its ` +
-            `allow-list. Start the host with --allow ${data.m} (or allow: ['${data.m}']), with ` +
-            `module paths taken from the project root ${settings.root}.`,
-        );
-      }
+      if (!settings.allowed.has(data.m)) throw notAllowed(data, settings.root);
       const fn = reference(data.m, data.e);
       const args = decodeValue(data.a);
       if (
@@ -572,4 +568,26 @@ function checkTimerMs(value: unknown, name: string): number | undefined {
     );
   }
   return ms;
+}
+
+/**
+ * A job's module is not on this host's allow-list. When the name is a path that is not a file under
+ * this host's root, allowing it would not help: the producer named it from another root (it found
+ * another package.json, or none and took its working directory), and that is what to fix.
+ */
+function notAllowed(data: CallJobData, root: string): Error {
+  const head = `This worker host does not run the module ${data.m} (export ${data.e}): it is not on its allow-list.`;
+  if (data.m.startsWith('./') && !existsSync(fileURLToPath(resolveJobModule(data.m, root)))) {
+    return new Error(
+      `${head} Nor is there such a file under this host's project root ${root}: the producer named the ` +
+        'module from another root (the nearest directory above its working directory with a ' +
+        "package.json, or that directory itself when there is none). Start the producer in the project's " +
+        "directory, or set the QueueExecutor's `projectRoot` to the project's root, the same one the " +
+        'hosts use (--root).',
+    );
+  }
+  return new Error(
+    `${head} Start the host with --allow ${data.m} (or allow: ['${data.m}']), with module paths ` +
+      `taken from the project root ${root}.`,
+  );
 }

@@ -3,7 +3,10 @@
 // and what may not travel is refused where the contract says.
 
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { CancelledError, fromModule, wait } from 'concurrent-futures';
 import { QueueExecutor } from 'concurrent-futures/queue';
@@ -193,6 +196,30 @@ describeWithRedis('QueueExecutor basics', () => {
     const error = await executor.submit(fromModule(otherModule, 'secret')).exception();
     expect(String(error)).toMatch(/\.\/tests\/queue\/fixtures\/other-tasks\.mjs/);
     expect(String(error)).toMatch(/--allow/);
+    expect(String(error)).not.toMatch(/another root/);
+  });
+
+  test("a module named from another project root than the host's says to fix the producer's root, not the allow-list", async () => {
+    // A producer whose root is not the hosts' (it ran elsewhere, or found another package.json):
+    // its module travels as ./tasks.mjs, which is no file under the host's root.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cf-other-root-'));
+    try {
+      writeFileSync(join(elsewhere, 'package.json'), '{}');
+      writeFileSync(join(elsewhere, 'tasks.mjs'), 'export const add = (a, b) => a + b;');
+      await using executor = new QueueExecutor({
+        connection: redis.url,
+        queue,
+        projectRoot: elsewhere,
+      });
+      const moved = fromModule(pathToFileURL(join(elsewhere, 'tasks.mjs')), 'add');
+      const error = String(await executor.submit(moved, 1, 2).exception());
+      expect(error).toMatch(/\.\/tasks\.mjs/);
+      expect(error).toMatch(/named the module from another root/);
+      expect(error).toMatch(/projectRoot/);
+      expect(error).not.toMatch(/Start the host with --allow/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   test('a result over maxResultBytes fails its future saying so', async () => {

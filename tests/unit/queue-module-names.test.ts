@@ -1,7 +1,7 @@
 // How the QueueExecutor names modules in jobs (paths from the project root) and how a host reads
 // its --allow entries and resolves job modules against its own root.
 
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,22 @@ afterAll(() => {
 
 test('the project root is the nearest directory with a package.json', () => {
   expect(findProjectRoot(join(root, 'dist', 'deep'))).toBe(root);
+});
+
+test("a root reached through a symbolic link (a deploy's current -> releases/v1) holds its modules", () => {
+  const releases = join(elsewhere, 'releases', 'v1');
+  mkdirSync(releases, { recursive: true });
+  writeFileSync(join(releases, 'package.json'), '{}');
+  writeFileSync(join(releases, 'jobs.mjs'), '');
+  const current = join(elsewhere, 'current');
+  symlinkSync(releases, current);
+  // Node names a module by its real path (import.meta.url); the root given names the link.
+  const moduleUrl = pathToFileURL(realpathSync(join(releases, 'jobs.mjs'))).href;
+  expect(findProjectRoot(current)).toBe(realpathSync(releases));
+  expect(jobModuleName(moduleUrl, findProjectRoot(current))).toBe('./jobs.mjs');
+  expect(jobModuleName(moduleUrl, current)).toBe('./jobs.mjs');
+  expect(allowedName('./jobs.mjs', current, current)).toBe('./jobs.mjs');
+  expect(allowedName(join(releases, 'jobs.mjs'), current, elsewhere)).toBe('./jobs.mjs');
 });
 
 test('a producer names a file by its path from the root, and refuses a file outside it', () => {
