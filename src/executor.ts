@@ -12,7 +12,7 @@ import {
   checkBoolean,
   checkOptions,
   checkPositiveInteger,
-  checkKnownKeys,
+  ownOptions,
   checkTimeout,
   describe,
   type OptionKeys,
@@ -99,8 +99,9 @@ export abstract class Executor {
     // A trailing undefined is refused, not taken as no options: it may be an iterable that is
     // missing (map(add, xs, ys) with ys undefined would run add(x) without a word). Python's
     // map(fn, xs, None) fails the same way.
-    const options = isOptionsObject(last) ? (rest.pop() as MapOptions) : {};
-    checkKnownKeys(options, MAP_OPTION_KEYS, 'map()');
+    const options: MapOptions = isOptionsObject(last)
+      ? ownOptions(rest.pop() as object, MAP_OPTION_KEYS, 'map()')
+      : (Object.create(null) as MapOptions);
     const timeout = checkTimeout(options.timeout, 'timeout');
     const chunksize = checkPositiveInteger(options.chunksize, 'chunksize') ?? 1;
     const buffersize = checkPositiveInteger(options.buffersize, 'buffersize');

@@ -59,7 +59,7 @@ export function checkPositiveInteger(value: unknown, name: string): number | und
 export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
 
 /**
- * An options argument: `undefined`/`null` give `{}`; anything but a plain object is a TypeError, and
+ * An options argument: `undefined`/`null` give no options; anything but a plain object is a TypeError, and
  * so is a key the options do not know (`where` names the call, e.g. `schedule()`): a misspelled
  * option would otherwise be ignored silently, and a typo'd `timeOut` would never end a call.
  */
@@ -69,14 +69,30 @@ export function checkOptions<T extends object>(
   known: OptionKeys<T>,
   where: string,
 ): Partial<T> {
-  if (value === undefined || value === null) return {};
+  if (value === undefined || value === null) return Object.create(null) as Partial<T>;
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(
       `Expected \`${name}\` to be an options object, got ${describe(value)}.${positionalHint(value, known, where)}`,
     );
   }
-  checkKnownKeys(value, known, where);
-  return value as Partial<T>;
+  return ownOptions(value, known, where) as Partial<T>;
+}
+
+/**
+ * The options `value` gives itself, checked against `known`, each read once into an object with no
+ * prototype: a key on Object.prototype (set by other code, or by a prototype-pollution bug) is no
+ * option of anyone's. Read from the user's object, an inherited `timeout` gave every schedule() a
+ * timeout nobody asked for; a getter is read once, so a value checked is the value used.
+ */
+export function ownOptions(value: object, known: object, where: string): Record<string, unknown> {
+  const own = Object.create(null) as Record<string, unknown>;
+  // for-in over a small object is cheap enough for schedule(), which checks its options per call.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!Object.hasOwn(known, key)) throw unknownOptionError(key, Object.keys(known), where);
+    own[key] = (value as Record<string, unknown>)[key];
+  }
+  return own;
 }
 
 /**
@@ -102,15 +118,6 @@ function positionalHint(value: unknown, known: object, where: string): string {
   if (typeof value === 'string' && has('returnWhen')) return named(`returnWhen: '${value}'`);
   if (typeof value === 'boolean' && has('wait')) return named(`wait: ${value}`);
   return '';
-}
-
-/** Throws a TypeError for the first own key of `options` that is not in `known`. */
-export function checkKnownKeys(options: object, known: object, where: string): void {
-  // for-in over a small object is cheap enough for schedule(), which checks its options per call.
-  for (const key in options) {
-    if (!Object.hasOwn(options, key) || Object.hasOwn(known, key)) continue;
-    throw unknownOptionError(key, Object.keys(known), where);
-  }
 }
 
 export function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {

@@ -59,6 +59,8 @@ type AnyFunction = (...args: unknown[]) => unknown;
  * runs. An idle executor does not keep the process alive.
  */
 // I: the initializer's parameters (see EventLoopExecutorOptions); nothing else depends on it.
+const RUNNER_OPTIONS = { timeout: undefined, signal: undefined, priority: 0 } as const;
+
 export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
   readonly #queue: PQueue;
   #calls = new CallQueue();
@@ -132,7 +134,9 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
     this.#initializer = initializer ?? undefined;
     this.#initargs = [...checkArray(checked.initargs, 'initargs')];
     this.#ready = this.#initializer === undefined;
-    this.#queue = new PQueue({ concurrency: maxWorkers });
+    // p-queue reads its options off plain objects: a `timeout` (or `signal`) on Object.prototype
+    // would reach it and end our runners with p-timeout's uncaught rejection. Ours are own keys.
+    this.#queue = new PQueue({ concurrency: maxWorkers, timeout: undefined });
     this.#maxWorkers = maxWorkers;
   }
 
@@ -284,10 +288,11 @@ export class EventLoopExecutor<I extends any[] = any[]> extends Executor {
    */
   #topUp(): void {
     let count = Math.min(this.#queue.concurrency - this.#runners, this.#calls.size);
-    // The promise add() returns is dropped: #runCalls never throws, so it never rejects.
+    // The promise add() returns is dropped: #runCalls never throws, and with no timeout or signal of
+    // p-queue's own (set as own keys, see the constructor) nothing else can reject it.
     for (; count > 0; count--) {
       this.#runners++;
-      void this.#queue.add<Promise<void> | undefined>(this.#runCalls);
+      void this.#queue.add<Promise<void> | undefined>(this.#runCalls, RUNNER_OPTIONS);
     }
   }
 

@@ -6,6 +6,7 @@
 // results into plain Uint8Arrays, and a throwing `slowMs` setter ended the worker (and broke a
 // process pool). Also here: executor-only Future methods called on a pool's future by a user.
 
+import { spawn } from 'node:child_process';
 import { InvalidStateError } from 'concurrent-futures';
 import { KINDS, cleanUpAfterEach, makePool, withTimeout } from './support.js';
 
@@ -119,3 +120,42 @@ describe.each(KINDS)('%s pool: executor-only Future methods called by a user', (
     await withTimeout(executor.shutdown(), STEP_MS);
   });
 });
+
+// The caller's side: options a user leaves out must not be read off Object.prototype, where other
+// code (or a prototype-pollution bug) may have put them. An inherited `timeout` of 10 ms timed out
+// every schedule() and map() and made wait() return early; on the EventLoopExecutor p-queue read it
+// too, and its p-timeout rejection, unhandled, ended the process at the first submit(). Run in a
+// process of its own: jest's own objects would inherit the keys too.
+test('options left out are not read off a polluted Object.prototype, by any executor or wait()', async () => {
+  const dist = new URL('../../dist/index.js', import.meta.url).href;
+  const script = `
+    import { ThreadPoolExecutor, ProcessPoolExecutor, EventLoopExecutor, wait, asCompleted } from ${JSON.stringify(dist)};
+    for (const [key, value] of Object.entries({ timeout: 10, callTimeout: 10, chunksize: 0, buffersize: 0, cancelFutures: true, wait: false, maxWorkers: 0 }))
+      Object.defineProperty(Object.prototype, key, { value, configurable: true, writable: true });
+    const slow = (x) => new Promise((resolve) => setTimeout(() => resolve(x), 100));
+    const seen = [];
+    for (const executor of [new ThreadPoolExecutor({ maxWorkers: 1 }), new ProcessPoolExecutor({ maxWorkers: 1 }), new EventLoopExecutor()]) {
+      seen.push(await executor.submit(slow, 1));
+      seen.push(await executor.schedule(slow, { args: [2] }));
+      for await (const value of executor.map(slow, [3])) seen.push(value);
+      const pending = executor.submit(slow, 4);
+      const { notDone } = await wait([pending]);
+      seen.push(notDone.size === 0 ? await pending : 'wait() returned early');
+      for await (const future of asCompleted([executor.submit(slow, 5)])) seen.push(await future);
+      const last = executor.submit(slow, 6);
+      await executor.shutdown();
+      seen.push(last.cancelled() ? 'cancelled by shutdown()' : await last);
+    }
+    console.log(JSON.stringify(seen));
+  `;
+  const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (exitCode) => resolve({ stdout: out, code: exitCode }));
+  });
+  expect(code).toBe(0);
+  expect(JSON.parse(stdout)).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
+}, 60_000);
