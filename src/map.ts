@@ -10,7 +10,7 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { isWaitTimeout, type Future } from './future.js';
 import { LimitedCall } from './limits/limited-call.js';
-import { SignalWatch } from './limits/signal-watch.js';
+import { SignalWatch, reasonOf } from './limits/signal-watch.js';
 
 /**
  * The maps' signals, one 'abort' listener per signal however many maps share it (as for limited
@@ -116,7 +116,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
     if (signal !== undefined) {
       if (signal.aborted) {
         // Already aborted: submit nothing; the first step throws the reason.
-        this.#aborted = { reason: signal.reason };
+        this.#aborted = { reason: reasonOf(signal) };
         this.#ended = true;
         return;
       }
@@ -140,7 +140,7 @@ export class MapRun<R> implements AsyncIterableIterator<R> {
 
   next(): Promise<IteratorResult<R>> {
     if (this.#signalReleased && !this.#ended && this.#plan.signal!.aborted)
-      this.#abort(this.#plan.signal!.reason);
+      this.#abort(reasonOf(this.#plan.signal!));
     if (this.#stepping === 0 && this.#bufferIndex < this.#buffer.length) {
       return Promise.resolve({ done: false, value: this.#buffer[this.#bufferIndex++] as R });
     }

@@ -19,7 +19,7 @@ export class SignalWatch<T> {
     if (signal.aborted) {
       // Aborted after the executor looked (a getter of the submitted function can run between):
       // no abort event will come.
-      this.#onAbort(call, signal.reason);
+      this.#onAbort(call, reasonOf(signal));
       return;
     }
     let entry = this.#watched.get(signal);
@@ -27,7 +27,8 @@ export class SignalWatch<T> {
       const calls = new Set<T>();
       const listener = (): void => {
         // A copy: ending a call unwatches it, and may start or settle others.
-        for (const aborted of [...calls]) this.#onAbort(aborted, signal.reason);
+        const reason = reasonOf(signal);
+        for (const aborted of [...calls]) this.#onAbort(aborted, reason);
       };
       // Listening first: a signal whose addEventListener throws is not left watched but deaf.
       signal.addEventListener('abort', listener, { once: true });
@@ -43,5 +44,18 @@ export class SignalWatch<T> {
     if (entry === undefined || !entry.calls.delete(call) || entry.calls.size > 0) return;
     this.#watched.delete(signal);
     signal.removeEventListener('abort', entry.listener);
+  }
+}
+
+/**
+ * The signal's reason, read once for all its calls. A `reason` getter that throws (a signal made
+ * by hand, or a subclass) would throw out of the abort event, where Node rethrows it and the process
+ * ends: its error is the reason instead, and the calls fail with it.
+ */
+export function reasonOf(signal: AbortSignal): unknown {
+  try {
+    return signal.reason;
+  } catch (error) {
+    return error;
   }
 }

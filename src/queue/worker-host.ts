@@ -40,6 +40,7 @@ import { QUEUE_WORKER_OPTION_KEYS, checkKeyName, type QueueWorkerOptions } from 
 import { bullmq, type RedisClient } from './peers.js';
 import type { Job, Worker } from 'bullmq';
 import { clearTimeout, performance, setTimeout } from '../timers.js';
+import { reasonOf } from '../limits/signal-watch.js';
 
 export type { QueueWorkerOptions } from './options.js';
 
@@ -272,7 +273,7 @@ export async function startWorkerHost(
     maxBytes: number,
   ): Promise<CallJobResult> {
     const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal.reason);
+    const onAbort = (): void => controller.abort(reasonOf(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     // Past 2^31 - 1 ms Node would fire the timer at once: such a timeout is no limit (checkTimeout).
     const limit = timeout === undefined ? Infinity : checkTimeout(timeout, 'timeout')!;

@@ -344,6 +344,34 @@ export function describeEnding(target: EndingExecutor): void {
         expect(await future.exception()).toBe(reason);
       });
 
+      test("a signal whose reason getter throws: its calls fail (or are cancelled) with that getter's error, never an uncaught one", async () => {
+        const executor = make({ maxWorkers: 1, endGraceMs: 100 });
+        const controller = new AbortController();
+        const thrown = new Error('reason getter throws');
+        Object.defineProperty(controller.signal, 'reason', {
+          get() {
+            throw thrown;
+          },
+        });
+        const running = executor.schedule(slowCall, {
+          args: [job('getter', 10_000)],
+          signal: controller.signal,
+        });
+        const queued = executor.schedule(markRan, {
+          args: [dir, 'never-getter', 1],
+          signal: controller.signal,
+        });
+        await until(() => mark('getter', 'started') !== undefined, 'the call started');
+        // Before, the getter threw out of the abort listener: Node rethrew it (the process ended)
+        // and neither future settled.
+        controller.abort();
+        expect(running.done()).toBe(true);
+        expect(await errorOf(running)).toBe(thrown);
+        expect(queued.cancelled()).toBe(true);
+        await executor.submit(workerId);
+        expect(mark('never-getter', 'started')).toBeUndefined();
+      });
+
       test('one signal shared by 200 calls: one listener on it, no leak warning, and one abort cancels those not started', async () => {
         const warnings: string[] = [];
         const onWarning = (warning: Error): void => void warnings.push(warning.name);
