@@ -52,7 +52,8 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     }
     // Node 20 aborts the whole process (not just the thread) when a worker's stack cannot hold
     // its own start-up (below about 0.3 MB here), and for Infinity.
-    const stackSizeMb = (resourceLimits as ResourceLimits | null | undefined)?.stackSizeMb;
+    const limits = copyOfLimits(resourceLimits as ResourceLimits | null | undefined);
+    const stackSizeMb = limits?.stackSizeMb;
     if (
       typeof stackSizeMb === 'number' &&
       !(stackSizeMb >= MIN_STACK_SIZE_MB && Number.isFinite(stackSizeMb))
@@ -63,8 +64,7 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
       );
     }
     // 0 or less starts no thread at all (each runs out of memory at once); NaN would be ignored.
-    const oldGenerationMb = (resourceLimits as ResourceLimits | null | undefined)
-      ?.maxOldGenerationSizeMb;
+    const oldGenerationMb = limits?.maxOldGenerationSizeMb;
     if (typeof oldGenerationMb === 'number' && !(oldGenerationMb > 0)) {
       throw new RangeError(
         `resourceLimits.maxOldGenerationSizeMb of ${oldGenerationMb} leaves a thread no heap: give a ` +
@@ -75,7 +75,7 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
     checkWorkerEntry(THREAD_ENTRY, 'ThreadPoolExecutor');
     super({ ...common, maxTasksPerWorker: Infinity });
     this.#namePrefix = threadNamePrefix || `ThreadPoolExecutor-${poolCount++}`;
-    this.#resourceLimits = resourceLimits ?? undefined;
+    this.#resourceLimits = limits;
     this.startMinWorkers();
   }
 
@@ -139,3 +139,25 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
 
 /** The smallest worker stack accepted (MB): Node aborts the process below about 0.3. */
 const MIN_STACK_SIZE_MB = 0.5;
+
+/**
+ * The four limits Node reads, each read once into an object of ours: the checks above hold for what
+ * every thread start uses. Kept by reference, the user's object could change after the constructor
+ * checked it (a stackSizeMb of 0.1 set later ended the whole process at the next thread's start).
+ */
+function copyOfLimits(given: ResourceLimits | null | undefined): ResourceLimits | undefined {
+  if (given === undefined || given === null) return undefined;
+  const copy: ResourceLimits = {};
+  for (const key of RESOURCE_LIMIT_KEYS) {
+    const value = Object.hasOwn(given, key) ? given[key] : undefined;
+    if (value !== undefined) copy[key] = value;
+  }
+  return copy;
+}
+
+const RESOURCE_LIMIT_KEYS = [
+  'maxOldGenerationSizeMb',
+  'maxYoungGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+] as const;

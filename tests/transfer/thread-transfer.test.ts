@@ -150,6 +150,22 @@ describe('schedule({ transfer })', () => {
       );
   });
 
+  test('resourceLimits changed after the constructor checked them are not used (a copy is kept)', async () => {
+    // Kept by reference, a stackSizeMb set later past the check ended the whole process when the
+    // thread started.
+    const limits: { stackSizeMb?: number; maxOldGenerationSizeMb?: number } = {
+      maxOldGenerationSizeMb: 64,
+    };
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: limits });
+    limits.stackSizeMb = 0.1;
+    limits.maxOldGenerationSizeMb = 1;
+    const heapLimitMb = (): number =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Math.round(require('node:v8').getHeapStatistics().heap_size_limit / 2 ** 20);
+    expect(await pool.submit(heapLimitMb)).toBeGreaterThanOrEqual(64);
+    await pool.shutdown();
+  });
+
   test('an old-generation heap of 0 MB or less (or NaN) is refused at construction', () => {
     // Every thread ran out of memory as it started, and the pool broke on the first call.
     for (const maxOldGenerationSizeMb of [-5, 0, NaN])
