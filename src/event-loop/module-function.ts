@@ -3,6 +3,7 @@
 // it synchronously, with no promise hop.
 
 import type { ModuleFunction } from '../callable.js';
+import { isInheritedBuiltin } from '../commonjs-export.js';
 import { resolvePackageSpecifier } from '../resolve-package.js';
 import { describe } from '../validate.js';
 import { importModule } from './import-module.js';
@@ -34,7 +35,8 @@ async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
   const fromCommonJs =
     !(ref.exportName in namespace) &&
     ((typeof commonJs === 'object' && commonJs !== null) || typeof commonJs === 'function') &&
-    ref.exportName in commonJs;
+    ref.exportName in commonJs &&
+    !isInheritedBuiltin(commonJs, ref.exportName);
   if (!(ref.exportName in namespace) && !fromCommonJs) {
     const names = Object.keys(namespace);
     if (typeof commonJs === 'object' && commonJs !== null) names.push(...Object.keys(commonJs));

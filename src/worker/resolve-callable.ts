@@ -10,6 +10,7 @@ import { applyLazyLoaders } from './loaders.js';
 import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 import { describeError } from '../describe-error.js';
 import { requireByHook } from '../require-by-hook.js';
+import { isInheritedBuiltin } from '../commonjs-export.js';
 import {
   ArrayPrototypeJoin,
   ArrayPrototypeSlice,
@@ -239,7 +240,9 @@ async function importOrRequire(module: string): Promise<Record<string, unknown>>
 function exportOf(namespace: Record<string, unknown>, exportName: string): unknown {
   const named = namespace[exportName];
   if (named !== undefined || exportName === 'default') return named;
-  return commonJsExports(namespace)?.[exportName];
+  const exports = commonJsExports(namespace);
+  if (exports === undefined || isInheritedBuiltin(exports, exportName)) return undefined;
+  return exports[exportName];
 }
 
 /** The default export when it may be a CommonJS `module.exports` (an object or a function). */

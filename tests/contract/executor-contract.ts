@@ -406,6 +406,16 @@ export function describeExecutorContract(
         const missing = await errorOf(executor.submit(fromModule(objectExportsModule, 'triple')));
         expect(missing).toBeInstanceOf(TypeError);
         expect((missing as Error).message).toMatch(/"triple".*add, double|add, double.*"triple"/);
+        // What every object inherits is no export: these called Function (its arguments as source),
+        // gave "[object Undefined]", or threw an unrelated error.
+        for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+          const error = await errorOf(
+            executor.submit(fromModule(objectExportsModule, inherited), 'return 1'),
+          );
+          expect(error).toBeInstanceOf(TypeError);
+          expect((error as Error).message).toContain(`"${inherited}"`);
+          expect((error as Error).message).toMatch(/no export/);
+        }
       });
 
       test('a missing export fails the future with an error naming the module and the export', async () => {
