@@ -4,6 +4,7 @@
 
 import type { ModuleFunction } from '../callable.js';
 import { isInheritedBuiltin } from '../commonjs-export.js';
+import { barePathHint } from '../bare-path-hint.js';
 import { resolvePackageSpecifier } from '../resolve-package.js';
 import { describe } from '../validate.js';
 import { importModule } from './import-module.js';
@@ -25,7 +26,8 @@ async function findExport(ref: ModuleFunction): Promise<AnyFunction> {
     namespace = await importOnce(resolvePackageSpecifier(ref.module));
   } catch (error) {
     throw new Error(
-      `Cannot call export "${ref.exportName}" of module ${ref.module}: the module could not be imported (${messageOf(error)}).`,
+      `Cannot call export "${ref.exportName}" of module ${ref.module}: the module could not be imported (${messageOf(error)}).` +
+        barePathHint(ref.module, error),
       { cause: error },
     );
   }

@@ -11,6 +11,7 @@ import { toolHelperAdvice, toolHelpersFor } from './tool-helpers.js';
 import { describeError } from '../describe-error.js';
 import { requireByHook } from '../require-by-hook.js';
 import { isInheritedBuiltin } from '../commonjs-export.js';
+import { barePathHint } from '../bare-path-hint.js';
 import {
   ArrayPrototypeJoin,
   ArrayPrototypeSlice,
@@ -194,8 +195,11 @@ export async function importExport(module: string, exportName: string): Promise<
     await applyLazyLoaders(); // the parent's TypeScript loader, before this worker's first import
     namespace = await importOrRequire(module);
   } catch (error) {
+    const pathHint = barePathHint(module, error);
     throw new NativeError(
-      `Could not import module ${module} for its export "${exportName}": ${describeError(error)}${typeScriptHint(module, error)}`,
+      `Could not import module ${module} for its export "${exportName}": ${describeError(error)}` +
+        typeScriptHint(module, error) +
+        (pathHint === '' ? '' : `.${pathHint}`),
       {
         cause: error,
       },

@@ -92,6 +92,14 @@ describe('nothing travels', () => {
     const call = missing.submit(fromModule(new URL('file:///nonexistent/nope.mjs'), 'f'));
     const error = (await call.exception()) as Error;
     expect(error.message).toMatch(/the module could not be imported \(Cannot find module/);
+    // A path written without ./ reads as a package: the error says which file it names, and how.
+    const barePath = (await missing
+      .submit(fromModule('tests/fixtures/process-tasks.mjs', 'f'))
+      .exception()) as Error;
+    expect(barePath.message).toMatch(/reads as a package name/);
+    expect(barePath.message).toContain(
+      'new URL("./tests/fixtures/process-tasks.mjs", import.meta.url)',
+    );
     await missing.shutdown();
   });
 

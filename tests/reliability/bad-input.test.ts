@@ -248,6 +248,15 @@ describe.each(KINDS)('%s pool', (kind) => {
       .exception()) as Error;
     expect(missingExport.message).toMatch(/node:path/);
     expect(missingExport.message).toMatch(/noSuchExport/);
+    // A path written without ./ reads as a package (found by no lookup): the error names the file
+    // it is from the working directory, and how to name it, instead of blaming this library.
+    const barePath = (await executor
+      .submit(fromModule('tests/fixtures/process-tasks.mjs', 'work'))
+      .exception()) as Error;
+    expect(barePath.message).toMatch(/reads as a package name/);
+    expect(barePath.message).toContain(
+      'new URL("./tests/fixtures/process-tasks.mjs", import.meta.url)',
+    );
 
     // Through all of that the pool never broke and kept its one worker.
     const ids = executor.workerIds;
