@@ -14,12 +14,36 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The conditions of an ESM `import` in Node, in Node's order of preference. */
-const CONDITIONS = new Set(['node', 'import', 'default', 'module-sync']);
+/** The conditions of an ESM `import` in Node, and those the user added (see userConditions). */
+let conditions: Set<string> | undefined;
+
+function importConditions(): Set<string> {
+  conditions ??= new Set(['node', 'import', 'default', 'module-sync', ...userConditions()]);
+  return conditions;
+}
+
+/**
+ * The conditions given to this process with `-C` / `--conditions` (`node -C development app.js`,
+ * or in NODE_OPTIONS): the application's own imports use them, and a package named in fromModule()
+ * must resolve to the file the application would load (its `development` export, say).
+ */
+function userConditions(): string[] {
+  const found: string[] = [];
+  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    const inline = /^(?:--conditions|-C)=(.+)$/.exec(option);
+    if (inline !== null) found.push(inline[1]!);
+    else if ((option === '--conditions' || option === '-C') && i + 1 < options.length)
+      found.push(options[++i]!);
+  }
+  return found;
+}
 
 /** `specifier` as the application at `process.cwd()` would import it: a file: URL, or as given. */
 export function resolvePackageSpecifier(specifier: string, from = process.cwd()): string {
   if (isBuiltin(specifier) || specifier.includes(':')) return specifier;
+  if (specifier.startsWith('#')) return resolvePackageImport(specifier, from);
   const match = /^((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(specifier);
   if (match === null) return specifier;
   const name = match[1]!;
@@ -32,6 +56,30 @@ export function resolvePackageSpecifier(specifier: string, from = process.cwd())
     return file === undefined ? specifier : pathToFileURL(realpathSync(file)).href;
   } catch {
     return specifier; // an unreadable or malformed package.json: let the import report it
+  }
+}
+
+/**
+ * A package import (`#tasks`, from the "imports" of the application's package.json): the nearest
+ * package.json above `from`, as Node takes the importing module's. Left to the worker, it was
+ * looked up in this library's own package.json, and the error named ours.
+ */
+function resolvePackageImport(specifier: string, from: string): string {
+  try {
+    for (let dir = resolve(from); ; dir = dirname(dir)) {
+      const json = readPackageJson(dir) as (PackageJson & { imports?: unknown }) | undefined;
+      if (json !== undefined) {
+        const imports = json.imports;
+        if (typeof imports !== 'object' || imports === null || Array.isArray(imports))
+          return specifier;
+        const target = mapTarget(imports as Record<string, unknown>, specifier);
+        if (target === undefined) return specifier;
+        return pathToFileURL(realpathSync(join(dir, target))).href;
+      }
+      if (dirname(dir) === dir) return specifier;
+    }
+  } catch {
+    return specifier; // a target that is missing, or a malformed package.json: the import reports it
   }
 }
 
@@ -99,6 +147,11 @@ function existing(path: string): string | undefined {
 /** The relative target of `subpath` ('.' or './x') in a package's "exports", under the ESM conditions. */
 function exportTarget(exports: unknown, subpath: string): string | undefined {
   const map = isSubpathMap(exports) ? (exports as Record<string, unknown>) : { '.': exports };
+  return mapTarget(map, subpath);
+}
+
+/** The relative target of `subpath` in a map of "exports" or "imports" (exact, else the longest pattern). */
+function mapTarget(map: Record<string, unknown>, subpath: string): string | undefined {
   if (Object.hasOwn(map, subpath) && !subpath.includes('*'))
     return conditionalTarget(map[subpath], undefined);
   // Subpath patterns ("./features/*.js"): the longest matching prefix wins, as in Node.
@@ -140,7 +193,7 @@ function conditionalTarget(target: unknown, patternMatch: string | undefined): s
   if (typeof target === 'object' && target !== null) {
     // Conditions are tried in the package's own order; the first one Node's import has wins.
     for (const [condition, value] of Object.entries(target)) {
-      if (!CONDITIONS.has(condition)) continue;
+      if (!importConditions().has(condition)) continue;
       const found = conditionalTarget(value, patternMatch);
       if (found !== undefined) return found;
     }

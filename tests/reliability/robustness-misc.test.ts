@@ -480,6 +480,53 @@ describe('fromModule(): a package name resolves from process.cwd(), with ESM con
     ]);
   });
 
+  test('as the application imports: its -C conditions, and its package.json "imports" (#name)', async () => {
+    // Resolved with fixed conditions, `node -C development` loaded the production file in every
+    // worker; a #name was looked up in this library's package.json, and the error named ours.
+    const app = scratchDir();
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', type: 'module', imports: { '#tasks': './src/tasks.js' } }),
+    );
+    mkdirSync(join(app, 'src'));
+    writeFileSync(join(app, 'src', 'tasks.js'), "export const hello = (n) => 'hello ' + n;");
+    const pkg = join(app, 'node_modules', 'cond-pkg');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({
+        name: 'cond-pkg',
+        exports: { development: './dev.mjs', default: './prod.mjs' },
+      }),
+    );
+    writeFileSync(join(pkg, 'dev.mjs'), "export const which = () => 'dev';");
+    writeFileSync(join(pkg, 'prod.mjs'), "export const which = () => 'prod';");
+    const out = await runScript(
+      app,
+      `import { ThreadPoolExecutor, ProcessPoolExecutor, EventLoopExecutor, fromModule } from ${JSON.stringify(LIBRARY)};
+       const seen = [(await import('cond-pkg')).which()];
+       for (const Executor of [ThreadPoolExecutor, ProcessPoolExecutor, EventLoopExecutor]) {
+         const executor = new Executor({ maxWorkers: 1 });
+         try {
+           seen.push(await executor.submit(fromModule('cond-pkg', 'which')));
+           seen.push(await executor.submit(fromModule('#tasks', 'hello'), 1));
+         } catch (error) { seen.push('error: ' + error.message); }
+         await executor.shutdown();
+       }
+       console.log(JSON.stringify(seen));`,
+      ['-C', 'development'],
+    );
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([
+      'dev',
+      'dev',
+      'hello 1',
+      'dev',
+      'hello 1',
+      'dev',
+      'hello 1',
+    ]);
+  });
+
   test('a package that cannot be found still fails the future naming it', async () => {
     const pool = makePool('thread', { maxWorkers: 1 });
     await expect(pool.submit(fromModule('no-such-package-anywhere', 'fn'))).rejects.toThrow(
