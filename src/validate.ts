@@ -104,7 +104,10 @@ function positionalHint(value: unknown, known: object, where: string): string {
   const has = (key: string): boolean => Object.hasOwn(known, key);
   const call = where.slice(0, -1); // "wait(" from "wait()"
   if (where === 'schedule()') {
-    // schedule(fn, 5): most likely the function's argument, as submit(fn, 5) takes it.
+    // schedule(fn, 5): most likely the function's argument, as submit(fn, 5) takes it; an array,
+    // most likely the argument list.
+    if (Array.isArray(value))
+      return ' Options are named here: schedule(fn, { args: list }) passes the elements of list to fn as its arguments.';
     return ` Options are named here: schedule(fn, { args: [${describe(value)}] }) passes it to fn.`;
   }
   const first = where === 'wait()' || where === 'asCompleted()' ? 'fs, ' : '';

@@ -283,6 +283,12 @@ describe("Python's positional arguments where an options object goes: the messag
     const error = await errorOf(() => new InlineExecutor().schedule((x: number) => x, 5 as never));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toContain('schedule(fn, { args: [5] }) passes it to fn');
+    // An array is most likely the argument list (the hint read "{ args: [an array] }").
+    const list = await errorOf(() =>
+      new InlineExecutor().schedule((a: number, b: number) => a + b, [1, 2] as never),
+    );
+    expect(list.message).toContain('schedule(fn, { args: list })');
+    expect(list.message).not.toContain('[an array]');
   });
 
   test('an options object of the wrong kind gets no hint', async () => {
