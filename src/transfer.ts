@@ -77,7 +77,9 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
       `Expected ${name} to be an array of ArrayBuffers and MessagePorts, got ${describe(value)}.`,
     );
   }
-  value.forEach((item: unknown, index) => {
+  // An index loop, not forEach: a hole ([, buffer]) is an element too, and postMessage refuses it.
+  for (let index = 0; index < value.length; index++) {
+    const item: unknown = value[index];
     if (item instanceof ArrayBuffer) {
       if (isDetached(item)) {
         throw new TypeError(
@@ -86,9 +88,9 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
             `(buffer.slice()).`,
         );
       }
-      return;
+      continue;
     }
-    if (isMessagePort(item)) return;
+    if (isMessagePort(item)) continue;
     let hint = 'Only ArrayBuffers and MessagePorts can be transferred.';
     if (ArrayBuffer.isView(item))
       hint = 'Pass its memory instead, `view.buffer` (the view itself travels in `args`).';
@@ -97,7 +99,7 @@ export function checkTransferList(value: unknown, name: string): readonly Transf
     throw new TypeError(
       `Element ${index} of ${name} cannot be transferred: got ${describe(item)}. ${hint}`,
     );
-  });
+  }
   return value.length > 1 && new Set(value).size !== value.length
     ? [...new Set(value as TransferItem[])]
     : (value as TransferItem[]);

@@ -125,6 +125,11 @@ describe('schedule({ transfer })', () => {
       executor.schedule(fn, { transfer: [new ArrayBuffer(1), new SharedArrayBuffer(4)] as never }),
     ).toThrow(/Element 1 of `transfer` cannot be transferred: got a SharedArrayBuffer.*shared/);
     expect(() => executor.schedule(fn, { transfer: [{}] as never })).toThrow(TypeError);
+    // A hole is an element too (forEach skipped it, and postMessage failed the call later).
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => executor.schedule(fn, { transfer: [, new ArrayBuffer(1)] as never })).toThrow(
+      /Element 0 of `transfer` cannot be transferred: got undefined/,
+    );
     expect(() => executor.schedule(fn, { transfer: null })).not.toThrow();
   });
 
