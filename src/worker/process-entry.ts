@@ -15,6 +15,7 @@ import {
 } from '../protocol/frames.js';
 import type { FromWorker, ToWorker } from '../protocol/messages.js';
 import { guardAgainstOrphaning } from './parent-guard.js';
+import { blockStdioWhenMade } from './blocking-stdio.js';
 import { WorkerRuntime } from './runtime.js';
 import { exitWorker, failWorker, makeSafe, steadyListener, steadyMethods } from './intrinsics.js';
 
@@ -41,6 +42,8 @@ channel.on('error', leave);
 // A child busy in a long synchronous call never sees the channel end: a guard outside this thread
 // kills it once the parent is gone.
 guardAgainstOrphaning();
+// What a call prints reaches the parent's stdout whole, however the child ends.
+blockStdioWhenMade();
 
 let unsent = 0; // frames not yet written out: exiting before they are would lose results
 let exitRequested = false;

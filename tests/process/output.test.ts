@@ -1,0 +1,43 @@
+// What calls print in a child process reaches the parent's stdout whole, however the pool ends
+// the child. Node writes a child's stdout to a pipe asynchronously, and a child that exited (at
+// shutdown, on maxTasksPerChild, on idleTimeout) dropped what the kernel had not taken yet: with
+// a reader that starts late (a pager, a log shipper), 64 of 200 lines arrived.
+
+import { spawn } from 'node:child_process';
+
+const LIBRARY = new URL('../../dist/index.js', import.meta.url).href;
+
+/** Runs a script whose pool prints 200 lines of 1 KB, read only after `lateMs`; the lines that arrive. */
+async function linesReadLate(options: string, lateMs: number): Promise<number> {
+  const script = `
+    import { ProcessPoolExecutor } from ${JSON.stringify(LIBRARY)};
+    const executor = new ProcessPoolExecutor(${options});
+    const print = (i) => { console.log('call ' + i + ' ' + 'x'.repeat(1000)); return i; };
+    const futures = [];
+    for (let i = 0; i < 200; i++) futures.push(executor.submit(print, i));
+    await Promise.all(futures);
+    await executor.shutdown();
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.pause(); // nothing is read until the reader starts
+  await new Promise((resolve) => setTimeout(resolve, lateMs));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code).toBe(0);
+  return out.split('\n').filter((line) => line.startsWith('call ')).length;
+}
+
+test.each([
+  ['shutdown()', '{ maxWorkers: 2 }'],
+  ['maxTasksPerChild', '{ maxWorkers: 2, maxTasksPerChild: 10 }'],
+])(
+  'every line a call printed arrives, with a reader that starts late: %s',
+  async (_how, options) => {
+    expect(await linesReadLate(options, 1000)).toBe(200);
+  },
+  60_000,
+);
