@@ -64,6 +64,9 @@ export interface PoolSettings {
 // collected; a pool with work (calls queued or in flight, a shutdown to finish) is held here until
 // idle, so that calls already submitted still finish and their futures settle.
 const poolsAtWork = new Set<PoolExecutor>();
+/** Every pool not shut down, for the exit hook (see #retireIdleAtExit); a WeakRef lets a dropped pool go. */
+const livePools = new Set<WeakRef<PoolExecutor>>();
+let exitHookInstalled = false;
 /** Pools that broke: for code of this package that must tell its pool's breakage from a call's error. */
 const brokenPools = new WeakSet<object>();
 
@@ -87,6 +90,9 @@ export abstract class PoolExecutor extends Executor {
   #broken: { message: string; cause: unknown } | undefined = undefined;
   #onTerminated: (() => void) | undefined = undefined;
   #heldAtWork = false; // in poolsAtWork (see there)
+  #self: WeakRef<PoolExecutor>;
+  /** Idle workers were stopped at the process's exit (see #retireIdleAtExit): minWorkers waits. */
+  #retiredAtExit = false;
   readonly #maxWorkers: number;
   readonly #endGraceMs: number;
   readonly #minWorkers: number;
@@ -132,8 +138,41 @@ export abstract class PoolExecutor extends Executor {
     this.#initializer =
       settings.initializer === undefined ? undefined : this.#registry.resolve(settings.initializer);
     this.#initargs = settings.initargs;
-    this.#events = PoolExecutor.#eventsOf(new WeakRef(this));
+    const self = new WeakRef(this);
+    this.#events = PoolExecutor.#eventsOf(self);
     droppedPools.register(this, this.#workers);
+    this.#self = self;
+    livePools.add(self);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('beforeExit', PoolExecutor.#retireIdleAtExit);
+    }
+  }
+
+  /**
+   * The process is about to exit: no call runs anywhere (a working worker is ref'd), and idle
+   * workers are unref'd so that a program need not call shutdown(). A worker thread's stdout and
+   * stderr reach this process as messages on its port, which an unref'd port leaves unread when the
+   * process ends: a script that never called shutdown() lost lines its calls printed (13 of 20). Idle
+   * threads are stopped here, ref'd, and Node delivers what they wrote before their 'exit'; as
+   * Python joins its workers at exit. The pool stays usable: a later submit starts workers again.
+   */
+  static readonly #retireIdleAtExit = (): void => {
+    for (const ref of livePools) {
+      const pool = ref.deref();
+      if (pool === undefined || pool.isShutdown) livePools.delete(ref);
+      else if (pool.forwardsWorkerOutput) pool.#retireIdleWorkers();
+    }
+  };
+
+  #retireIdleWorkers(): void {
+    this.#retiredAtExit = true; // not replaced (minWorkers) until the next submit
+    this.#awaitQuietStops();
+    // Not a worker still in its initializer: one that never settles would hold the exit for ever
+    // (it has printed nothing of a call's yet).
+    for (const worker of this.#workers)
+      if (worker.life === 'working' && worker.ready && worker.inFlight.length === 0)
+        worker.stop(true);
   }
 
   /**
@@ -176,6 +215,13 @@ export abstract class PoolExecutor extends Executor {
    * pool of several workers hands ahead only calls of functions measured fast (see Dispatcher).
    */
   protected abstract readonly takesCallsBack: boolean;
+
+  /**
+   * Whether what a worker prints reaches the process through this process's event loop (threads),
+   * so that idle workers must be stopped before the process exits (see #retireIdleAtExit), or
+   * through a pipe of its own (processes).
+   */
+  protected abstract readonly forwardsWorkerOutput: boolean;
 
   /**
    * The message for the calls a dead worker took with it (or for the broken pool); `hadCalls`:
@@ -428,6 +474,7 @@ export abstract class PoolExecutor extends Executor {
 
   #holdAtWork(): void {
     this.#heldAtWork = true;
+    this.#retiredAtExit = false;
     poolsAtWork.add(this);
   }
 
@@ -590,7 +637,7 @@ export abstract class PoolExecutor extends Executor {
 
   /** A worker left (a death, maxTasksPerChild): warm workers below minWorkers are replaced. */
   #keepMinWorkers(): void {
-    if (this.isShutdown || this.#broken !== undefined) return;
+    if (this.isShutdown || this.#broken !== undefined || this.#retiredAtExit) return;
     for (let count = this.#workingCount(); count < this.#minWorkers; count++) {
       const worker = this.#startWorker();
       if (worker === undefined) return;
@@ -675,6 +722,7 @@ export abstract class PoolExecutor extends Executor {
       if (worker.inFlight.length === 0 && worker.life === 'working') worker.stop();
     }
     if (this.#workers.size === 0 && this.#onTerminated !== undefined) {
+      livePools.delete(this.#self); // its workers are gone: nothing left for the exit hook
       const resolve = this.#onTerminated;
       this.#onTerminated = undefined;
       resolve();
