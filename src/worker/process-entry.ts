@@ -44,6 +44,11 @@ channel.on('error', leave);
 guardAgainstOrphaning();
 // What a call prints reaches the parent's stdout whole, however the child ends.
 blockStdioWhenMade();
+// Ctrl-C in a terminal signals the whole foreground process group, children too: they died at once,
+// failing their calls as "killed by SIGINT" while a parent that handles SIGINT shut down gently (a
+// worker host's close() lets running jobs finish). The parent decides, as for threads, which no
+// signal reaches: a parent that dies of it ends its children (the channel's end, the guard).
+process.on('SIGINT', () => {});
 
 let unsent = 0; // frames not yet written out: exiting before they are would lose results
 let exitRequested = false;
