@@ -30,6 +30,7 @@ import type { BrokenExecutor } from '../errors.js';
 import { Executor } from '../executor.js';
 import { Future, setRemoteStart } from '../future.js';
 import { refuseFutureArguments } from '../forgotten-await.js';
+import { refuseSubmitWhileImported } from '../import-guard.js';
 import { decodeThrown, type EncodedThrown } from '../protocol/errors.js';
 import type { CallableDef, FromWorker } from '../protocol/messages.js';
 import { Call } from './call.js';
@@ -228,6 +229,12 @@ export abstract class PoolExecutor extends Executor {
    * whether it held any call not yet settled when it died.
    */
   protected abstract describeDeath(worker: PoolWorker, exit: WorkerExit, hadCalls: boolean): string;
+
+  /** submit's checks, and one more: no submit from a module a worker is importing (see import-guard.ts). */
+  protected override checkSubmit(fn: unknown): void {
+    super.checkSubmit(fn);
+    refuseSubmitWhileImported();
+  }
 
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
     this.checkSubmit(fn);

@@ -12,6 +12,7 @@ import { describeError } from '../describe-error.js';
 import { requireByHook } from '../require-by-hook.js';
 import { isInheritedBuiltin } from '../commonjs-export.js';
 import { barePathHint } from '../bare-path-hint.js';
+import { importingForCall } from '../import-guard.js';
 import {
   ArrayPrototypeJoin,
   ArrayPrototypeSlice,
@@ -193,7 +194,7 @@ export async function importExport(module: string, exportName: string): Promise<
   let namespace: Record<string, unknown>;
   try {
     await applyLazyLoaders(); // the parent's TypeScript loader, before this worker's first import
-    namespace = await importOrRequire(module);
+    namespace = await importingForCall(module, () => importOrRequire(module));
   } catch (error) {
     const pathHint = barePathHint(module, error);
     throw new NativeError(

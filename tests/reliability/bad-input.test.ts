@@ -266,6 +266,22 @@ describe.each(KINDS)('%s pool', (kind) => {
     await withTimeout(executor.shutdown(), 15_000, 'shutdown()');
   }, 60_000);
 
+  test('a module that submits at its top level (no main-module guard), imported by a worker: refused, not a pool in every worker', async () => {
+    const executor = makePool(kind, { maxWorkers: 1 });
+    const unguarded = new URL('../fixtures/unguarded-main.mjs', import.meta.url);
+    const error = (await withTimeout(
+      executor.submit(fromModule<(x: number) => number>(unguarded, 'double'), 2).exception(),
+      30_000,
+      'the import of a module that submits at its top level',
+    )) as Error;
+    expect(error.message).toMatch(/unguarded-main\.mjs/);
+    expect(error.message).toMatch(/submits at its top level/);
+    expect(error.message).toMatch(/require\.main === module/);
+    // The worker is not lost, and a submit from a call (not an import) is no such thing.
+    expect(await executor.submit((x: number) => x + 1, 1)).toBe(2);
+    await withTimeout(executor.shutdown(), 15_000, 'shutdown()');
+  }, 60_000);
+
   test('a forgotten await: a Future among the arguments is refused at the call, a Promise fails its future with the advice to await', async () => {
     const executor = makePool(kind, { maxWorkers: 1 });
     const echo = (value: unknown): unknown => value;
