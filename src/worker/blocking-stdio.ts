@@ -6,7 +6,7 @@
 //
 // Not at start: Node makes process.stdout on first use, and making both streams costs ~5 ms of a
 // child's start-up (the first result's latency). So the first read of each stream makes it
-// blocking, whoever reads it (console, a call).
+// blocking, whoever reads it (console, a call). And a reader that went away ends no child.
 
 import {
   ObjectDefineProperty,
@@ -32,10 +32,24 @@ export function blockStdioWhenMade(): void {
           seen = true;
           // A TTY is written synchronously already; a file stream has no handle to set.
           if (stream?.isTTY !== true) stream?._handle?.setBlocking?.(true);
+          (stream as { on?: (event: 'error', listener: (error: unknown) => void) => unknown }).on?.(
+            'error',
+            ignoreBrokenPipe,
+          );
         }
         return stream;
       },
       ...(descriptor.set !== undefined && { set: descriptor.set }),
     });
   }
+}
+
+/**
+ * A reader that went away (`node app.js | head`): each write after it fails with EPIPE, emitted as
+ * an 'error' that, unheard, ended the child and broke the pool (191 of 200 calls failed). What is
+ * printed then has nowhere to go, and the calls go on, as a plain script's would until it exits.
+ * Any other error of the stream is thrown as before.
+ */
+function ignoreBrokenPipe(error: unknown): void {
+  if ((error as { code?: unknown } | null)?.code !== 'EPIPE') throw error;
 }

@@ -41,3 +41,25 @@ test.each([
   },
   60_000,
 );
+
+test('a reader that goes away (app | head) breaks no child: the calls go on and return', async () => {
+  // Each write after the reader left failed with EPIPE, an 'error' nobody heard: the child died and
+  // the pool broke (191 of 200 calls failed).
+  const script = `
+    import { ProcessPoolExecutor } from ${JSON.stringify(LIBRARY)};
+    const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+    const work = (i) => { console.log('working on ' + i); const end = Date.now() + 2; while (Date.now() < end); return i * i; };
+    const settled = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => executor.submit(work, i).result()));
+    process.stderr.write(JSON.stringify(settled.filter((s) => s.status === 'rejected').length) + '\\n');
+    await executor.shutdown();
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The reader takes the first line, then closes its end, as `head -1` does.
+  child.stdout.once('data', () => child.stdout.destroy());
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  await new Promise((resolve) => child.on('close', resolve));
+  expect(err.trim().split('\n')[0]).toBe('0'); // no call failed
+}, 60_000);
