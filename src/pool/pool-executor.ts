@@ -167,13 +167,27 @@ export abstract class PoolExecutor extends Executor {
   };
 
   #retireIdleWorkers(): void {
-    this.#retiredAtExit = true; // not replaced (minWorkers) until the next submit
-    this.#awaitQuietStops();
-    // Not a worker still in its initializer: one that never settles would hold the exit for ever
-    // (it has printed nothing of a call's yet).
+    if (this.#retiredAtExit) return; // once per exit: a worker that did not exit in time is left
+    this.#retiredAtExit = true; // and none is replaced (minWorkers) until the next submit
+    const waited = [...this.#quietlyStopping];
+    this.#quietlyStopping.clear();
+    // Not a worker still in its initializer (it has printed nothing of a call's yet).
     for (const worker of this.#workers)
-      if (worker.life === 'working' && worker.ready && worker.inFlight.length === 0)
-        worker.stop(true);
+      if (worker.life === 'working' && worker.ready && worker.inFlight.length === 0) {
+        worker.stop(false);
+        waited.push(worker);
+      }
+    for (const worker of waited) worker.ref();
+    // Bounded: a worker whose loop a call left busy (a timer running sync code) never reads its
+    // 'stop', and must not keep the process alive; after the bound it is let go as before.
+    const letGo = setTimeout(() => {
+      for (const worker of waited) {
+        if (!this.#workers.has(worker)) continue; // exited
+        worker.unref();
+        this.#quietlyStopping.add(worker); // refd again if something comes to wait for its exit
+      }
+    }, EXIT_DRAIN_MS);
+    letGo.unref();
   }
 
   /**
@@ -739,6 +753,9 @@ export abstract class PoolExecutor extends Executor {
 
 /** A worker thread ran out of memory (resourceLimits). */
 const OUT_OF_MEMORY = 'ERR_WORKER_OUT_OF_MEMORY';
+
+/** How long a process about to exit waits for its idle threads to stop (see #retireIdleAtExit). */
+const EXIT_DRAIN_MS = 1000;
 
 /** Workers in a row that may die before they run anything, holding nothing, before the pool breaks. */
 const MAX_IDLE_DEATHS = 3;
