@@ -3,7 +3,12 @@
 
 import { parseArgs } from 'node:util';
 import { redact } from './connection.js';
-import { startWorkerHost, type ConnectionWatcher, type QueueWorker } from './worker-host.js';
+import {
+  signalFromOutside,
+  startWorkerHost,
+  type ConnectionWatcher,
+  type QueueWorker,
+} from './worker-host.js';
 import { performance } from '../timers.js';
 
 const USAGE = `Usage: concurrent-futures worker --redis URL --queue NAME --allow MODULE [MODULE...] [options]
@@ -197,9 +202,14 @@ function reportConnection(where: string, started: () => boolean): ConnectionWatc
       process.stderr.write(`concurrent-futures worker: Redis at ${where} answers again.\n`);
     },
     poolReplaced(error) {
+      const signal = signalFromOutside(error);
+      const what =
+        signal === undefined
+          ? "a call ended one of this host's pool workers"
+          : `one of this host's pool workers was killed by ${signal} from outside the host (under systemd, set KillMode=mixed)`;
       process.stderr.write(
-        `concurrent-futures worker: a call ended one of this host's pool workers, which broke the pool ` +
-          `(${reasonOf(error)}); the calls running on it failed, and a new pool takes the next calls.\n`,
+        `concurrent-futures worker: ${what}, which broke the pool (${reasonOf(error)}); the calls ` +
+          `running on it failed, and a new pool takes the next calls.\n`,
       );
     },
   };

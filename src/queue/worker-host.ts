@@ -111,11 +111,18 @@ export async function startWorkerHost(
       watcher.poolReplaced?.(error);
     }
     const Broken = error.constructor as new (message: string, options: ErrorOptions) => Error;
+    const signal = signalFromOutside(error);
+    const how =
+      signal === undefined
+        ? `A call on the worker host (pid ${process.pid}) ended one of its ${settings.pool} pool's ` +
+          `workers while this call ran there (process.exit(), a crash, out of memory)`
+        : `One of the ${settings.pool} pool's workers of the worker host (pid ${process.pid}) was ` +
+          `killed by ${signal} while this call ran there, a signal from outside the host (a ` +
+          `supervisor that signals every process of the service, as systemd's default ` +
+          `KillMode=control-group does: set KillMode=mixed)`;
     return new Broken(
-      `A call on the worker host (pid ${process.pid}) ended one of its ${settings.pool} pool's ` +
-        `workers while this call ran there (process.exit(), a crash, out of memory), which broke the ` +
-        `pool; the host replaced it and goes on. This call may have run in part: submit it again if ` +
-        `that is safe. The pool's own error is the cause.`,
+      `${how}, which broke the pool; the host replaced it and goes on. This call may have run in ` +
+        `part: submit it again if that is safe. The pool's own error is the cause.`,
       { cause: error },
     );
   };
@@ -591,4 +598,13 @@ function notAllowed(data: CallJobData, root: string): Error {
     `${head} Start the host with --allow ${data.m} (or allow: ['${data.m}']), with module paths ` +
       `taken from the project root ${root}.`,
   );
+}
+
+/**
+ * The signal that killed a pool's worker when it is one a supervisor or a terminal sends (not a
+ * crash's SIGSEGV or an OOM killer's SIGKILL): the call did not end its worker, someone outside did.
+ */
+export function signalFromOutside(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  return /killed by signal (SIGTERM|SIGINT|SIGHUP|SIGQUIT)\b/.exec(message)?.[1];
 }

@@ -265,6 +265,16 @@ describeWithRedis('concurrent-futures worker', () => {
     expect(errors).toMatch(
       /a call ended one of this host's pool workers, which broke the pool \(.*exited with code 9.*\); the calls running on it failed, and a new pool takes the next calls/,
     );
+    // A child killed by SIGHUP (as a supervisor's group signal would): said to come from outside.
+    const signalOwnProcess = fromModule<(signal: string) => never>(tasksModule, 'signalOwnProcess');
+    const killed = (await executor.submit(signalOwnProcess, 'SIGHUP').exception()) as Error;
+    expect(killed.message).toMatch(
+      /was killed by SIGHUP while this call ran there, a signal from outside the host/,
+    );
+    expect(await executor.submit(add, 1, 1)).toBe(2);
+    expect(errors).toMatch(
+      /pool workers was killed by SIGHUP from outside the host \(under systemd, set KillMode=mixed\)/,
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
