@@ -68,6 +68,8 @@ const poolsAtWork = new Set<PoolExecutor>();
 /** Every pool not shut down, for the exit hook (see #retireIdleAtExit); a WeakRef lets a dropped pool go. */
 const livePools = new Set<WeakRef<PoolExecutor>>();
 let exitHookInstalled = false;
+/** The exit hook acts once per process (see #retireIdleAtExit). */
+let exitHookRan = false;
 /** Pools that broke: for code of this package that must tell its pool's breakage from a call's error. */
 const brokenPools = new WeakSet<object>();
 
@@ -75,8 +77,12 @@ const brokenPools = new WeakSet<object>();
 export function isBrokenPool(executor: object): boolean {
   return brokenPools.has(executor);
 }
-const droppedPools = new FinalizationRegistry<Set<PoolWorker>>((workers) => {
+const droppedPools = new FinalizationRegistry<{
+  workers: Set<PoolWorker>;
+  self: WeakRef<PoolExecutor>;
+}>(({ workers, self }) => {
   for (const worker of workers) worker.letGo();
+  livePools.delete(self);
 });
 
 export abstract class PoolExecutor extends Executor {
@@ -141,7 +147,7 @@ export abstract class PoolExecutor extends Executor {
     this.#initargs = settings.initargs;
     const self = new WeakRef(this);
     this.#events = PoolExecutor.#eventsOf(self);
-    droppedPools.register(this, this.#workers);
+    droppedPools.register(this, { workers: this.#workers, self });
     this.#self = self;
     livePools.add(self);
     if (!exitHookInstalled) {
@@ -152,23 +158,27 @@ export abstract class PoolExecutor extends Executor {
 
   /**
    * The process is about to exit: no call runs anywhere (a working worker is ref'd), and idle
-   * workers are unref'd so that a program need not call shutdown(). A worker thread's stdout and
-   * stderr reach this process as messages on its port, which an unref'd port leaves unread when the
-   * process ends: a script that never called shutdown() lost lines its calls printed (13 of 20). Idle
-   * threads are stopped here, ref'd, and Node delivers what they wrote before their 'exit'; as
-   * Python joins its workers at exit. The pool stays usable: a later submit starts workers again.
+   * workers are unref'd so that a program need not call shutdown(). What they printed could still
+   * be on its way: a worker thread's stdout and stderr reach this process as messages on its port,
+   * which an unref'd port leaves unread when the process ends (a script without shutdown() lost 13
+   * of 20 lines), and a child killed at the exit loses what it had not written to its pipe. So idle
+   * workers are stopped here, ref'd, for at most EXIT_DRAIN_MS: Node delivers a thread's output
+   * before its 'exit', and a child writes its own before it exits (child-output.ts); as Python joins
+   * its workers at exit. Once per process: a later 'beforeExit' (a timer left unref'd that submits
+   * again) must not keep the process going round. The pools stay usable.
    */
   static readonly #retireIdleAtExit = (): void => {
+    if (exitHookRan) return;
+    exitHookRan = true;
     for (const ref of livePools) {
       const pool = ref.deref();
       if (pool === undefined || pool.isShutdown) livePools.delete(ref);
-      else if (pool.forwardsWorkerOutput) pool.#retireIdleWorkers();
+      else pool.#retireIdleWorkers();
     }
   };
 
   #retireIdleWorkers(): void {
-    if (this.#retiredAtExit) return; // once per exit: a worker that did not exit in time is left
-    this.#retiredAtExit = true; // and none is replaced (minWorkers) until the next submit
+    this.#retiredAtExit = true; // none is replaced (minWorkers) until the next submit
     const waited = [...this.#quietlyStopping];
     this.#quietlyStopping.clear();
     // Not a worker still in its initializer (it has printed nothing of a call's yet).
@@ -230,13 +240,6 @@ export abstract class PoolExecutor extends Executor {
    * pool of several workers hands ahead only calls of functions measured fast (see Dispatcher).
    */
   protected abstract readonly takesCallsBack: boolean;
-
-  /**
-   * Whether what a worker prints reaches the process through this process's event loop (threads),
-   * so that idle workers must be stopped before the process exits (see #retireIdleAtExit), or
-   * through a pipe of its own (processes).
-   */
-  protected abstract readonly forwardsWorkerOutput: boolean;
 
   /**
    * The message for the calls a dead worker took with it (or for the broken pool); `hadCalls`:

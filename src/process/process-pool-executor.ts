@@ -27,7 +27,6 @@ export class ProcessPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   readonly #childOptions: ProcessWorkerOptions;
   protected readonly deathBreaksPool = true;
   protected readonly takesCallsBack = false;
-  protected readonly forwardsWorkerOutput = false;
 
   constructor(options?: ProcessPoolExecutorOptions<I>) {
     const common = checkCommonPoolOptions<ProcessPoolExecutorOptions>(

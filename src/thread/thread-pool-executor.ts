@@ -23,7 +23,6 @@ export class ThreadPoolExecutor<I extends any[] = any[]> extends PoolExecutor {
   #threadCount = 0;
   protected readonly deathBreaksPool = false;
   protected readonly takesCallsBack = true;
-  protected readonly forwardsWorkerOutput = true;
 
   constructor(options?: ThreadPoolExecutorOptions<I>) {
     const common = checkCommonPoolOptions<ThreadPoolExecutorOptions>(

@@ -15,9 +15,9 @@ import {
 } from '../protocol/frames.js';
 import type { FromWorker, ToWorker } from '../protocol/messages.js';
 import { guardAgainstOrphaning } from './parent-guard.js';
-import { blockStdioWhenMade } from './blocking-stdio.js';
+import { exitAfterOutput, watchOutputWhenMade } from './child-output.js';
 import { WorkerRuntime } from './runtime.js';
-import { exitWorker, failWorker, makeSafe, steadyListener, steadyMethods } from './intrinsics.js';
+import { failWorker, makeSafe, steadyListener, steadyMethods } from './intrinsics.js';
 
 if (typeof process.send !== 'function') {
   throw new Error(
@@ -35,7 +35,7 @@ const channel = new ChannelSocket({ fd: CHANNEL_FD, readable: true, writable: tr
 // channel's 'disconnect': a call may call process.disconnect() itself, and the pool does not use
 // that channel, so the child goes on.
 // Listeners that emit() can still call once a call has replaced Function.prototype.apply.
-const leave = steadyListener(() => exitWorker(0));
+const leave = steadyListener(() => exitAfterOutput(0));
 channel.on('end', leave);
 channel.on('error', leave);
 
@@ -43,7 +43,7 @@ channel.on('error', leave);
 // kills it once the parent is gone.
 guardAgainstOrphaning();
 // What a call prints reaches the parent's stdout whole, however the child ends.
-blockStdioWhenMade();
+watchOutputWhenMade();
 // Ctrl-C in a terminal signals the whole foreground process group, children too: they died at once,
 // failing their calls as "killed by SIGINT" while a parent that handles SIGINT shut down gently (a
 // worker host's close() lets running jobs finish). The parent decides, as for threads, which no
@@ -53,7 +53,7 @@ process.on('SIGINT', () => {});
 let unsent = 0; // frames not yet written out: exiting before they are would lose results
 let exitRequested = false;
 const onSent = (): void => {
-  if (--unsent === 0 && exitRequested) exitWorker(0);
+  if (--unsent === 0 && exitRequested) exitAfterOutput(0);
 };
 
 // The key the pool reads our frames by, from its 'init' (see protocol/frames.ts). Held here only,
@@ -88,7 +88,7 @@ const reader = new FrameReader(
             exitRequested = true;
             // Or every byte is with the kernel already: a write that completes at once has its
             // callback deferred through process.nextTick, which a call may have replaced.
-            if (unsent === 0 || channel.writableLength === 0) exitWorker(0);
+            if (unsent === 0 || channel.writableLength === 0) exitAfterOutput(0);
           },
         },
         toWorker.init,

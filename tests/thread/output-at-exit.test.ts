@@ -34,3 +34,29 @@ test.each([['{ maxWorkers: 2 }'], ['{ maxWorkers: 2, minWorkers: 2 }']])(
   },
   60_000,
 );
+
+test("an unref'd timer that keeps submitting does not keep the process alive through the exit hook", async () => {
+  // The hook stopped idle workers ref'd, the unref'd timer fired meanwhile and submitted again, and
+  // 'beforeExit' came round again and again (hundreds of times, never exiting): it acts once now.
+  const script = `
+    import { ThreadPoolExecutor, ProcessPoolExecutor } from ${JSON.stringify(LIBRARY)};
+    for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
+      const executor = new Pool({ maxWorkers: 2 });
+      setInterval(() => executor.submit((x) => x, 1).then(() => {}, () => {}), 1).unref();
+      console.log('call ' + (await executor.submit((x) => x + 1, 1)));
+    }
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+  );
+  clearTimeout(killer);
+  expect(signal).toBeNull(); // not killed at the time limit: it exited by itself
+  expect(code).toBe(0);
+  expect(out.trim().split('\n')).toEqual(['call 2', 'call 2']);
+}, 30_000);
