@@ -79,20 +79,33 @@ export function checkOptions<T extends object>(
 }
 
 /**
- * The options `value` gives itself, checked against `known`, each read once into an object with no
- * prototype: a key on Object.prototype (set by other code, or by a prototype-pollution bug) is no
- * option of anyone's. Read from the user's object, an inherited `timeout` gave every schedule() a
- * timeout nobody asked for; a getter is read once, so a value checked is the value used.
+ * The options `value` gives, checked against `known`, each read once into an object with no
+ * prototype. A known option is read where the user's object or its classes define it (an own key,
+ * a getter of its class, an options object made with Object.create(defaults)), never from the root
+ * of its prototype chain: a key on Object.prototype (set by other code, or by a prototype-pollution
+ * bug) is no option of anyone's. Read off the user's object as it was, an inherited `timeout` gave
+ * every schedule() a timeout nobody asked for. An unknown own key is still a TypeError.
  */
 export function ownOptions(value: object, known: object, where: string): Record<string, unknown> {
-  const own = Object.create(null) as Record<string, unknown>;
   // for-in over a small object is cheap enough for schedule(), which checks its options per call.
   for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    if (!Object.hasOwn(known, key)) throw unknownOptionError(key, Object.keys(known), where);
-    own[key] = (value as Record<string, unknown>)[key];
+    if (Object.hasOwn(value, key) && !Object.hasOwn(known, key))
+      throw unknownOptionError(key, Object.keys(known), where);
+  }
+  const own = Object.create(null) as Record<string, unknown>;
+  for (const key in known) {
+    if (definesOption(value, key)) own[key] = (value as Record<string, unknown>)[key];
   }
   return own;
+}
+
+/** Whether `key` is on `value` or its prototypes, the root of the chain (an Object.prototype) apart. */
+function definesOption(value: object, key: string): boolean {
+  for (let holder: object | null = value; holder !== null; holder = Object.getPrototypeOf(holder)) {
+    if (Object.hasOwn(holder, key))
+      return holder === value || Object.getPrototypeOf(holder) !== null;
+  }
+  return false;
 }
 
 /**

@@ -159,3 +159,34 @@ test('options left out are not read off a polluted Object.prototype, by any exec
   expect(code).toBe(0);
   expect(JSON.parse(stdout)).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
 }, 60_000);
+
+test("options given by a class's getters, a prototype of defaults, or a non-enumerable key are still read", async () => {
+  // Copying own enumerable keys only (against the pollution above) dropped these silently.
+  const { EventLoopExecutor: Loop, TimeoutError: Timeout } = await import('concurrent-futures');
+  class CallOptions {
+    args: [number] = [5];
+    get timeout(): number {
+      return 20;
+    }
+  }
+  const executor = new Loop(Object.create({ maxWorkers: 1 }) as { maxWorkers: number });
+  const slow = (x: number): Promise<number> =>
+    new Promise((resolve) => setTimeout(() => resolve(x), 2_000));
+  const error = await executor.schedule(slow, new CallOptions()).exception();
+  expect(error).toBeInstanceOf(Timeout);
+  let running = 0;
+  let peak = 0;
+  const tracked = async (): Promise<void> => {
+    peak = Math.max(peak, ++running);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    running--;
+  };
+  await Promise.all([1, 2, 3].map(() => executor.submit(tracked)));
+  expect(peak).toBe(1); // maxWorkers 1, from the prototype
+  await executor.shutdown({ cancelFutures: true });
+  const hidden = new Loop(Object.defineProperty({}, 'maxWorkers', { value: 1 }));
+  running = peak = 0;
+  await Promise.all([1, 2, 3].map(() => hidden.submit(tracked)));
+  expect(peak).toBe(1);
+  await hidden.shutdown();
+});
