@@ -4,10 +4,12 @@
 // Refused where the call is made instead, with the stack of the line that forgot. A Promise needs
 // no check here: the serializer refuses it already (see clone-advice.ts for its advice).
 //
-// Only the arguments themselves and the elements of an array argument are looked at (a Future
-// inside an object stays undetected): one type check per argument keeps submit() as cheap as it was.
+// Only the arguments themselves and the first elements of an array argument are looked at (a
+// Future inside an object stays undetected): a few type checks keep submit() as cheap as it was.
 
 import { isFuture } from './future.js';
+
+const ARRAY_ELEMENTS_LOOKED_AT = 32;
 
 /**
  * Throws a TypeError naming the argument if one of `args` (or an element of an array among them)
@@ -20,7 +22,10 @@ export function refuseFutureArguments(args: readonly unknown[], mapItems = false
     if (isFuture(arg))
       throw forgottenAwait(mapItems ? 'An item given to map()' : `Argument ${i} of this call`);
     if (Array.isArray(arg)) {
-      for (let j = 0; j < arg.length; j++) {
+      // The first elements only: an array of futures is nearly always futures throughout, and a
+      // large (or sparse: new Array(2e8)) array must not make submit() walk it.
+      const end = Math.min(arg.length, ARRAY_ELEMENTS_LOOKED_AT);
+      for (let j = 0; j < end; j++) {
         if (!isFuture(arg[j])) continue;
         throw forgottenAwait(
           mapItems
