@@ -29,17 +29,13 @@ export function checkedProjectRoot(given: string | undefined, option: string): s
   return findProjectRoot(given);
 }
 
-/**
- * The nearest directory, from `start` upwards, that holds a package.json (else `start` itself), as
- * its real path: a root reached through a symbolic link (a deploy's `current -> releases/v1`) must
- * contain the modules, whose URLs Node gives as real paths.
- */
+/** The nearest directory, from `start` upwards, that holds a package.json (else `start` itself). */
 export function findProjectRoot(start: string): string {
-  let dir = realPath(resolve(start));
+  let dir = resolve(start);
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) return realPath(resolve(start));
+    if (parent === dir) return resolve(start);
     dir = parent;
   }
 }
@@ -59,9 +55,15 @@ function toPosix(path: string): string {
 
 /** A file path inside `root` as a job names it; undefined when the file is outside the root. */
 function nameOfFile(path: string, root: string): string | undefined {
-  const rel = relative(realPath(root), realPath(path));
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
-  return `./${toPosix(rel)}`;
+  // As given first (a module of the project that is a link to a file elsewhere keeps its name in
+  // the project), then as real paths (a root reached through a link holds the real files).
+  const rel =
+    insideRoot(relative(root, path)) ?? insideRoot(relative(realPath(root), realPath(path)));
+  return rel === undefined ? undefined : `./${toPosix(rel)}`;
+}
+
+function insideRoot(rel: string): string | undefined {
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? undefined : rel;
 }
 
 /**

@@ -42,11 +42,16 @@ test("a root reached through a symbolic link (a deploy's current -> releases/v1)
   symlinkSync(releases, current);
   // Node names a module by its real path (import.meta.url); the root given names the link.
   const moduleUrl = pathToFileURL(realpathSync(join(releases, 'jobs.mjs'))).href;
-  expect(findProjectRoot(current)).toBe(realpathSync(releases));
   expect(jobModuleName(moduleUrl, findProjectRoot(current))).toBe('./jobs.mjs');
   expect(jobModuleName(moduleUrl, current)).toBe('./jobs.mjs');
   expect(allowedName('./jobs.mjs', current, current)).toBe('./jobs.mjs');
   expect(allowedName(join(releases, 'jobs.mjs'), current, elsewhere)).toBe('./jobs.mjs');
+  // A module of the project that is a link to a file outside it keeps its name in the project.
+  writeFileSync(join(elsewhere, 'shared.mjs'), '');
+  symlinkSync(join(elsewhere, 'shared.mjs'), join(releases, 'shared.mjs'));
+  const linked = pathToFileURL(join(current, 'shared.mjs')).href;
+  expect(jobModuleName(linked, findProjectRoot(current))).toBe('./shared.mjs');
+  expect(allowedName('./shared.mjs', current, current)).toBe('./shared.mjs');
 });
 
 test('a producer names a file by its path from the root, and refuses a file outside it', () => {
