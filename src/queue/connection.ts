@@ -92,3 +92,35 @@ export function watchDatabaseSelect(client: RedisClient, where: string): () => E
   });
   return () => refused;
 }
+
+/**
+ * Throws if `client` is not on the database its options name: its SELECT was refused (reported by
+ * `refused`, from watchDatabaseSelect) or failed unseen (a client the user connected before handing
+ * it over, whose 'error' came before anyone listened; a server that forbids SELECT). Asked of the
+ * server itself with CLIENT INFO (Redis 6.2 and later); an older server leaves `refused` alone to say.
+ */
+export async function checkDatabase(
+  client: RedisClient,
+  where: string,
+  refused: () => Error | undefined,
+): Promise<void> {
+  const wanted = Number(client.options.db ?? 0);
+  let current: number | undefined;
+  try {
+    const info = String(await client.call('CLIENT', 'INFO'));
+    const db = /(?:^|\s)db=(\d+)/.exec(info)?.[1];
+    if (db !== undefined) current = Number(db);
+  } catch {
+    // An older server, or CLIENT renamed away: only the SELECT's own error can tell.
+  }
+  const error = refused();
+  if (error !== undefined) throw error;
+  if (current !== undefined && current !== wanted) {
+    throw new Error(
+      `The connection to Redis at ${where} is on database ${current}, not on database ${wanted} as ` +
+        'its options say: the SELECT failed (a database the server does not have, or a server that ' +
+        'refuses SELECT, as managed and cluster servers do). Name a database the server has (0 where ' +
+        'SELECT is refused), the same on the producers and the hosts.',
+    );
+  }
+}

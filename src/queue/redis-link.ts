@@ -3,7 +3,12 @@
 // idle executor lets go so that the process may exit.
 
 import type { Queue, QueueEvents } from 'bullmq';
-import { openConnections, watchDatabaseSelect, type Connections } from './connection.js';
+import {
+  checkDatabase,
+  openConnections,
+  watchDatabaseSelect,
+  type Connections,
+} from './connection.js';
 import type { CallJobResult } from './job-data.js';
 import { bullmq, type RedisClient } from './peers.js';
 import { ignore } from './queue-call.js';
@@ -84,9 +89,11 @@ export class RedisLink {
     // BullMQ's Queue writes to Redis as it is made: only once the connection's SELECT is answered
     // (before the PING's reply). A database refused there fails every call, here and later. A PING
     // that fails (a user's client that gives up retrying) leaves a lost connection to the watchdog.
-    await client.ping().catch(ignore);
-    const refused = databaseRefused();
-    if (refused !== undefined) throw refused;
+    const reached = await client.ping().then(
+      () => true,
+      () => false,
+    );
+    if (reached) await checkDatabase(client, connections.where, databaseRefused);
     if (this.#closed)
       throw new Error('The QueueExecutor was shut down while it connected to Redis.');
     const connection = { connection: client, prefix: this.prefix };

@@ -27,7 +27,12 @@ import { checkOptions, checkPositiveInteger, checkTimeout, describe } from '../v
 import { describeError } from '../describe-error.js';
 import { decodeError, decodeValue, decodedLength, encodeError, encodeValue } from './codec.js';
 import { cloneAdvice } from '../protocol/clone-advice.js';
-import { checkConnection, openConnections, watchDatabaseSelect } from './connection.js';
+import {
+  checkConnection,
+  checkDatabase,
+  openConnections,
+  watchDatabaseSelect,
+} from './connection.js';
 import {
   cancelChannel,
   checkCallJobData,
@@ -139,6 +144,7 @@ export async function startWorkerHost(
   };
   const concurrency = settings.workers ?? defaultConcurrency(settings.pool);
   const connections = openConnections(settings.connection);
+  const databaseRefused = watchDatabaseSelect(connections.client, connections.where);
   connections.client.on('error', (error: Error) => watcher.unreachable?.(error));
   connections.client.on('ready', () => watcher.reached?.());
   const running = new Map<string, RunningJob>();
@@ -154,7 +160,6 @@ export async function startWorkerHost(
 
   const subscriber: RedisClient = connections.duplicate();
   subscriber.on('error', ignore);
-  const databaseRefused = watchDatabaseSelect(subscriber, connections.where);
   subscriber.on('message', (_channel: string, text: string) => {
     // Anyone who can PUBLISH on this Redis can send here: a message that is not a cancel of ours
     // is ignored, never thrown (a throw here would end the host, and every host on the queue).
@@ -190,9 +195,8 @@ export async function startWorkerHost(
   };
   try {
     await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
-    // Its reply came after the connection's SELECT: a host must not take jobs from database 0.
-    const refused = databaseRefused();
-    if (refused !== undefined) throw refused;
+    // A host must not take jobs from another database than the one it names.
+    await checkDatabase(connections.client, connections.where, databaseRefused);
   } catch (error) {
     await abandon();
     throw error;

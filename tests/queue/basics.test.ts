@@ -174,6 +174,15 @@ describeWithRedis('QueueExecutor basics', () => {
         expect(error.message).toMatch(/databases/);
       }
       await executor.shutdown();
+      // A client of the user's, connected before it is handed over: its SELECT failed unheard.
+      const own = new Redis(inDatabase(20));
+      own.on('error', () => {});
+      await own.ping();
+      const withOwn = new QueueExecutor({ connection: own, queue: queueMissing });
+      const ownError = (await withOwn.submit(add, 1, 2).exception()) as Error;
+      expect(ownError.message).toMatch(/is on database 0, not on database 20/);
+      await withOwn.shutdown();
+      own.disconnect();
       const { startQueueWorker } = await import('concurrent-futures/queue');
       await expect(
         startQueueWorker({
