@@ -3,45 +3,49 @@
 // own, whose workers import the module... A hunt saw 97 processes (or 95 threads and 1.2 GB) after
 // 6 s, nothing printed, never ending. Python refuses the same mistake at once (its "bootstrapping
 // phase" RuntimeError, and the `if __name__ == '__main__':` idiom). Here a worker marks the time it
-// imports a module for a call or an initializer, and a pool refuses a submit made meanwhile.
+// imports a module for a call or an initializer, and a pool refuses a submit of that very module
+// made meanwhile. (Code of the module that submits after its import has finished, such as an
+// unawaited async main(), is not caught: the guide says to guard the top level.)
 //
 // The mark is on globalThis under a registered symbol: the worker's bundled runtime sets it, and the
-// copy of this package the user's module imports reads it. (A submit by another call of the same
-// worker while the import is under way is refused too: a window of the import's length.)
+// copy of this package the user's module imports reads it.
+
+import { isModuleFunction } from './callable.js';
 
 const IMPORTING = Symbol.for('concurrent-futures.importingForCall');
 
-interface Importing {
-  count: number;
-  module: string;
-}
-
-type Marked = { [IMPORTING]?: Importing };
+type Marked = { [IMPORTING]?: Map<string, number> };
 
 /** Runs `load` (an import of `module` for a call) with the mark set. */
 export async function importingForCall<T>(module: string, load: () => Promise<T>): Promise<T> {
   const global = globalThis as Marked;
-  const mark = (global[IMPORTING] ??= { count: 0, module });
-  mark.count++;
-  mark.module = module;
+  const importing = (global[IMPORTING] ??= new Map());
+  importing.set(module, (importing.get(module) ?? 0) + 1);
   try {
     return await load();
   } finally {
-    if (--mark.count === 0) delete global[IMPORTING];
+    const left = importing.get(module)! - 1;
+    if (left > 0) importing.set(module, left);
+    else importing.delete(module);
   }
 }
 
-/** Throws if a worker of a pool is importing a module for a call right now (see above). */
-export function refuseSubmitWhileImported(): void {
-  const mark = (globalThis as Marked)[IMPORTING];
-  if (mark === undefined) return;
+/**
+ * Throws if `fn` names, by fromModule(), a module that this worker is importing for a call right
+ * now: the module submits itself at its top level (see above). Any other submit goes on: a module
+ * that precomputes with a pool of its own at its top level, a call that submits meanwhile.
+ */
+export function refuseSubmitWhileImported(fn: unknown): void {
+  const importing = (globalThis as Marked)[IMPORTING];
+  if (importing === undefined || importing.size === 0 || !isModuleFunction(fn)) return;
+  if (!importing.has(fn.module)) return;
   throw new Error(
-    `A call was submitted to a pool while a pool's worker imported ${mark.module} for a call: that ` +
-      'module submits at its top level, so every worker that imports it would start a pool of its ' +
-      'own, and so on without end. Run the code that submits only in the main module: move the ' +
-      'functions the workers call into a module of their own, or guard the top-level code with ' +
-      '`if (import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href)` (ESM) or ' +
-      '`if (require.main === module)` (CommonJS), as Python needs `if __name__ == "__main__":` ' +
-      '(the guide\'s "The __main__ guard").',
+    `A call of ${fn.module} was submitted to a pool while a pool's worker imported that module for ` +
+      'a call: the module submits itself at its top level, so every worker that imports it would ' +
+      'start a pool of its own, and so on without end. Run the code that submits only in the main ' +
+      'module: move the functions the workers call into a module of their own, or guard the ' +
+      'top-level code with `if (import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href)` ' +
+      '(ESM) or `if (require.main === module)` (CommonJS), as Python needs ' +
+      '`if __name__ == "__main__":` (the guide\'s "The __main__ guard").',
   );
 }

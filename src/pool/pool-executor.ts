@@ -250,7 +250,7 @@ export abstract class PoolExecutor extends Executor {
   /** submit's checks, and one more: no submit from a module a worker is importing (see import-guard.ts). */
   protected override checkSubmit(fn: unknown): void {
     super.checkSubmit(fn);
-    refuseSubmitWhileImported();
+    refuseSubmitWhileImported(fn);
   }
 
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {

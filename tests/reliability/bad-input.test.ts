@@ -275,8 +275,13 @@ describe.each(KINDS)('%s pool', (kind) => {
       'the import of a module that submits at its top level',
     )) as Error;
     expect(error.message).toMatch(/unguarded-main\.mjs/);
-    expect(error.message).toMatch(/submits at its top level/);
+    expect(error.message).toMatch(/submits itself at its top level/);
     expect(error.message).toMatch(/require\.main === module/);
+    // A module that uses a pool of its own at its top level (not itself) is no such mistake.
+    const precomputes = new URL('../fixtures/precomputes-with-pool.mjs', import.meta.url);
+    expect(await executor.submit(fromModule<(i: number) => number>(precomputes, 'lookup'), 3)).toBe(
+      9,
+    );
     // The worker is not lost, and a submit from a call (not an import) is no such thing.
     expect(await executor.submit((x: number) => x + 1, 1)).toBe(2);
     await withTimeout(executor.shutdown(), 15_000, 'shutdown()');
