@@ -7,28 +7,11 @@
 // made meanwhile. (Code of the module that submits after its import has finished, such as an
 // unawaited async main(), is not caught: the guide says to guard the top level.)
 //
-// The mark is on globalThis under a registered symbol: the worker's bundled runtime sets it, and the
-// copy of this package the user's module imports reads it.
+// The mark (import-mark.ts) is on globalThis under a registered symbol: the worker's bundled
+// runtime sets it, and the copy of this package the user's module imports reads it.
 
 import { isModuleFunction } from './callable.js';
-
-const IMPORTING = Symbol.for('concurrent-futures.importingForCall');
-
-type Marked = { [IMPORTING]?: Map<string, number> };
-
-/** Runs `load` (an import of `module` for a call) with the mark set. */
-export async function importingForCall<T>(module: string, load: () => Promise<T>): Promise<T> {
-  const global = globalThis as Marked;
-  const importing = (global[IMPORTING] ??= new Map());
-  importing.set(module, (importing.get(module) ?? 0) + 1);
-  try {
-    return await load();
-  } finally {
-    const left = importing.get(module)! - 1;
-    if (left > 0) importing.set(module, left);
-    else importing.delete(module);
-  }
-}
+import { modulesBeingImported } from './import-mark.js';
 
 /**
  * Throws if `fn` names, by fromModule(), a module that this worker is importing for a call right
@@ -36,7 +19,7 @@ export async function importingForCall<T>(module: string, load: () => Promise<T>
  * that precomputes with a pool of its own at its top level, a call that submits meanwhile.
  */
 export function refuseSubmitWhileImported(fn: unknown): void {
-  const importing = (globalThis as Marked)[IMPORTING];
+  const importing = modulesBeingImported();
   if (importing === undefined || importing.size === 0 || !isModuleFunction(fn)) return;
   if (!importing.has(fn.module)) return;
   throw new Error(

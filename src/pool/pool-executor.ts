@@ -757,7 +757,7 @@ export abstract class PoolExecutor extends Executor {
 /** A worker thread ran out of memory (resourceLimits). */
 const OUT_OF_MEMORY = 'ERR_WORKER_OUT_OF_MEMORY';
 
-/** How long a process about to exit waits for its idle threads to stop (see #retireIdleAtExit). */
+/** How long a process about to exit waits for its idle workers to stop (see #retireIdleAtExit). */
 const EXIT_DRAIN_MS = 1000;
 
 /** Workers in a row that may die before they run anything, holding nothing, before the pool breaks. */

@@ -12,7 +12,7 @@ import { describeError } from '../describe-error.js';
 import { requireByHook } from '../require-by-hook.js';
 import { isInheritedBuiltin } from '../commonjs-export.js';
 import { barePathHint } from '../bare-path-hint.js';
-import { importingForCall } from '../import-guard.js';
+import { importingForCall } from '../import-mark.js';
 import {
   ArrayPrototypeJoin,
   ArrayPrototypeSlice,
