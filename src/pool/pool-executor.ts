@@ -726,6 +726,15 @@ export abstract class PoolExecutor extends Executor {
       if (state === 'CANCELLED') {
         this.#dispatcher.cancelled++;
         call.future.setRunningOrNotifyCancel();
+      } else if (state === 'PENDING') {
+        // Never handed to a worker: nothing of it ran, which tells its submitter it is safe to
+        // submit again (Python's message is the same for every call of a broken pool).
+        call.future.setException(
+          this.newBrokenError(
+            `${message} This call had not started: it can be submitted again, to a new executor.`,
+            cause,
+          ),
+        );
       } else if (!call.future.done()) call.future.setException(this.newBrokenError(message, cause));
     }
     for (const worker of this.#workers) {

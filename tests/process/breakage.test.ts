@@ -88,6 +88,15 @@ describe.each(deaths)('a child that dies ($how)', ({ how, execArgv, expected }) 
       expect((error as Error).message).toMatch(expected);
     }
     for (const future of all) expect([future.done(), future.cancelled()]).toEqual([true, false]);
+    // Those never handed to a child say so (safe to submit again); at most one call per busy child
+    // was handed ahead (a function not yet seen fast), so at least two of the four never started.
+    const notStarted = /This call had not started: it can be submitted again/;
+    expect(errors.slice(0, 2).filter((error) => notStarted.test((error as Error).message))).toEqual(
+      [],
+    );
+    expect(
+      errors.slice(2).filter((error) => notStarted.test((error as Error).message)).length,
+    ).toBeGreaterThanOrEqual(2);
 
     // submit throws it, before and after shutdown; shutdown does not wait for the spinning child.
     expect(() => ex.submit(() => 1)).toThrow(BrokenProcessPool);
