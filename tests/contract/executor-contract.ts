@@ -416,6 +416,14 @@ export function describeExecutorContract(
           expect((error as Error).message).toContain(`"${inherited}"`);
           expect((error as Error).message).toMatch(/no export/);
         }
+        // A class instance exported whole: its class's methods are exports, toString too.
+        const instance = new URL('./fixtures/class-instance.cjs', import.meta.url);
+        expect(
+          await executor.submit(fromModule<(x: number) => number>(instance, 'double'), 4),
+        ).toBe(8);
+        expect(
+          await executor.submit(fromModule<(x: number) => string>(instance, 'toString'), 4),
+        ).toBe('formatted 4');
       });
 
       test('a missing export fails the future with an error naming the module and the export', async () => {

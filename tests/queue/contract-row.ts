@@ -58,6 +58,7 @@ export function queueRow(): QueueRow {
           './tests/queue/fixtures/contract-tasks.mjs',
           './tests/contract/fixtures/tasks.js',
           './tests/contract/fixtures/object-exports.cjs',
+          './tests/contract/fixtures/class-instance.cjs',
         ],
       });
     },
